@@ -1,0 +1,115 @@
+"""Atomic, self-describing checkpoints: everything needed to resume a run exactly.
+
+A checkpoint is one zip file holding
+
+* ``net_<name>.params`` for every network (BN running statistics and spectral-norm vectors
+  included, since they are parameters),
+* ``trainer_<name>.states`` for every trainer (optimizer moments and update counts),
+* ``meta.json``: format version, the step's ``config`` (to rebuild the networks), the loop
+  position (epoch, iteration, batch within the epoch), the base seed and the loss history.
+
+It is written to a temporary file in the same directory and moved into place with
+``os.replace``, so a crash mid-write never damages the previous checkpoint.
+"""
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+FORMAT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, truncated, corrupt or does not fit the networks."""
+
+
+def save_checkpoint(path, step, meta):
+    """Write ``step``'s networks and trainers plus ``meta`` (JSON-able) to ``path`` atomically."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    meta = dict(meta, format_version=FORMAT_VERSION, config=step.config)
+    fd, tmp = tempfile.mkstemp(prefix='.ckpt-', suffix='.tmp', dir=directory)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED) as zf:
+            for name, net in step.networks.items():
+                zf.writestr(f'net_{name}.params', _via_file(net.save_parameters, directory))
+            for name, trainer in step.trainers.items():
+                zf.writestr(f'trainer_{name}.states', _via_file(trainer.save_states, directory))
+            zf.writestr('meta.json', json.dumps(meta, indent=1))
+        with open(tmp, 'rb+') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def read_meta(path):
+    """The ``meta.json`` of a checkpoint, with clear errors for missing or damaged files."""
+    with _open(path) as zf:
+        return json.loads(zf.read('meta.json'))
+
+
+def load_checkpoint(path, step):
+    """Load networks and trainer states from ``path`` into ``step``; return the meta dict."""
+    with _open(path) as zf:
+        names = set(zf.namelist())
+        meta = json.loads(zf.read('meta.json'))
+        for name, net in step.networks.items():
+            entry = f'net_{name}.params'
+            if entry not in names:
+                raise CheckpointError(f'checkpoint {path} has no network {name!r} '
+                                      f'(it holds: {sorted(names)})')
+            try:
+                _from_file(zf.read(entry), lambda f: net.load_parameters(
+                    f, ctx=step.devices), os.path.dirname(os.path.abspath(path)))
+            except (AssertionError, ValueError, RuntimeError) as e:
+                raise CheckpointError(f'network {name!r} in {path} does not match the model '
+                                      f'built from its config: {e}') from e
+        for name, trainer in step.trainers.items():
+            entry = f'trainer_{name}.states'
+            if entry in names:
+                _from_file(zf.read(entry), trainer.load_states,
+                           os.path.dirname(os.path.abspath(path)))
+    return meta
+
+
+def _open(path):
+    if not os.path.isfile(path):
+        raise CheckpointError(f'no checkpoint file at {os.path.abspath(path)}')
+    try:
+        zf = zipfile.ZipFile(path)
+        bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise CheckpointError(f'checkpoint {path} is truncated or corrupt ({e}); '
+                              'use an earlier checkpoint or retrain') from e
+    if bad is not None or 'meta.json' not in zf.namelist():
+        zf.close()
+        raise CheckpointError(f'checkpoint {path} is corrupt (damaged entry {bad!r} or '
+                              'no meta.json)')
+    return zf
+
+
+def _via_file(writer, directory):
+    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=directory)
+    os.close(fd)
+    try:
+        writer(tmp)
+        with open(tmp, 'rb') as f:
+            return f.read()
+    finally:
+        os.remove(tmp)
+
+
+def _from_file(data, reader, directory):
+    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=directory)
+    try:
+        with io.open(fd, 'wb') as f:
+            f.write(data)
+        reader(tmp)
+    finally:
+        os.remove(tmp)

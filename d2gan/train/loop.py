@@ -1,0 +1,167 @@
+"""The one training loop of the book: epochs, seeding, callbacks, checkpoints, exact resume."""
+import os
+import time
+
+import mxnet as mx
+
+from .checkpoint import load_checkpoint, save_checkpoint
+
+
+class TrainState:
+    """Where the loop is; callbacks read it and checkpoints store it."""
+
+    def __init__(self, step, num_epochs, iters_per_epoch, seed):
+        self.step, self.num_epochs, self.seed = step, num_epochs, seed
+        self.iters_per_epoch = iters_per_epoch
+        self.epoch = 0            # completed epochs
+        self.batch_in_epoch = 0   # completed batches of the current epoch
+        self.iteration = 0        # completed steps overall
+        self.history = []         # one {loss: mean} dict per completed epoch
+        self.examples = 0         # examples seen in this process (for speed)
+        self.start_time = time.time()
+        self._sums, self._count = {}, 0
+        self._start_iteration = 0
+
+    @property
+    def epoch_display(self):
+        return self.epoch + (1 if self.batch_in_epoch else 0)
+
+    @property
+    def total_iterations(self):
+        return self.num_epochs * self.iters_per_epoch if self.iters_per_epoch else '?'
+
+    @property
+    def elapsed(self):
+        return time.time() - self.start_time
+
+    @property
+    def examples_per_sec(self):
+        return self.examples / max(self.elapsed, 1e-9)
+
+    @property
+    def eta(self):
+        done = self.iteration - self._start_iteration
+        if not self.iters_per_epoch or not done:
+            return float('nan')
+        left = self.num_epochs * self.iters_per_epoch - self.iteration
+        return left * self.elapsed / done
+
+    def record(self, logs):
+        for key, value in logs.items():
+            value = float(value.asscalar() if hasattr(value, 'asscalar') else value)
+            self._sums[key] = self._sums.get(key, 0.0) + value
+        self._count += 1
+
+    def running_means(self):
+        return {k: v / max(self._count, 1) for k, v in self._sums.items()}
+
+    def epoch_means(self):
+        return self.history[-1] if self.history else {}
+
+    def close_epoch(self):
+        self.history.append(self.running_means())
+        self._sums, self._count = {}, 0
+
+    def to_meta(self):
+        return dict(epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
+                    iteration=self.iteration, seed=self.seed, history=self.history,
+                    partial_sums=self._sums, partial_count=self._count)
+
+    def restore(self, meta):
+        self.epoch, self.batch_in_epoch = meta['epoch'], meta['batch_in_epoch']
+        self.iteration, self.history = meta['iteration'], meta['history']
+        self._sums, self._count = meta.get('partial_sums', {}), meta.get('partial_count', 0)
+        self._start_iteration = self.iteration
+
+
+def iteration_seed(seed, iteration):
+    """The RNG seed of one iteration: resuming at iteration k replays exactly the same noise."""
+    return (seed * 1_000_003 + iteration) % (2 ** 31)
+
+
+def epoch_batches(data, epoch, seed):
+    """Iterate one epoch of ``data``: ``data.batches(epoch, seed)`` if it has it, else ``iter``."""
+    if hasattr(data, 'batches'):
+        return data.batches(epoch, seed=seed)
+    return iter(data)
+
+
+def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=False, seed=0,
+              checkpoint_every=0, max_iterations=None):
+    """Train ``step`` (see :mod:`d2gan.train.step`) on ``data`` for ``num_epochs`` epochs.
+
+    Parameters
+    ----------
+    data : iterable of batches, or an object with ``batches(epoch, seed)`` and ``__len__``
+        (e.g. :class:`d2gan.data.ArrayBatches`), which makes shuffling reproducible so that a
+        resumed run sees the same batches as an uninterrupted one.
+    callbacks : list of :class:`~d2gan.train.callbacks.Callback`
+    checkpoint : path of the checkpoint file, written atomically after every epoch (and every
+        ``checkpoint_every`` iterations if > 0).
+    resume : continue from ``checkpoint`` if that file exists.
+    seed : base seed; iteration ``k`` seeds MXNet's RNG with ``iteration_seed(seed, k)``.
+    max_iterations : stop after this many iterations overall (for interrupted-run tests and
+        quick runs); a checkpoint is written when stopping early.
+
+    Returns the :class:`TrainState` (``state.history`` holds per-epoch mean losses).
+    """
+    state = TrainState(step, num_epochs, _len_or_none(data), seed)
+    if resume and checkpoint and os.path.exists(checkpoint):
+        meta = load_checkpoint(checkpoint, step)
+        state.restore(meta)
+        seed = state.seed = meta['seed']
+    for cb in callbacks:
+        cb.on_train_begin(state)
+    stopped = False
+    while state.epoch < num_epochs and not stopped:
+        skip = state.batch_in_epoch
+        for index, batch in enumerate(epoch_batches(data, state.epoch, seed)):
+            if index < skip:
+                continue
+            _seed_all(iteration_seed(seed, state.iteration))
+            logs = step.train_step(batch)
+            state.record(logs)
+            state.iteration += 1
+            state.batch_in_epoch = index + 1
+            state.examples += _batch_size(batch)
+            for cb in callbacks:
+                cb.on_step_end(state, logs)
+            if checkpoint and checkpoint_every and state.iteration % checkpoint_every == 0:
+                save_checkpoint(checkpoint, step, state.to_meta())
+            if max_iterations is not None and state.iteration >= max_iterations:
+                stopped = True
+                break
+        if stopped and state.batch_in_epoch < (state.iters_per_epoch or float('inf')):
+            break
+        state.epoch += 1
+        state.batch_in_epoch = 0
+        state.close_epoch()
+        for cb in callbacks:
+            cb.on_epoch_end(state)
+        if checkpoint:
+            save_checkpoint(checkpoint, step, state.to_meta())
+    if stopped and checkpoint:
+        save_checkpoint(checkpoint, step, state.to_meta())
+    mx.nd.waitall()
+    for cb in callbacks:
+        cb.on_train_end(state)
+    return state
+
+
+def _seed_all(value):
+    mx.random.seed(value)
+
+
+def _len_or_none(data):
+    try:
+        return len(data)
+    except TypeError:
+        return None
+
+
+def _batch_size(batch):
+    first = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return first.shape[0] if hasattr(first, 'shape') else len(first)
+
+
+__all__ = ['train_gan', 'TrainState', 'iteration_seed']
