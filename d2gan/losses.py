@@ -5,7 +5,11 @@ Every loss returns one value *per example* (shape ``(N,)``): a step sums them be
 independent of how a batch is split over devices.
 
 ``d_loss(real_out, fake_out)`` is what the discriminator minimises, ``g_loss(fake_out)`` what the
-generator minimises; ``real_out`` / ``fake_out`` are the raw discriminator outputs (logits).
+generator minimises; ``real_out`` / ``fake_out`` are the raw discriminator outputs (logits or
+critic scores, never probabilities). Patch outputs ``(N, 1, H, W)`` are averaged per image.
+
+Gradient penalties (WGAN-GP, R1) need the critic's input gradient and live in
+:mod:`d2gan.penalty`; they plug into :class:`d2gan.GANStep` through its ``penalty`` argument.
 """
 from mxnet import nd
 
@@ -59,6 +63,76 @@ class VanillaGANLoss(GANLoss):
         return _per_example(nd.Activation(-fake_out, 'softrelu'))
 
 
+@LOSSES.register('lsgan')
+class LSGANLoss(GANLoss):
+    """Least-squares GAN (Mao et al., 2017) with the paper's 0-1 coding ``a=0, b=1, c=1``.
+
+    D minimises ``1/2 (D(x) - b)^2 + 1/2 (D(G(z)) - a)^2``, G minimises ``1/2 (D(G(z)) - c)^2``.
+    The outputs are raw scores (no sigmoid); the quadratic keeps pulling fakes that D already
+    classifies correctly but that lie far from the data, so G's gradient does not vanish.
+    """
+
+    name = 'lsgan'
+
+    def __init__(self, a=0.0, b=1.0, c=1.0):
+        self.a, self.b, self.c = a, b, c
+
+    def d_loss(self, real_out, fake_out):
+        return (_per_example(0.5 * (real_out - self.b) ** 2)
+                + _per_example(0.5 * (fake_out - self.a) ** 2))
+
+    def g_loss(self, fake_out):
+        return _per_example(0.5 * (fake_out - self.c) ** 2)
+
+    def __repr__(self):
+        return f'{type(self).__name__}(a={self.a}, b={self.b}, c={self.c})'
+
+
+@LOSSES.register('wgan')
+class WassersteinLoss(GANLoss):
+    """Wasserstein GAN (Arjovsky et al., 2017): the critic's score difference.
+
+    The critic D minimises ``D(G(z)) - D(x)`` (i.e. maximises the estimate ``E D(x) - E D(G(z))``
+    of the Wasserstein-1 distance), G minimises ``-D(G(z))``. The estimate is only meaningful
+    for a (roughly) 1-Lipschitz D: add weight clipping (WGAN) or a gradient penalty (WGAN-GP,
+    :class:`d2gan.penalty.GradientPenalty`).
+    """
+
+    name = 'wgan'
+
+    def d_loss(self, real_out, fake_out):
+        return _per_example(fake_out) - _per_example(real_out)
+
+    def g_loss(self, fake_out):
+        return -_per_example(fake_out)
+
+
+@LOSSES.register('hinge')
+class HingeLoss(GANLoss):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018, SN-GAN; BigGAN).
+
+    D minimises ``max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``: examples already beyond the margin
+    stop contributing. G minimises ``-D(G(z))`` as in WGAN.
+    """
+
+    name = 'hinge'
+
+    def d_loss(self, real_out, fake_out):
+        return (_per_example(nd.relu(1 - real_out))
+                + _per_example(nd.relu(1 + fake_out)))
+
+    def g_loss(self, fake_out):
+        return -_per_example(fake_out)
+
+
+def list_losses():
+    """Names accepted by :func:`get_loss`."""
+    return LOSSES.names()
+
+
 def get_loss(name, **kwargs):
-    """Build a registered GAN loss by name (``vanilla`` …); unknown names list the valid ones."""
+    """Build a registered GAN loss by name: ``vanilla``, ``lsgan``, ``wgan`` or ``hinge``.
+
+    Unknown names raise ``KeyError`` listing the valid ones.
+    """
     return LOSSES.get(name, **kwargs)

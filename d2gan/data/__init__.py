@@ -1,4 +1,18 @@
-"""Datasets: offline real data shipped by packages, real loaders, generated data with ground truth."""
-from .batches import ArrayBatches
+"""Datasets: offline real data shipped by packages, real loaders, generated data with ground truth.
 
-__all__ = ['ArrayBatches']
+Every loader returns float32 NCHW images in ``[-1, 1]`` (and int32 labels where there are any);
+a dataset missing from disk raises :class:`DatasetNotFoundError` saying where it was expected
+and how to get it. ``load_dataset(name)`` is the entry point; ``list_datasets()`` names them.
+"""
+from .batches import ArrayBatches
+from .download import DATA_HUB, data_root, download, sha1_of
+from .errors import ChecksumError, DatasetFormatError, DatasetNotFoundError
+from .image_folder import ImageFolderDataset, list_images, load_image_folder, read_image
+from .mnist import download_mnist, load_mnist, load_mnist_digits, read_idx, to_model_images
+from .registry import describe_datasets, list_datasets, load_dataset
+
+__all__ = ['ArrayBatches', 'DATA_HUB', 'data_root', 'download', 'sha1_of', 'ChecksumError',
+           'DatasetFormatError', 'DatasetNotFoundError', 'ImageFolderDataset', 'list_images',
+           'load_image_folder', 'read_image', 'download_mnist', 'load_mnist',
+           'load_mnist_digits', 'read_idx', 'to_model_images', 'describe_datasets',
+           'list_datasets', 'load_dataset']

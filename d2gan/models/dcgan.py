@@ -28,13 +28,13 @@ def _num_doublings(image_size):
     return int(k) - 2
 
 
-def _norm(kind):
+def _norm(kind, channels):
     if kind == 'batch':
-        return nn.BatchNorm()
+        return nn.BatchNorm(in_channels=channels)
     if kind == 'instance':
-        return nn.InstanceNorm()
+        return nn.InstanceNorm(in_channels=channels)
     if kind == 'layer':
-        return nn.LayerNorm(axis=1)
+        return nn.LayerNorm(axis=1, in_channels=channels)
     if kind == 'none':
         return None
     raise ValueError(f"unknown norm {kind!r}: use 'batch', 'instance', 'layer' or 'none'")
@@ -52,11 +52,11 @@ class DCGANGenerator(nn.HybridBlock):
             width = ngf * 2 ** (n - 1)
             self.body.add(nn.Conv2DTranspose(width, 4, 1, 0, use_bias=False,
                                              in_channels=latent_dim),
-                          nn.BatchNorm(), nn.Activation('relu'))
+                          nn.BatchNorm(in_channels=width), nn.Activation('relu'))
             for _ in range(n - 1):
                 self.body.add(nn.Conv2DTranspose(width // 2, 4, 2, 1, use_bias=False,
                                                  in_channels=width),
-                              nn.BatchNorm(), nn.Activation('relu'))
+                              nn.BatchNorm(in_channels=width // 2), nn.Activation('relu'))
                 width //= 2
             self.body.add(dnn.Conv2DTranspose(channels, 4, 2, 1, use_bias=False,
                                               in_channels=width),
@@ -79,17 +79,18 @@ class DCGANDiscriminator(nn.HybridBlock):
         n = _num_doublings(image_size)
         with self.name_scope():
             self.body = nn.HybridSequential()
-            self.body.add(nn.Conv2D(ndf, 4, 2, 1, in_channels=channels), nn.LeakyReLU(0.2))
+            bias = norm == 'none'  # the reference DCGAN has no conv biases next to batch norm
+            self.body.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=bias, in_channels=channels),
+                          nn.LeakyReLU(0.2))
             width = ndf
             for _ in range(n - 1):
-                self.body.add(nn.Conv2D(width * 2, 4, 2, 1, use_bias=norm == 'none',
-                                        in_channels=width))
-                layer = _norm(norm)
+                self.body.add(nn.Conv2D(width * 2, 4, 2, 1, use_bias=bias, in_channels=width))
+                layer = _norm(norm, width * 2)
                 if layer is not None:
                     self.body.add(layer)
                 self.body.add(nn.LeakyReLU(0.2))
                 width *= 2
-            self.body.add(nn.Conv2D(1, 4, 1, 0, in_channels=width))
+            self.body.add(nn.Conv2D(1, 4, 1, 0, use_bias=bias, in_channels=width))
 
     def forward(self, x, *args):
         check_image_batch(x, self.channels, self.image_size, type(self).__name__)

@@ -1,5 +1,6 @@
 """Layers and blocks shared by the book's networks."""
 from .conv_transpose import Conv2DTranspose
 from .init import dcgan_init
+from .spectral_norm import SNConv2D, SNDense, spectral_sigma
 
-__all__ = ['Conv2DTranspose', 'dcgan_init']
+__all__ = ['Conv2DTranspose', 'dcgan_init', 'SNConv2D', 'SNDense', 'spectral_sigma']

@@ -13,16 +13,19 @@ class DCGANNormal(mx.init.Initializer):
         self.gain = gain
 
     def _init_weight(self, name, arr):
-        mx.nd.random.normal(0, self.gain, shape=arr.shape, out=arr)
+        # Gluon routes an explicitly given initializer through _init_weight for every
+        # parameter, so dispatch on the parameter's name here.
+        name = str(name)
+        if name.endswith(('running_var', 'moving_var')):
+            arr[:] = 1
+        elif name.endswith(('running_mean', 'moving_mean', 'beta', 'bias')):
+            arr[:] = 0
+        elif name.endswith('gamma'):
+            mx.nd.random.normal(1, self.gain, shape=arr.shape, out=arr)
+        else:
+            mx.nd.random.normal(0, self.gain, shape=arr.shape, out=arr)
 
-    def _init_gamma(self, name, arr):
-        mx.nd.random.normal(1, self.gain, shape=arr.shape, out=arr)
-
-    def _init_bias(self, name, arr):
-        arr[:] = 0
-
-    def _init_beta(self, name, arr):
-        arr[:] = 0
+    _init_gamma = _init_beta = _init_bias = _init_default = _init_weight
 
 
 def dcgan_init(net, device=None, gain=0.02, force_reinit=False):

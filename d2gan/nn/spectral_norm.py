@@ -1,0 +1,135 @@
+"""Spectral normalisation (Miyato et al., 2018): use ``W / sigma(W)`` instead of ``W``.
+
+``sigma(W)`` is the largest singular value of the weight reshaped to ``(out_channels, -1)``; a
+layer with that weight is 1-Lipschitz (for the spectral norm of a convolution this is the usual
+approximation of the paper). ``sigma`` comes from power iteration with a persistent vector
+``u``; each *training* forward advances it by one step
+
+    v = normalize(W^T u),   u <- normalize(W v),   sigma = u^T W v,
+
+and back-propagates through ``sigma`` with ``u`` and ``v`` held constant, as the paper does.
+Since ``W`` changes slowly, one step per forward keeps ``u`` on the top singular vector.
+
+``u`` is a :class:`~mxnet.gluon.Parameter` with ``grad_req='null'``: it is saved by
+``save_parameters`` (and d2gan checkpoints) and restored with the weights, so a resumed run
+continues with the same estimate. To update ``u`` inside a *hybridized* graph, where Python
+cannot assign, the power-iteration step is a small custom operator that holds ``u`` as an
+auxiliary state -- the mechanism by which ``BatchNorm`` updates its running mean; ``sigma``
+and its gradient are ordinary operators. Outside training (predict mode, or
+``autograd.record(train_mode=False)``) ``u`` is read and left alone.
+"""
+import mxnet as mx
+from mxnet import autograd, nd
+from mxnet.gluon import nn
+
+_EPS = 1e-12
+
+
+def _normalize(F, x):
+    return F.broadcast_div(x, F.norm(x) + _EPS)
+
+
+class _PowerIteration(mx.operator.CustomOp):
+    """Returns the stored ``u``; when training, also advances it by one power-iteration step."""
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        w, u = in_data[0], aux[0]
+        self.assign(out_data[0], req[0], u)
+        if is_train:
+            v = _normalize(nd, nd.dot(w, u, transpose_a=True))
+            u[:] = _normalize(nd, nd.dot(w, v))
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        self.assign(in_grad[0], req[0], 0)
+
+
+@mx.operator.register('d2gan_power_iteration')
+class _PowerIterationProp(mx.operator.CustomOpProp):
+    def __init__(self):
+        super().__init__(need_top_grad=False)
+
+    def list_arguments(self):
+        return ['weight']
+
+    def list_auxiliary_states(self):
+        return ['u']
+
+    def infer_shape(self, in_shape):
+        rows = in_shape[0][0]
+        return in_shape, [(rows,)], [(rows,)]
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _PowerIteration()
+
+
+def spectral_sigma(F, weight, u):
+    """``sigma(W)`` by one power-iteration step from ``u`` (which advances when training).
+
+    ``v = normalize(W^T u)``, ``u' = normalize(W v)``, ``sigma = u'^T W v``; ``u'`` and ``v`` are
+    constants for back-propagation, so ``d sigma / dW = u' v^T``. Works on NDArrays and Symbols.
+    """
+    w = F.reshape(weight, (0, -1))
+    u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration')
+    v = F.BlockGrad(_normalize(F, F.dot(w, u, transpose_a=True)))
+    wv = F.dot(w, v)
+    return F.sum(F.BlockGrad(_normalize(F, wv)) * wv).reshape((1,))
+
+
+class _SpectralNormMixin:
+    """Adds the ``u`` parameter and the normalised weight to a Gluon layer with ``weight``."""
+
+    def _add_u(self, channels):
+        self.u = self.params.get('u', shape=(channels,), init=mx.init.Normal(1.0),
+                                 grad_req='null', differentiable=False)
+
+    def _normalized(self, F, weight, u):
+        sigma = spectral_sigma(F, weight, u)
+        # An elementwise division (not broadcast_div) lets deferred shape inference flow back
+        # from the convolution to ``weight`` (broadcast operators do not infer their inputs).
+        sigma = F.broadcast_add(F.zeros_like(weight),
+                                F.reshape(sigma, (1,) * len(self.weight.shape)))
+        return weight / sigma
+
+    def normalized_weight(self, ctx=None):
+        """``W / sigma(W)`` from the current ``u`` without advancing it (an NDArray).
+
+        Recorded by autograd when called inside ``autograd.record()``, so it can be
+        differentiated (the gradient penalty of :mod:`d2gan.penalty` uses it).
+        """
+        ctx = ctx or self.weight.list_ctx()[0]
+        with autograd.predict_mode():
+            return self._normalized(nd, self.weight.data(ctx), self.u.data(ctx))
+
+    def sigma(self, ctx=None):
+        """The current estimate of the largest singular value of the raw weight (a float)."""
+        ctx = ctx or self.weight.list_ctx()[0]
+        with autograd.pause(), autograd.predict_mode():
+            return float(spectral_sigma(nd, self.weight.data(ctx), self.u.data(ctx)).asscalar())
+
+
+class SNConv2D(_SpectralNormMixin, nn.Conv2D):
+    """``gluon.nn.Conv2D`` with a spectrally normalised weight (same arguments).
+
+    Extra parameter ``u`` of shape ``(channels,)``; see the module docstring.
+    """
+
+    def __init__(self, channels, kernel_size, *args, **kwargs):
+        super().__init__(channels, kernel_size, *args, **kwargs)
+        self._add_u(channels)
+
+    def hybrid_forward(self, F, x, weight, u, bias=None):
+        return super().hybrid_forward(F, x, self._normalized(F, weight, u), bias)
+
+
+class SNDense(_SpectralNormMixin, nn.Dense):
+    """``gluon.nn.Dense`` with a spectrally normalised weight (same arguments).
+
+    Extra parameter ``u`` of shape ``(units,)``; see the module docstring.
+    """
+
+    def __init__(self, units, *args, **kwargs):
+        super().__init__(units, *args, **kwargs)
+        self._add_u(units)
+
+    def hybrid_forward(self, F, x, weight, u, bias=None):
+        return super().hybrid_forward(F, x, self._normalized(F, weight, u), bias)

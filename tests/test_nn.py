@@ -1,0 +1,89 @@
+"""The one-output-channel Conv2DTranspose work-around against a oneDNN-free reference."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import mxnet as mx
+from mxnet import autograd, nd
+
+from d2gan.nn import Conv2DTranspose, dcgan_init
+
+REFERENCE = r'''
+import json, sys, numpy as np, mxnet as mx
+from mxnet import autograd, nd
+d = np.load(sys.argv[1])
+x = nd.array(d['x']); x.attach_grad()
+w = nd.array(d['w']); w.attach_grad()
+b = nd.array(d['b']); b.attach_grad()
+with autograd.record():
+    y = nd.Deconvolution(x, w, b, kernel=(4, 4), stride=(2, 2), pad=(1, 1), num_filter=1,
+                         no_bias=False)
+    loss = (y * nd.array(d['dy'])).sum()
+loss.backward()
+np.savez(sys.argv[2], y=y.asnumpy(), dx=x.grad.asnumpy(), dw=w.grad.asnumpy(),
+         db=b.grad.asnumpy())
+'''
+
+
+def test_one_channel_transposed_conv_matches_onednn_free_reference(tmp_path):
+    rng = np.random.default_rng(0)
+    layer = Conv2DTranspose(1, 4, 2, 1, in_channels=16)
+    layer.initialize(mx.init.Normal(0.1))
+    layer.bias.set_data(nd.array([0.3, -0.2]))
+    x = nd.array(rng.standard_normal((8, 16, 7, 7)).astype('float32'))
+    dy = rng.standard_normal((8, 1, 14, 14)).astype('float32')
+    x.attach_grad()
+    with autograd.record():
+        y = layer(x)
+        loss = (y * nd.array(dy)).sum()
+    loss.backward()
+    got = dict(y=y.asnumpy(), dx=x.grad.asnumpy(), dw=layer.weight.grad().asnumpy(),
+               db=layer.bias.grad().asnumpy())
+
+    inputs = tmp_path / 'in.npz'
+    np.savez(inputs, x=x.asnumpy(), dy=dy, w=layer.effective_weight().asnumpy(),
+             b=layer.bias.data().asnumpy()[:1])
+    env = dict(os.environ, MXNET_MKLDNN_ENABLED='0')
+    subprocess.run([sys.executable, '-c', REFERENCE, str(inputs), str(tmp_path / 'ref.npz')],
+                   check=True, env=env, capture_output=True)
+    ref = np.load(tmp_path / 'ref.npz')
+
+    assert y.shape == (8, 1, 14, 14)
+    for key, got_key in [('y', 'y'), ('dx', 'dx')]:
+        np.testing.assert_allclose(got[got_key], ref[key], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got['dw'][:, :1], ref['dw'], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got['db'][:1], ref['db'], rtol=1e-4, atol=1e-4)
+    # The spare channel never reaches the output: exactly zero gradient, so it never moves.
+    assert np.all(got['dw'][:, 1:] == 0) and got['db'][1] == 0
+    assert np.abs(ref['dw']).sum() > 0
+
+
+def test_multi_channel_transposed_conv_is_plain_gluon():
+    layer = Conv2DTranspose(3, 4, 2, 1, in_channels=8)
+    assert layer.weight.shape == (8, 3, 4, 4)
+    layer.initialize()
+    assert layer(nd.ones((2, 8, 5, 5))).shape == (2, 3, 10, 10)
+
+
+def test_one_channel_layer_hybridizes():
+    layer = Conv2DTranspose(1, 4, 2, 1, in_channels=4)
+    layer.initialize()
+    x = nd.random.normal(shape=(2, 4, 3, 3))
+    eager = layer(x).asnumpy()
+    layer.hybridize()
+    np.testing.assert_allclose(layer(x).asnumpy(), eager, rtol=1e-5, atol=1e-6)
+
+
+def test_dcgan_init_statistics():
+    from mxnet.gluon import nn
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(64, 4, in_channels=32), nn.BatchNorm(in_channels=64))
+    dcgan_init(net)
+    w = net[0].weight.data().asnumpy()
+    gamma = net[1].gamma.data().asnumpy()
+    assert abs(w.std() - 0.02) < 0.002 and abs(w.mean()) < 0.002
+    assert abs(gamma.mean() - 1) < 0.01 and 0.005 < gamma.std() < 0.05
+    assert np.all(net[0].bias.data().asnumpy() == 0)
+    assert np.all(net[1].running_var.data().asnumpy() == 1)
