@@ -9,7 +9,8 @@ _CONFIGURED_BEFORE_MXNET = configure_environment()
 
 import mxnet  # noqa: E402,F401  (after the environment is configured)
 
-from . import data, latent, losses, models, nn, plot, train  # noqa: E402
+from . import data, latent, losses, models, nn, penalty, plot, train  # noqa: E402
+from . import metrics  # noqa: E402  (after train: its callback subclasses train.Callback)
 from .data import ArrayBatches  # noqa: E402
 from .device import num_gpus, split_and_load, try_all_gpus, try_gpu  # noqa: E402
 from .losses import get_loss  # noqa: E402
@@ -28,4 +29,4 @@ __all__ = ['__version__', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_and_load
            'train_gan', 'Callback', 'ProgressPrinter', 'LivePlot', 'SampleSaver',
            'save_checkpoint', 'load_checkpoint', 'CheckpointError', 'ArrayBatches',
            'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick', 'quick_mode',
-           'data', 'latent', 'losses', 'models', 'nn', 'plot', 'train']
+           'data', 'latent', 'losses', 'metrics', 'models', 'nn', 'penalty', 'plot', 'train']

@@ -1,10 +1,14 @@
-"""Command line: ``python -m d2gan train|sample|models``.
+"""Command line: ``python -m d2gan train|sample|eval|infer|models``.
 
 Examples::
 
     python -m d2gan train --model dcgan --dataset mnist-digits --epochs 20 --out runs/dcgan
     python -m d2gan train --model dcgan --out runs/dcgan --resume      # continue a run
     python -m d2gan sample --checkpoint runs/dcgan/checkpoint.ckpt --out grid.png
+    python -m d2gan eval --checkpoint runs/dcgan/checkpoint.ckpt --metric fid,kid --num 2000
+    python -m d2gan train --model pix2pix --dataset synth-facades --image-size 64 --out runs/p2p
+    python -m d2gan infer --checkpoint runs/p2p/checkpoint.ckpt --input data/synth-facades/test \
+        --paired --out runs/p2p/test
 """
 import argparse
 import os
@@ -24,15 +28,21 @@ def build_parser():
     train = sub.add_parser('train', help='train a GAN; checkpoints after every epoch',
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     train.add_argument('--model', default='dcgan', help='GAN recipe (see `models`)')
-    train.add_argument('--dataset', default='mnist-digits',
-                       help='mnist-digits (offline, 5,000 real digits), mnist, fashion-mnist, '
-                            'folder')
+    train.add_argument('--dataset', default=None,
+                       help='mnist-digits (offline, 5,000 real digits; the default), mnist, '
+                            'fashion-mnist, folder; for pix2pix: synth-facades (offline, the '
+                            'default), facades, cityscapes, maps, edges2shoes, folder')
     train.add_argument('--dataroot', default=None,
                        help='dataset directory (default: data/ or $D2GAN_DATA; required for '
                             'folder)')
-    train.add_argument('--image-size', type=int, default=32)
+    train.add_argument('--image-size', type=int, default=None,
+                       help='default 32; 256 for pix2pix (the paper)')
+    train.add_argument('--direction', choices=['AtoB', 'BtoA'], default=None,
+                       help="pix2pix: translate A->B or B->A (default: the dataset's usual one, "
+                            'BtoA = labels->photo for facades)')
     train.add_argument('--epochs', type=int, default=20)
-    train.add_argument('--batch-size', type=int, default=64)
+    train.add_argument('--batch-size', type=int, default=None,
+                       help='default 64; 1 for pix2pix (the paper)')
     train.add_argument('--lr', type=float, default=None, help="learning rate (recipe's default)")
     train.add_argument('--seed', type=int, default=0)
     train.add_argument('--device', default='auto', help="auto, cpu, gpu (all GPUs) or gpu:N")
@@ -51,6 +61,9 @@ def build_parser():
     sample.add_argument('--device', default='auto')
     sample.add_argument('--out', default='samples.png')
 
+    add_eval_parser(sub)
+    add_infer_parser(sub)
+
     sub.add_parser('models', help='list GAN recipes, networks and datasets')
     return parser
 
@@ -58,13 +71,22 @@ def build_parser():
 def cmd_train(args):
     import d2gan
     from d2gan.data import load_dataset
+    from d2gan.train.translation_recipes import batch_kind
 
     devices = d2gan.device.as_device_list(args.device)
     if args.model not in d2gan.train.RECIPES:
         d2gan.train.RECIPES.get(args.model)  # raises with the list of valid names
-    X = load_dataset(args.dataset, root=args.dataroot, image_size=args.image_size)[0]
+    kind = batch_kind(args.model)
+    if kind == 'paired':
+        return _train_paired(args, devices)
+    args.dataset = args.dataset or 'mnist-digits'
+    args.image_size = args.image_size or 32
+    args.batch_size = args.batch_size or 64
+    X, y = load_dataset(args.dataset, root=args.dataroot, image_size=args.image_size)
     if args.limit:
-        X = X[:args.limit]
+        X, y = X[:args.limit], (None if y is None else y[:args.limit])
+    if kind == 'labelled' and y is None:
+        raise ValueError(f'{args.model} needs class labels, but dataset {args.dataset!r} has none')
     config = dict(image_size=args.image_size, channels=int(X.shape[1]))
     if args.lr is not None:
         config['lr'] = args.lr
@@ -81,7 +103,7 @@ def cmd_train(args):
     import mxnet as mx
     mx.random.seed(args.seed)
     step = d2gan.build_gan(args.model, devices=devices, **config)
-    data = d2gan.ArrayBatches(X, args.batch_size)
+    data = d2gan.ArrayBatches((X, y) if kind == 'labelled' else X, args.batch_size)
     print(f'training {args.model} on {args.dataset} ({len(X)} images of '
           f'{tuple(X.shape[1:])}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
@@ -92,13 +114,189 @@ def cmd_train(args):
     print(f'checkpoint: {checkpoint}')
 
 
+def _checkpoint_path(args):
+    checkpoint = os.path.join(args.out, 'checkpoint.ckpt')
+    if os.path.exists(checkpoint) and not args.resume:
+        raise FileExistsError(f'{checkpoint} exists: pass --resume to continue it, or choose '
+                              'another --out (nothing was overwritten)')
+    return checkpoint
+
+
+def _train_paired(args, devices):
+    """pix2pix: paired batches with the paper's jitter; sample grids from the val split."""
+    import mxnet as mx
+    import d2gan
+    from d2gan.data import paired
+
+    checkpoint = _checkpoint_path(args)
+    args.dataset = args.dataset or paired.SYNTH_FACADES
+    config = dict(image_size=args.image_size or 256)
+    if args.lr is not None:
+        config['lr'] = args.lr
+    if args.resume and os.path.exists(checkpoint):
+        config = d2gan.train.read_meta(checkpoint)['config']
+        if config.pop('model') != args.model:
+            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+    config['direction'] = paired.check_direction(
+        args.direction or config.get('direction') or paired.default_direction(args.dataset))
+    train = paired.load_paired_dataset(args.dataset, 'train', args.dataroot, config['direction'])
+    try:
+        val = paired.load_paired_dataset(args.dataset, 'val', args.dataroot,
+                                         config['direction'])
+    except d2gan.data.DatasetNotFoundError:
+        val = train
+    if args.limit:
+        train.files = train.files[:args.limit]
+    mx.random.seed(args.seed)
+    step = d2gan.build_gan(args.model, devices=devices, **config)
+    size = config['image_size']
+    data = paired.PairedBatches(train, args.batch_size or 1, size, cache=len(train) <= 2000)
+    k = min(8, len(val))
+    step.set_sample_data(*paired.load_pairs(val, size, limit=k))
+    print(f'training {args.model} on {args.dataset} ({len(train)} pairs, {config["direction"]}, '
+          f'{size}x{size}) on {devices} for {args.epochs} epochs; writing to {args.out}',
+          flush=True)
+    callbacks = [d2gan.ProgressPrinter(),
+                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=3 * k,
+                                   nrow=k)]
+    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+                    resume=args.resume, seed=args.seed)
+    print(f'checkpoint: {checkpoint}')
+
+
+def add_infer_parser(sub):
+    infer = sub.add_parser(
+        'infer', help='translate every image of a folder with a pix2pix checkpoint',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    infer.add_argument('--checkpoint', required=True)
+    infer.add_argument('--input', required=True, help='folder of input images')
+    infer.add_argument('--out', required=True, help='folder for the translated PNGs')
+    infer.add_argument('--paired', action='store_true',
+                       help='inputs are pix2pix A|B pairs: translate the input side and report '
+                            'L1 / PSNR against the other side')
+    infer.add_argument('--direction', choices=['AtoB', 'BtoA'], default=None,
+                       help="with --paired: which side is the input (default: the checkpoint's)")
+    infer.add_argument('--mode', choices=['eval', 'train'], default='eval',
+                       help="eval: dropout off, running BN statistics; train: the paper's "
+                            'test-time dropout and per-image statistics')
+    infer.add_argument('--batch-size', type=int, default=8)
+    infer.add_argument('--device', default='auto')
+
+
+def cmd_infer(args):
+    import cv2
+    import numpy as np
+    import d2gan
+    from d2gan.data import list_images, paired
+    from d2gan.plot import to_numpy_images
+    from d2gan.train.translation_recipes import batch_kind
+
+    config = d2gan.train.read_meta(args.checkpoint)['config']
+    if batch_kind(config.get('model')) != 'paired':
+        raise ValueError(f'{args.checkpoint} holds a {config.get("model")!r} model; `infer` '
+                         'translates images with pix2pix checkpoints (use `sample` for others)')
+    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
+    d2gan.load_checkpoint(args.checkpoint, step)
+    size = config['image_size']
+    direction = paired.check_direction(args.direction or config.get('direction') or 'AtoB')
+    files = list_images(args.input)
+    inputs, targets = [], []
+    for path in files:
+        image = paired._decode(path)
+        if args.paired:
+            a, b = paired.split_pair(image, path)
+            image, target = (a, b) if direction == 'AtoB' else (b, a)
+            targets.append(paired._resize(target, size))
+        inputs.append(paired._resize(image, size))
+    fake = step.translate(paired.to_tensor(inputs), args.batch_size, args.mode)
+    os.makedirs(args.out, exist_ok=True)
+    for path, image in zip(files, to_numpy_images(fake)):
+        name = os.path.splitext(os.path.basename(path))[0] + '.png'
+        rgb = (image * 255 + 0.5).astype(np.uint8)
+        cv2.imwrite(os.path.join(args.out, name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    side = f'{direction}, ' if args.paired else ''
+    print(f'translated {len(files)} images ({size}x{size}, {side}mode {args.mode}) into {args.out}')
+    if args.paired:
+        real, source = paired.to_tensor(targets), paired.to_tensor(inputs)
+        m = d2gan.train.translation_metrics(fake, real)
+        base = d2gan.train.translation_metrics(source, real) if source.shape == real.shape \
+            else None
+        print(f'  vs ground truth: L1 {m["L1"]:.4f}  PSNR {m["PSNR"]:.2f} dB'
+              + (f'   (input copied: L1 {base["L1"]:.4f}  PSNR {base["PSNR"]:.2f} dB)'
+                 if base else ''))
+
+
 def cmd_sample(args):
     import d2gan
     config = d2gan.train.read_meta(args.checkpoint)['config']
+    if config.get('model') == 'pix2pix':
+        raise ValueError('a pix2pix checkpoint translates images: use `python -m d2gan infer '
+                         f'--checkpoint {args.checkpoint} --input FOLDER --out FOLDER`')
     step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
     d2gan.load_checkpoint(args.checkpoint, step)
     path = d2gan.save_grid(step.sample(args.num, seed=args.seed), args.out, nrow=args.nrow)
     print(f'wrote {args.num} samples of {config["model"]} to {path}')
+
+
+def add_eval_parser(sub):
+    evaluate = sub.add_parser(
+        'eval', help="FID / KID / IS of a checkpoint's generator against real images",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    evaluate.add_argument('--checkpoint', required=True)
+    evaluate.add_argument('--metric', default='fid,kid', help='comma-separated: fid, kid, is')
+    evaluate.add_argument('--num', type=int, default=2000, help='generated images to evaluate')
+    evaluate.add_argument('--extractor', default='digits',
+                          help='digits (offline digit classifier) or inception (needs weights)')
+    evaluate.add_argument('--inception-weights', default=None,
+                          help='Inception-v3 weight file (default: $D2GAN_INCEPTION_WEIGHTS or '
+                               '~/.mxnet/models/inceptionv3-a5050dbc.params)')
+    evaluate.add_argument('--dataset', default='mnist-digits',
+                          help='real images to compare with (any --dataset of `train`)')
+    evaluate.add_argument('--split', default='heldout',
+                          help="mnist-digits only: 'heldout' (1,000 digits the digit classifier "
+                               "never saw) or 'train' (its 4,000)")
+    evaluate.add_argument('--dataroot', default=None)
+    evaluate.add_argument('--num-real', type=int, default=None,
+                          help='use at most this many real images (default: all)')
+    evaluate.add_argument('--batch-size', type=int, default=200)
+    evaluate.add_argument('--seed', type=int, default=0)
+    evaluate.add_argument('--device', default='auto')
+    evaluate.add_argument('--json', default=None, help='also write the numbers to this file')
+
+
+def cmd_eval(args):
+    import json
+    import d2gan
+    from d2gan import metrics
+    names = [m.strip().lower() for m in args.metric.split(',') if m.strip()]
+    unknown = sorted(set(names) - set(metrics.streaming.METRICS))
+    if unknown or not names:
+        raise ValueError(f'unknown metric(s) {unknown}; valid: fid, kid, is')
+    device = d2gan.device.as_device_list(args.device)[0]
+    config = d2gan.train.read_meta(args.checkpoint)['config']
+    kwargs = {'weights': args.inception_weights} if args.inception_weights else {}
+    extractor = metrics.get_extractor(args.extractor, device=device, **kwargs)
+    if args.dataset == 'mnist-digits':
+        real, what = metrics.real_digits(args.split), f'real {args.split} digits'
+    else:
+        from d2gan.data import load_dataset
+        real = load_dataset(args.dataset, root=args.dataroot,
+                            image_size=config.get('image_size', 32))[0]
+        what = f'real images of {args.dataset}'
+    real = real[:args.num_real] if args.num_real else real
+    results = metrics.evaluate_checkpoint(args.checkpoint, names, args.num, extractor, real,
+                                          device=device, batch_size=args.batch_size,
+                                          seed=args.seed)
+    print(f'{results["num"]} samples of {config.get("model")} ({args.checkpoint}) vs '
+          f'{len(real)} {what}, {args.extractor} features:')
+    formats = {'fid': '{fid:.2f}', 'kid': '{kid:.5f} ± {kid_std:.5f}',
+               'is': '{is:.3f} ± {is_std:.3f}'}
+    for name in names:
+        print(f'  {name:<4}{formats[name].format(**results)}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(results, checkpoint=args.checkpoint, extractor=args.extractor,
+                           reference=what, num_real=len(real)), f, indent=1)
 
 
 def cmd_models(args):
@@ -107,16 +305,22 @@ def cmd_models(args):
     print('GAN recipes (--model):', ', '.join(d2gan.list_gans()))
     print('networks (d2gan.get_model):', ', '.join(d2gan.list_models()))
     print('datasets (--dataset):', ', '.join(list_datasets()))
+    from d2gan.data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
+    print('paired datasets (pix2pix --dataset):',
+          ', '.join([SYNTH_FACADES, 'folder'] + sorted(PIX2PIX_DATASETS)))
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command = {'train': cmd_train, 'sample': cmd_sample, 'models': cmd_models}[args.command]
+    command = {'train': cmd_train, 'sample': cmd_sample, 'eval': cmd_eval,
+               'infer': cmd_infer, 'models': cmd_models}[args.command]
     from d2gan.data import DatasetNotFoundError
     from d2gan.train import CheckpointError
+    from d2gan.metrics import InceptionWeightsNotFoundError
     try:
         command(args)
-    except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError) as e:
+    except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,
+            InceptionWeightsNotFoundError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 2

@@ -15,11 +15,12 @@ layer from the output back to the input -- reverse-mode differentiation written 
 ==================  =====================================================================
 layer               input gradient ``dx`` from the output gradient ``dy``
 ==================  =====================================================================
-Conv2D (W, s, p)    ``Convolution(dilate_s(dy), flip(W^T), pad=k-1-p)``: the transposed
-                    convolution, written as an ordinary convolution over the stride-dilated
-                    ``dy`` with the flipped, transposed weight. (``Deconvolution`` itself
-                    cannot be used: on CPU its backward crashes oneDNN for a computed weight
-                    and for one output channel; ``Convolution`` works in both cases.)
+Conv2D (W, s, p)    the transposed convolution of ``dy`` with ``W``, written as one ordinary
+                    ``Convolution`` with the flipped, transposed sub-kernels of the ``s^2``
+                    stride phases, interleaved by ``depth_to_space`` (see
+                    :func:`conv2d_input_grad`). ``Deconvolution`` itself cannot be used: on
+                    CPU its backward crashes oneDNN for a computed weight and for one output
+                    channel; ``Convolution`` works in both cases.
 Dense (W)           ``dy W``
 LeakyReLU, ReLU     ``dy * m`` with the constant mask ``m = 1 if x > 0 else alpha``
 tanh, sigmoid, ...  ``dy * f'(x)`` with ``f'`` written with forward operators
@@ -116,10 +117,6 @@ def _rule_for(layer):
         'd2gan.penalty.register_layer, or a critic class with d2gan.penalty.register_critic.')
 
 
-def _const(value, like):
-    return nd.array(value, ctx=like.context, dtype=like.dtype)
-
-
 def _weight(layer, ctx):
     if isinstance(layer, _SpectralNormMixin):
         return layer.normalized_weight(ctx)
@@ -140,37 +137,38 @@ def _act_input_grad(layer, cache, dy):
     return dy if layer.act is None else _ActivationRule.input_grad(layer.act, cache, dy)
 
 
-def dilate(dy, stride):
-    """Insert ``stride - 1`` zeros after every row and column of ``dy`` (N, C, H, W)."""
-    sh, sw = stride
-    if (sh, sw) == (1, 1):
-        return dy
-    n, c, h, w = dy.shape
-    with autograd.pause():
-        pattern = np.zeros((1, 1, 1, sh, 1, sw), dtype=dy.dtype)
-        pattern[..., 0, :, 0] = 1
-        pattern = _const(pattern, dy)
-    return nd.broadcast_mul(dy.reshape((n, c, h, 1, w, 1)), pattern).reshape((n, c, h * sh, w * sw))
-
-
 def conv2d_input_grad(dy, weight, stride, pad, in_size):
-    """Input gradient of ``Convolution(x, weight, stride, pad)`` as a forward convolution.
+    """Input gradient of ``Convolution(x, weight, stride, pad)`` written as a forward convolution.
 
-    ``dx[u] = sum_a W[a] z[u + p - a]`` with ``z`` the stride-dilated ``dy``: a correlation of
-    ``z`` padded by ``k - 1 - p`` with the flipped, transposed weight. Differentiable in both
-    ``dy`` and ``weight`` with first-order back-prop.
+    With stride ``s``, input position ``u = s q + r - p`` only meets the kernel taps
+    ``a = s m + r``: ``dx[s q + r - p] = sum_m W[s m + r] dy[q - m]``. So each of the ``s^2``
+    phases ``r`` is a stride-1 convolution of ``dy`` with a flipped sub-kernel; one
+    ``Convolution`` computes all phases (stacked as channels) and ``depth_to_space``
+    interleaves them -- a transposed convolution with no multiplications by inserted zeros.
+    Differentiable in ``dy`` and ``weight`` by first-order back-prop.
     """
-    k = weight.shape[2:]
-    lengths = [n + 2 * p - kk + 1 for n, p, kk in zip(in_size, pad, k)]
-    back_pad = [kk - 1 - p for p, kk in zip(pad, k)]
-    if min(back_pad) < 0:
-        raise NotImplementedError(f'gradient penalty: convolution padding {pad} larger than '
-                                  f'kernel {k} minus one is not supported')
-    z = dilate(dy, stride)
-    z = nd.slice(z, begin=(None, None, 0, 0), end=(None, None, lengths[0], lengths[1]))
-    flipped = nd.flip(nd.transpose(weight, (1, 0, 2, 3)), axis=(2, 3))
-    return nd.Convolution(z, flipped, kernel=k, pad=tuple(back_pad), num_filter=weight.shape[1],
-                          no_bias=True)
+    s = stride[0]
+    if stride[1] != s:
+        raise NotImplementedError(f'gradient penalty: unequal strides {stride} are not supported')
+    out_c, in_c, kh, kw = weight.shape
+    taps = -(-max(kh, kw) // s)  # sub-kernel size K = ceil(k / s)
+    w = nd.transpose(weight, (1, 0, 2, 3))  # (C, O, k, k)
+    if s * taps != kh or s * taps != kw:  # zero taps at the end so that k = s K
+        w = nd.pad(w.reshape((1, in_c * out_c, kh, kw)), mode='constant',
+                   pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
+    w = w.reshape((in_c, out_c, taps, s, taps, s)).transpose((3, 5, 0, 1, 2, 4))
+    w = nd.flip(w, axis=(4, 5)).reshape((s * s * in_c, out_c, taps, taps))
+    y = nd.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
+                       num_filter=s * s * in_c, no_bias=True)
+    rows = [-(-(p + n) // s) for p, n in zip(pad, in_size)]
+    y = nd.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
+    if s > 1:
+        y = nd.depth_to_space(y, s)
+    short = [max(p + n - m, 0) for p, n, m in zip(pad, in_size, y.shape[2:])]
+    if any(short):  # input rows no window reaches have zero gradient
+        y = nd.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, short[0], 0, short[1]))
+    return nd.slice(y, begin=(None, None, pad[0], pad[1]),
+                    end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
 
 
 class _Conv2DRule:
@@ -215,6 +213,7 @@ class _DenseRule:
 
 
 def _mask(x, slope):
+    slope = float(np.float32(slope))  # MXNet's LeakyReLU holds the slope as a float32
     with autograd.pause():  # a constant: its derivative is zero wherever it exists
         return (x > 0) * (1 - slope) + slope
 
@@ -222,11 +221,14 @@ def _mask(x, slope):
 class _LeakyReLURule:
     @staticmethod
     def forward(layer, x):
-        return nd.LeakyReLU(x, act_type='leaky', slope=layer._alpha), _mask(x, layer._alpha)
+        # x * mask equals MXNet's LeakyReLU in float32, and unlike its kernel (whose negative
+        # branch is rounded to float32) it is exact in float64.
+        mask = _mask(x, layer._alpha)
+        return _mul(x, mask), mask
 
     @staticmethod
     def input_grad(layer, mask, dy):
-        return dy * mask
+        return _mul(dy, mask)
 
 
 class _ActivationRule:
@@ -248,17 +250,21 @@ class _ActivationRule:
     def input_grad(layer, cache, dy):
         kind = layer._act_type
         if kind == 'sigmoid':
-            return dy * cache * (1 - cache)
+            return _mul(dy, _mul(cache, 1 - cache))
         if kind == 'tanh':
-            return dy * (1 - cache * cache)
-        return dy * cache  # relu mask, softrelu's sigmoid
+            return _mul(dy, 1 - _mul(cache, cache))
+        return _mul(dy, cache)  # relu mask, softrelu's sigmoid
 
 
-def _normalize(x, axes, eps):
-    mean = nd.mean(x, axis=axes, keepdims=True)
-    centred = nd.broadcast_sub(x, mean)
-    std = nd.sqrt(nd.mean(centred * centred, axis=axes, keepdims=True) + eps)
-    return nd.broadcast_div(centred, std), std
+def _mul(a, b):
+    """Product of equal-shaped arrays (``*`` would use the slower ``broadcast_mul``)."""
+    return nd.elemwise_mul(a, b)
+
+
+def _mean_like(x, axes):
+    """``mean(x, axes)`` broadcast back to ``x``'s shape (``broadcast_like`` and elementwise
+    operators back-propagate 2-3x faster on CPU than ``broadcast_sub`` & co.)."""
+    return nd.broadcast_like(nd.mean(x, axis=axes, keepdims=True), x)
 
 
 class _NormRule:
@@ -274,28 +280,31 @@ class _NormRule:
         return (axis,), axis
 
     @staticmethod
-    def _gamma(layer, x, axis):
+    def _affine(param, x, axis):
         shape = [1] * x.ndim
         shape[axis] = x.shape[axis]
-        return layer.gamma.data(x.context).reshape(shape), \
-            layer.beta.data(x.context).reshape(shape)
+        return nd.broadcast_like(param.data(x.context).reshape(shape), x)
 
     @classmethod
     def forward(cls, layer, x):
         axes, axis = cls._axes(layer, x)
-        gamma, beta = cls._gamma(layer, x, axis)
-        x_hat, std = _normalize(x, axes, layer._epsilon)
-        y = nd.broadcast_add(nd.broadcast_mul(x_hat, gamma), beta)
-        return y, (x_hat, std, gamma, axes)
+        # MXNet's kernels hold eps as a float32 (1e-5 -> 9.99999975e-06); so do we, to match.
+        eps = float(np.float32(layer._epsilon))
+        centred = nd.elemwise_sub(x, _mean_like(x, axes))
+        inv_std = nd.broadcast_like(
+            1 / nd.sqrt(nd.mean(_mul(centred, centred), axis=axes, keepdims=True) + eps), x)
+        x_hat = _mul(centred, inv_std)
+        gamma = cls._affine(layer.gamma, x, axis)
+        y = nd.elemwise_add(_mul(x_hat, gamma), cls._affine(layer.beta, x, axis))
+        return y, (x_hat, inv_std, gamma, axes)
 
     @staticmethod
     def input_grad(layer, cache, dy):
-        x_hat, std, gamma, axes = cache
-        g = nd.broadcast_mul(dy, gamma)
-        mean_g = nd.mean(g, axis=axes, keepdims=True)
-        mean_gx = nd.mean(g * x_hat, axis=axes, keepdims=True)
-        return nd.broadcast_div(
-            nd.broadcast_sub(g, mean_g) - nd.broadcast_mul(x_hat, mean_gx), std)
+        x_hat, inv_std, gamma, axes = cache
+        g = _mul(dy, gamma)
+        centred = nd.elemwise_sub(g, _mean_like(g, axes))
+        return _mul(nd.elemwise_sub(centred, _mul(x_hat, _mean_like(_mul(g, x_hat), axes))),
+                    inv_std)
 
 
 class _FlattenRule:
@@ -444,4 +453,4 @@ class R1Penalty(InputGradientPenalty):
 
 __all__ = ['GradientPenalty', 'R1Penalty', 'InputGradientPenalty', 'critic_input_gradient',
            'gradient_norm', 'interpolate', 'critic_layers', 'register_critic', 'register_layer',
-           'conv2d_input_grad', 'dilate']
+           'conv2d_input_grad']

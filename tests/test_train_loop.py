@@ -137,3 +137,14 @@ def test_two_cpu_contexts_match_one_context():
                         for n, p in net_D._collect_params_with_prefix().items()})
     for name in results[0]:
         np.testing.assert_allclose(results[1][name], results[0][name], rtol=1e-4, atol=1e-5)
+
+
+def test_generator_without_parameters_is_a_clear_error():
+    class Fixed(mx.gluon.nn.HybridBlock):
+        latent_dim = 2
+
+        def hybrid_forward(self, F, z):
+            return z
+
+    with pytest.raises(ValueError, match='Fixed has no trainable parameters'):
+        d2gan.GANStep(Fixed(), d2gan.models.MLPDiscriminator(), hybridize=False)

@@ -71,26 +71,29 @@ class DCGANDiscriminator(nn.HybridBlock):
 
     ``norm='batch'`` is the paper's; a WGAN-GP critic needs ``'layer'``, ``'instance'`` or
     ``'none'`` because batch norm couples the examples the penalty treats one by one.
+    ``spectral_norm=True`` makes every convolution a :class:`d2gan.nn.SNConv2D` (SN-GAN).
     """
 
-    def __init__(self, channels=3, image_size=64, ndf=64, norm='batch', **kwargs):
+    def __init__(self, channels=3, image_size=64, ndf=64, norm='batch', spectral_norm=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.channels, self.image_size = channels, image_size
         n = _num_doublings(image_size)
         with self.name_scope():
             self.body = nn.HybridSequential()
             bias = norm == 'none'  # the reference DCGAN has no conv biases next to batch norm
-            self.body.add(nn.Conv2D(ndf, 4, 2, 1, use_bias=bias, in_channels=channels),
+            conv = dnn.SNConv2D if spectral_norm else nn.Conv2D
+            self.body.add(conv(ndf, 4, 2, 1, use_bias=bias, in_channels=channels),
                           nn.LeakyReLU(0.2))
             width = ndf
             for _ in range(n - 1):
-                self.body.add(nn.Conv2D(width * 2, 4, 2, 1, use_bias=bias, in_channels=width))
+                self.body.add(conv(width * 2, 4, 2, 1, use_bias=bias, in_channels=width))
                 layer = _norm(norm, width * 2)
                 if layer is not None:
                     self.body.add(layer)
                 self.body.add(nn.LeakyReLU(0.2))
                 width *= 2
-            self.body.add(nn.Conv2D(1, 4, 1, 0, use_bias=bias, in_channels=width))
+            self.body.add(conv(1, 4, 1, 0, use_bias=bias, in_channels=width))
 
     def forward(self, x, *args):
         check_image_batch(x, self.channels, self.image_size, type(self).__name__)

@@ -4,6 +4,10 @@ from .checkpoint import CheckpointError, load_checkpoint, read_meta, save_checkp
 from .gan_step import GANStep
 from .loop import TrainState, train_gan
 from .recipes import RECIPES, build_gan, list_gans
+from . import loss_recipes  # noqa: F401,E402  (registers lsgan, wgan, wgan-gp, hinge-sn)
+from . import translation_recipes  # noqa: F401,E402  (registers cgan, pix2pix)
+from .cgan_step import CGANStep  # noqa: F401,E402
+from .pix2pix_step import Pix2PixStep, translation_metrics  # noqa: F401,E402
 from .step import Step
 
 __all__ = ['train_gan', 'TrainState', 'Step', 'GANStep', 'Callback', 'ProgressPrinter',

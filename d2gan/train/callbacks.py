@@ -37,10 +37,15 @@ class Callback:
 
 
 class ProgressPrinter(Callback):
-    """Prints iterations, losses, examples/s and ETA every ``every`` seconds and at epoch ends."""
+    """Prints iterations, losses, examples/s and ETA.
 
-    def __init__(self, every=10.0, stream=None):
-        self.every, self.stream = every, stream or sys.stdout
+    A line every ``every`` seconds within an epoch, and one at the end of every
+    ``every_epochs``-th epoch (and of the last one).
+    """
+
+    def __init__(self, every=10.0, every_epochs=1, stream=None):
+        self.every, self.every_epochs = every, every_epochs
+        self.stream = stream or sys.stdout
 
     def on_train_begin(self, state):
         self._last = time.time()
@@ -50,7 +55,8 @@ class ProgressPrinter(Callback):
             self._print(state, state.running_means(), prefix='  ')
 
     def on_epoch_end(self, state):
-        self._print(state, state.epoch_means())
+        if state.epoch % self.every_epochs == 0 or state.epoch == state.num_epochs:
+            self._print(state, state.epoch_means())
 
     def on_train_end(self, state):
         print(f'done: {state.iteration} iterations, {state.examples} examples in '

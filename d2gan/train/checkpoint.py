@@ -5,6 +5,8 @@ A checkpoint is one zip file holding
 * ``net_<name>.params`` for every network (BN running statistics and spectral-norm vectors
   included, since they are parameters),
 * ``trainer_<name>.states`` for every trainer (optimizer moments and update counts),
+* ``step_state.npz`` when the step has ``state_dict()`` (NumPy arrays, e.g. an image pool's
+  contents and RNG state), given back to its ``load_state_dict(state)`` on loading,
 * ``meta.json``: format version, the step's ``config`` (to rebuild the networks), the loop
   position (epoch, iteration, batch within the epoch), the base seed and the loss history.
 
@@ -16,6 +18,8 @@ import json
 import os
 import tempfile
 import zipfile
+
+import numpy as np
 
 FORMAT_VERSION = 1
 
@@ -38,6 +42,10 @@ def save_checkpoint(path, step, meta):
                 zf.writestr(f'net_{name}.params', _via_file(net.save_parameters, directory))
             for name, trainer in step.trainers.items():
                 zf.writestr(f'trainer_{name}.states', _via_file(trainer.save_states, directory))
+            if hasattr(step, 'state_dict'):
+                buffer = io.BytesIO()
+                np.savez(buffer, **step.state_dict())
+                zf.writestr('step_state.npz', buffer.getvalue())
             zf.writestr('meta.json', json.dumps(meta, indent=1))
         with open(tmp, 'rb+') as f:
             os.fsync(f.fileno())
@@ -75,6 +83,9 @@ def load_checkpoint(path, step):
             if entry in names:
                 _from_file(zf.read(entry), trainer.load_states,
                            os.path.dirname(os.path.abspath(path)))
+        if 'step_state.npz' in names and hasattr(step, 'load_state_dict'):
+            with np.load(io.BytesIO(zf.read('step_state.npz')), allow_pickle=False) as state:
+                step.load_state_dict({key: state[key] for key in state.files})
     return meta
 
 

@@ -53,6 +53,9 @@ class GANStep(Step):
 
     @staticmethod
     def _trainer(net, optimizer, lr, beta1, beta2):
+        if not any(p.grad_req != 'null' for p in net.collect_params().values()):
+            raise ValueError(f'{type(net).__name__} has no trainable parameters; a GAN step '
+                             'needs a generator and a discriminator that can learn')
         if optimizer == 'adam':
             params = {'learning_rate': lr, 'beta1': beta1, 'beta2': beta2}
         elif optimizer == 'rmsprop':

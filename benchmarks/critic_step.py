@@ -1,0 +1,76 @@
+"""Time one critic update with and without the WGAN-GP gradient penalty.
+
+Same critic (the DCGAN discriminator of the wgan-gp recipe: 32x32, 1 channel, ndf 64, layer
+norm, hybridized), batch of 64 real + 64 fake images, Wasserstein loss, Adam step. The penalty
+(:class:`d2gan.penalty.GradientPenalty`) adds a forward pass, a hand-written backward pass and
+one back-propagation through both, so expect roughly 2-4x.
+
+    cd /work/main && OMP_NUM_THREADS=2 .venv/bin/python benchmarks/critic_step.py [--iters 20]
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+import d2gan  # noqa: F401  (before mxnet: thread settings)
+import mxnet as mx
+from mxnet import autograd, gluon
+
+from d2gan.losses import get_loss
+from d2gan.models.dcgan import DCGANDiscriminator
+from d2gan.penalty import GradientPenalty
+
+
+def critic_step(net_D, trainer, loss, real, fake, penalty=None):
+    with autograd.record():
+        total = loss.d_loss(net_D(real), net_D(fake)).sum()
+    total.backward()
+    if penalty is not None:
+        penalty(net_D, real, fake)
+    trainer.step(real.shape[0])
+    mx.nd.waitall()
+
+
+def time_it(fn, iters, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--norm', default='layer', choices=['layer', 'instance', 'none'])
+    parser.add_argument('--ndf', type=int, default=64)
+    args = parser.parse_args()
+
+    mx.random.seed(0)
+    net_D = DCGANDiscriminator(channels=1, image_size=32, ndf=args.ndf, norm=args.norm)
+    d2gan.nn.dcgan_init(net_D)
+    net_D.hybridize()
+    trainer = gluon.Trainer(net_D.collect_params(), 'adam',
+                            {'learning_rate': 1e-4, 'beta1': 0.5, 'beta2': 0.9})
+    loss, penalty = get_loss('wgan'), GradientPenalty(10.0)
+    shape = (args.batch_size, 1, 32, 32)
+    real, fake = mx.nd.random.uniform(-1, 1, shape), mx.nd.random.uniform(-1, 1, shape)
+
+    plain = time_it(lambda: critic_step(net_D, trainer, loss, real, fake), args.iters)
+    with_gp = time_it(lambda: critic_step(net_D, trainer, loss, real, fake, penalty), args.iters)
+    alone = time_it(lambda: (penalty(net_D, real, fake), mx.nd.waitall()), args.iters)
+    threads = os.environ.get('OMP_NUM_THREADS')
+    print(f'critic step, batch {args.batch_size}, 32x32, ndf={args.ndf}, norm={args.norm} '
+          f'(median of {args.iters}, OMP_NUM_THREADS={threads}):')
+    print(f'  without penalty : {plain:8.1f} ms')
+    print(f'  with WGAN-GP    : {with_gp:8.1f} ms   (ratio {with_gp / plain:.2f}x)')
+    print(f'  penalty alone   : {alone:8.1f} ms')
+
+
+if __name__ == '__main__':
+    main()

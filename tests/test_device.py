@@ -1,0 +1,45 @@
+import mxnet as mx
+import numpy as np
+import pytest
+
+import d2gan
+from d2gan.device import as_device_list
+
+
+def test_try_gpu_falls_back_to_cpu():
+    assert d2gan.try_gpu() == (mx.gpu(0) if d2gan.num_gpus() else mx.cpu())
+    assert d2gan.try_gpu(99) == mx.cpu()
+    assert d2gan.try_all_gpus() == ([mx.gpu(i) for i in range(d2gan.num_gpus())]
+                                    or [mx.cpu()])
+
+
+def test_split_and_load_over_cpu_contexts():
+    devices = [mx.cpu(0), mx.cpu(1), mx.cpu(2)]
+    x = np.arange(20, dtype='float32').reshape(10, 2)
+    parts = d2gan.split_and_load(x, devices)
+    assert [p.context for p in parts] == devices
+    assert [p.shape[0] for p in parts] == [4, 3, 3]
+    np.testing.assert_array_equal(np.concatenate([p.asnumpy() for p in parts]), x)
+
+
+def test_split_too_small_batch():
+    with pytest.raises(ValueError, match='cannot be split over 3 devices'):
+        d2gan.split_and_load(np.zeros((2, 1)), [mx.cpu(0), mx.cpu(1), mx.cpu(2)])
+
+
+def test_device_names():
+    assert as_device_list('cpu') == [mx.cpu()]
+    assert as_device_list('cpu:1') == [mx.cpu(1)]
+    assert as_device_list(mx.cpu(2)) == [mx.cpu(2)]
+    with pytest.raises(ValueError, match='unknown device'):
+        as_device_list('tpu')
+    if not d2gan.num_gpus():
+        with pytest.raises(ValueError, match='sees no GPU'):
+            as_device_list('gpu')
+
+
+def test_environment_defaults_set_before_mxnet():
+    import os
+    assert os.environ['OMP_NUM_THREADS'].isdigit()
+    assert os.environ['MXNET_STORAGE_FALLBACK_LOG_VERBOSE'] == '0'
+    assert d2gan.__version__

@@ -1,0 +1,120 @@
+"""Spectral normalisation: sigma(W / sigma) -> 1, the paper's gradient, u in checkpoints."""
+import numpy as np
+import pytest
+import mxnet as mx
+from mxnet import autograd, nd
+from mxnet.gluon import nn
+
+import d2gan
+from d2gan.models.dcgan import DCGANDiscriminator
+from d2gan.nn import SNConv2D, SNDense
+
+
+def top_singular_value(weight):
+    w = weight.asnumpy() if hasattr(weight, 'asnumpy') else weight
+    return np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)[0]
+
+
+def critic(hybridize=False):
+    mx.random.seed(0)
+    net = nn.HybridSequential()
+    net.add(SNConv2D(8, 3, 2, 1), nn.LeakyReLU(0.2), SNDense(4))  # deferred shapes on purpose
+    net.initialize(mx.init.Normal(0.5))
+    if hybridize:
+        net.hybridize()
+    return net
+
+
+def train_forwards(net, x, times):
+    for _ in range(times):
+        with autograd.record():
+            net(x)
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_power_iteration_normalises_the_largest_singular_value(hybridize):
+    net, x = critic(hybridize), nd.random.normal(shape=(2, 3, 8, 8))
+    train_forwards(net, x, 30)
+    for layer in (net[0], net[2]):
+        raw = top_singular_value(layer.weight.data())
+        assert abs(raw - 1) > 0.1  # the raw weight is far from normalised ...
+        assert abs(top_singular_value(layer.normalized_weight()) - 1) < 1e-2  # ... this is not
+        assert layer.sigma() == pytest.approx(raw, rel=1e-2)
+
+
+def test_u_moves_only_in_training_forwards():
+    net, x = critic(hybridize=True), nd.random.normal(shape=(2, 3, 8, 8))
+    net(x)
+    u0 = net[0].u.data().asnumpy().copy()
+    net(x)  # predict mode
+    with autograd.record(train_mode=False):
+        net(x)
+    assert np.array_equal(net[0].u.data().asnumpy(), u0)
+    train_forwards(net, x, 1)
+    assert not np.array_equal(net[0].u.data().asnumpy(), u0)
+    assert net[0].u.grad_req == 'null'
+
+
+def test_hybridized_matches_imperative():
+    x = nd.random.normal(shape=(2, 3, 8, 8))
+    outputs = []
+    for hybridize in (False, True):
+        net = critic(hybridize)
+        train_forwards(net, x, 3)
+        outputs.append((net(x).asnumpy(), net[0].u.data().asnumpy()))
+    np.testing.assert_allclose(outputs[0][0], outputs[1][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(outputs[0][1], outputs[1][1], rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_is_the_papers_with_converged_u():
+    """With u, v the top singular vectors:
+    d/dW <C, W / sigma> = C / sigma - <C, W> u v^T / sigma^2."""
+    mx.random.seed(1)
+    layer = SNDense(3, in_units=5, use_bias=False)
+    layer.initialize(mx.init.Normal(1.0))
+    x = nd.random.normal(shape=(4, 5))
+    for _ in range(100):
+        with autograd.record():
+            layer(x)
+    C = nd.random.normal(shape=(4, 3))
+    with autograd.record(train_mode=False):
+        loss = (layer(x) * C).sum()
+    loss.backward()
+    W = layer.weight.data().asnumpy()
+    G = nd.dot(C, x, transpose_a=True).asnumpy()  # d loss / d W_sn
+    u, s, vt = np.linalg.svd(W)
+    expected = G / s[0] - (G * W).sum() / s[0] ** 2 * np.outer(u[:, 0], vt[0])
+    np.testing.assert_allclose(layer.weight.grad().asnumpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_u_is_saved_and_restored(tmp_path):
+    x = nd.random.normal(shape=(2, 3, 8, 8))
+    net = critic(hybridize=True)
+    train_forwards(net, x, 5)
+    path = str(tmp_path / 'sn.params')
+    net.save_parameters(path)
+    assert {'0.u', '2.u'} <= set(nd.load(path))
+    other = critic()
+    other.load_parameters(path)
+    np.testing.assert_array_equal(other[0].u.data().asnumpy(), net[0].u.data().asnumpy())
+    np.testing.assert_allclose(other(x).asnumpy(), net(x).asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_dcgan_discriminator_with_spectral_norm_and_its_checkpoint(tmp_path):
+    mx.random.seed(0)
+    step = d2gan.build_gan('hinge-sn', image_size=16, channels=1, latent_dim=8, ngf=4, ndf=4)
+    convs = [b for b in step.net_D.body._children.values() if isinstance(b, nn.Conv2D)]
+    assert convs and all(isinstance(c, SNConv2D) for c in convs)
+    step.train_step(nd.random.uniform(-1, 1, shape=(4, 1, 16, 16)))
+    path = str(tmp_path / 'ckpt')
+    d2gan.save_checkpoint(path, step, {'epoch': 1})
+    fresh = d2gan.build_gan(**d2gan.train.read_meta(path)['config'])
+    d2gan.load_checkpoint(path, fresh)
+    for a, b in zip(convs, [c for c in fresh.net_D.body._children.values()
+                            if isinstance(c, nn.Conv2D)]):
+        np.testing.assert_array_equal(a.u.data().asnumpy(), b.u.data().asnumpy())
+
+
+def test_discriminator_without_spectral_norm_is_unchanged():
+    net = DCGANDiscriminator(channels=1, image_size=16, ndf=4, norm='none')
+    assert not any(isinstance(b, SNConv2D) for b in net.body._children.values())
