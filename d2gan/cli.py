@@ -137,6 +137,9 @@ def _train_paired(args, devices):
         config = d2gan.train.read_meta(checkpoint)['config']
         if config.pop('model') != args.model:
             raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+        if args.direction and args.direction != config.get('direction', args.direction):
+            raise ValueError(f'{checkpoint} was trained {config["direction"]}, not '
+                             f'{args.direction}')
     config['direction'] = paired.check_direction(
         args.direction or config.get('direction') or paired.default_direction(args.dataset))
     train = paired.load_paired_dataset(args.dataset, 'train', args.dataroot, config['direction'])
@@ -248,16 +251,16 @@ def add_eval_parser(sub):
     evaluate.add_argument('--extractor', default='digits',
                           help='digits (offline digit classifier) or inception (needs weights)')
     evaluate.add_argument('--inception-weights', default=None,
-                          help='Inception-v3 weight file (default: $D2GAN_INCEPTION_WEIGHTS or '
+                          help='Inception-v3 weight file (None: $D2GAN_INCEPTION_WEIGHTS or '
                                '~/.mxnet/models/inceptionv3-a5050dbc.params)')
     evaluate.add_argument('--dataset', default='mnist-digits',
                           help='real images to compare with (any --dataset of `train`)')
-    evaluate.add_argument('--split', default='heldout',
+    evaluate.add_argument('--split', default='heldout', choices=['heldout', 'train'],
                           help="mnist-digits only: 'heldout' (1,000 digits the digit classifier "
                                "never saw) or 'train' (its 4,000)")
     evaluate.add_argument('--dataroot', default=None)
     evaluate.add_argument('--num-real', type=int, default=None,
-                          help='use at most this many real images (default: all)')
+                          help='use at most this many real images (None: all)')
     evaluate.add_argument('--batch-size', type=int, default=200)
     evaluate.add_argument('--seed', type=int, default=0)
     evaluate.add_argument('--device', default='auto')

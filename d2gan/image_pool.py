@@ -59,7 +59,7 @@ class ImagePool:
         return mx.nd.concat(*out, dim=0)
 
     def state_dict(self):
-        """``{'pool_size', 'images', 'rng'}`` as NumPy arrays (``rng``: the generator's JSON state)."""
+        """``{'pool_size', 'images', 'rng'}`` as NumPy arrays (``rng``: JSON generator state)."""
         images = (np.concatenate([x.asnumpy() for x in self.images]) if self.images
                   else np.zeros((0,), np.float32))
         return {'pool_size': np.array(self.pool_size), 'images': images,

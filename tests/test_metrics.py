@@ -250,12 +250,20 @@ def test_missing_inception_weights_give_a_clear_error(tmp_path, monkeypatch):
         tmp_path / 'models' / 'inceptionv3-a5050dbc.params')
 
 
-def test_inception_v3_pool3_features_with_random_weights():
+def test_inception_v3_pool3_features_and_weight_file(tmp_path):
     extractor = metrics.InceptionV3Features(random_weights=True)
-    feats, probs = extractor(np.random.default_rng(0).uniform(-1, 1, (2, 1, 32, 32)))
+    X = np.random.default_rng(0).uniform(-1, 1, (2, 1, 32, 32)).astype('float32')
+    feats, probs = extractor(X)
     assert feats.shape == (2, 2048) and probs.shape == (2, 1000)
     np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
     assert (feats >= 0).all()  # pool3 averages ReLU outputs
+    # a weight file in gluon-cv's format is read back into the same network
+    path = str(tmp_path / 'inceptionv3-test.params')
+    extractor.block.net.save_parameters(path)
+    loaded = metrics.InceptionV3Features(weights=path)
+    np.testing.assert_allclose(loaded(X)[0], feats, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match='SHA-1'):
+        metrics.InceptionV3Features(weights=path, check_sha1=True)
 
 
 def test_unknown_extractor_lists_valid_names():

@@ -290,3 +290,28 @@ def test_float32_parameter_gradients_match_float64_on_dcgan_critic():
     scale = max(np.abs(g).max() for g in grads64.values())
     for name, g64 in grads64.items():
         assert np.abs(grads32[name] - g64).max() < 1e-4 * scale, name
+
+
+def test_training_a_critic_with_the_penalty_reaches_the_analytic_optimum():
+    """Real and fake clouds 4 apart: a critic of slope g along the line scores 4 g - 10 (g - 1)^2
+    at best, so WGAN-GP training must settle at g = 1 + 4 / (2 * 10) = 1.2 (not at 1)."""
+    mx.random.seed(0)
+    net = nn.HybridSequential()
+    net.add(nn.Dense(32, in_units=2), nn.LeakyReLU(0.2), nn.Dense(32), nn.LeakyReLU(0.2),
+            nn.Dense(1))
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    trainer = mx.gluon.Trainer(net.collect_params(), 'adam',
+                               {'learning_rate': 2e-3, 'beta1': 0.5, 'beta2': 0.9})
+    real = nd.random.normal(scale=0.2, shape=(128, 2)) + nd.array([[2, 0]])
+    fake = nd.random.normal(scale=0.2, shape=(128, 2)) - nd.array([[2, 0]])
+    penalty, loss = GradientPenalty(10.0), d2gan.get_loss('wgan')
+    for _ in range(120):
+        with autograd.record():
+            total = loss.d_loss(net(real), net(fake)).sum()
+        total.backward()
+        penalty(net, real, fake)
+        trainer.step(128)
+    norms = gradient_norm(net, interpolate(real, fake)).asnumpy()
+    assert abs(norms.mean() - 1.2) < 0.05
+    assert abs((net(real) - net(fake)).mean().asscalar() - 4 * 1.2) < 0.3

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import mxnet as mx
 
-from .download import data_root
+from .download import data_root, sha1_of
 from .errors import ChecksumError, DatasetFormatError, DatasetNotFoundError
 from .image_folder import IMAGE_EXTENSIONS
 
@@ -342,7 +342,10 @@ def download_pix2pix(name, root=None, url=None, verbose=True):
     url = url or PIX2PIX_URL.format(name=name)
     archive = os.path.join(root, f'{name}.tar.gz')
     record = _sha1_record(archive)
-    expected = open(record).read().strip() if os.path.isfile(record) else None
+    expected = None
+    if os.path.isfile(record):
+        with open(record) as f:
+            expected = f.read().strip()
     if not os.path.isfile(archive):
         if verbose:
             print(f'Downloading {url} -> {archive}', file=sys.stderr)
@@ -360,7 +363,6 @@ def download_pix2pix(name, root=None, url=None, verbose=True):
         finally:
             if os.path.exists(part):
                 os.remove(part)
-    from .download import sha1_of
     digest = sha1_of(archive)
     if expected is None:
         with open(record, 'w') as f:

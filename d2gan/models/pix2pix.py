@@ -70,7 +70,7 @@ def check_norm(norm):
 
 
 def norm_layer(norm, channels):
-    """``'batch'`` -> BatchNorm (momentum 0.9 = PyTorch's 0.1), ``'instance'``, ``'none'`` -> None."""
+    """``'batch'``: BatchNorm (momentum 0.9 = PyTorch's 0.1); ``'instance'``; ``'none'``: None."""
     if check_norm(norm) == 'batch':
         return nn.BatchNorm(in_channels=channels)
     if norm == 'instance':

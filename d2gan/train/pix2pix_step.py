@@ -133,7 +133,7 @@ class Pix2PixStep(Step):
         return nd.concat(*outs, dim=0)
 
     def evaluate(self, A, B, batch_size=16, mode=None):
-        """``{'L1', 'PSNR', 'sharpness'}`` of ``G(A)`` against ``B`` (:func:`translation_metrics`)."""
+        """``{'L1', 'PSNR', 'sharpness'}`` of ``G(A)`` against ``B`` (translation_metrics)."""
         return translation_metrics(self.translate(A, batch_size, mode), B)
 
     def set_sample_data(self, A, B):
