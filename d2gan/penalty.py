@@ -17,7 +17,7 @@ layer               input gradient ``dx`` from the output gradient ``dy``
 ==================  =====================================================================
 Conv2D (W, s, p)    the transposed convolution of ``dy`` with ``W``, written as one ordinary
                     ``Convolution`` with the flipped, transposed sub-kernels of the ``s^2``
-                    stride phases, interleaved by ``depth_to_space`` (see
+                    stride phases, interleaved by a transpose (see
                     :func:`conv2d_input_grad`). ``Deconvolution`` itself cannot be used: on
                     CPU its backward crashes oneDNN for a computed weight and for one output
                     channel; ``Convolution`` works in both cases.
@@ -37,21 +37,27 @@ the input gradient against MXNet's own ``autograd.grad`` and every parameter gra
 central finite differences of the penalty value in float64.
 
 **Cost** of one call: the critic's forward pass, the hand-written backward pass (about one more
-backward) and one back-propagation through both (about two backward passes) -- roughly 2-3x
-the cost of the plain D-loss forward/backward on the same batch; ``benchmarks/critic_step.py``
-measures it (see its docstring for the numbers).
+backward) and one back-propagation through both (about two backward passes). Measured with
+``benchmarks/critic_step.py`` (DCGAN critic, 32x32, batch 64, one CPU thread, CPU time): the
+penalty alone costs 1.5x (ndf=64, layer norm) to 2.2x (ndf=32, no norm; small ops weigh more)
+the plain critic update (D loss on 64 real + 64 fake images, forward, backward, Adam step), so
+a critic update with the penalty costs 2.5x to 3.1x one without: 249 -> 631 ms and
+39 -> 122 ms.
 
 **Which critics.** Chains of the layers above, inside ``HybridSequential`` blocks or a critic
 class registered with :func:`register_critic` (``DCGANDiscriminator`` is). Batch norm is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
+import weakref
+
 import numpy as np
+import mxnet as mx
 from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .models.dcgan import DCGANDiscriminator
-from .nn.spectral_norm import _SpectralNormMixin
+from .nn.spectral_norm import _SpectralNormMixin, _normalize
 
 # --------------------------------------------------------------------------------------------
 # Walking the critic: its layers in order.
@@ -87,7 +93,9 @@ def critic_layers(net):
 
 
 # --------------------------------------------------------------------------------------------
-# One rule per layer type: forward(layer, x) -> (y, cache); input_grad(layer, cache, dy) -> dx.
+# One rule per layer type, written for both NDArrays and Symbols (``g.F``), tracking shapes:
+#   forward(g, layer, x, shape) -> (y, y_shape, cache)
+#   input_grad(g, layer, cache, dy) -> dx
 
 _RULES = []
 
@@ -95,8 +103,9 @@ _RULES = []
 def register_layer(layer_type, rule):
     """Teach the penalty a layer type: ``rule`` has ``forward`` and ``input_grad`` (see source).
 
-    ``input_grad`` must be written with forward (first-order differentiable) operators.
-    Later registrations take precedence, so subclasses can be given their own rule.
+    ``input_grad`` must be written with forward (first-order differentiable) operators of
+    ``g.F`` (``mx.nd`` or ``mx.sym``). Later registrations take precedence, so subclasses can
+    be given their own rule.
     """
     _RULES.insert(0, (layer_type, rule))
 
@@ -117,204 +126,226 @@ def _rule_for(layer):
         'd2gan.penalty.register_layer, or a critic class with d2gan.penalty.register_critic.')
 
 
-def _weight(layer, ctx):
-    if isinstance(layer, _SpectralNormMixin):
-        return layer.normalized_weight(ctx)
-    return layer.weight.data(ctx)
+class _Ops:
+    """The operator namespace ``F`` (``nd`` or ``sym``) and how to read a parameter in it."""
+
+    def __init__(self, F, device=None):
+        self.F, self.device = F, device
+
+    def param(self, p):
+        return p.var() if self.F is mx.sym else p.data(self.device)
+
+    def mul(self, a, b):
+        """Product of equal-shaped arrays (``*`` would be the slower ``broadcast_mul``)."""
+        return self.F.elemwise_mul(a, b)
+
+    def mean_like(self, x, axes):
+        """``mean(x, axes)`` broadcast back to ``x`` (``broadcast_like`` + elementwise operators
+        back-propagate 2-3x faster on CPU than ``broadcast_sub`` & co.)."""
+        return self.F.broadcast_like(self.F.mean(x, axis=axes, keepdims=True), x)
+
+    def mask(self, x, slope):
+        """``1 if x > 0 else slope``: a constant, its derivative is zero wherever it exists."""
+        slope = float(np.float32(slope))  # MXNet's LeakyReLU holds the slope as a float32
+        return self.F.BlockGrad((x > 0) * (1 - slope) + slope)
 
 
-def _bias(layer, ctx):
-    return None if layer.bias is None else layer.bias.data(ctx)
+def _weight(g, layer):
+    w = g.param(layer.weight)
+    if not isinstance(layer, _SpectralNormMixin):
+        return w
+    # W / sigma(W) from the stored u, without advancing it (same numbers as the layer's forward)
+    F = g.F
+    matrix = F.reshape(w, shape=(0, -1))
+    v = F.BlockGrad(_normalize(F, F.dot(matrix, g.param(layer.u), transpose_a=True)))
+    wv = F.dot(matrix, v)
+    sigma = F.sum(F.BlockGrad(_normalize(F, wv)) * wv)
+    return F.broadcast_div(w, F.reshape(sigma, shape=(1,) * len(layer.weight.shape)))
 
 
-def _act_forward(layer, y):
+def _linear(g, layer, op, x, **kwargs):
+    """Convolution / FullyConnected with the layer's (possibly normalised) weight and bias."""
+    w = _weight(g, layer)
+    if layer.bias is None:
+        return getattr(g.F, op)(x, w, no_bias=True, **kwargs), w
+    return getattr(g.F, op)(x, w, g.param(layer.bias), no_bias=False, **kwargs), w
+
+
+def _act_forward(g, layer, y, shape):
     if layer.act is None:
         return y, None
-    return _ActivationRule.forward(layer.act, y)
+    return _ActivationRule.forward(g, layer.act, y, shape)[::2]
 
 
-def _act_input_grad(layer, cache, dy):
-    return dy if layer.act is None else _ActivationRule.input_grad(layer.act, cache, dy)
+def _act_input_grad(g, layer, cache, dy):
+    return dy if layer.act is None else _ActivationRule.input_grad(g, layer.act, cache, dy)
 
 
-def conv2d_input_grad(dy, weight, stride, pad, in_size):
+def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size):
     """Input gradient of ``Convolution(x, weight, stride, pad)`` written as a forward convolution.
 
     With stride ``s``, input position ``u = s q + r - p`` only meets the kernel taps
     ``a = s m + r``: ``dx[s q + r - p] = sum_m W[s m + r] dy[q - m]``. So each of the ``s^2``
     phases ``r`` is a stride-1 convolution of ``dy`` with a flipped sub-kernel; one
-    ``Convolution`` computes all phases (stacked as channels) and ``depth_to_space``
+    ``Convolution`` computes all phases (stacked as channels) and a reshape-transpose
     interleaves them -- a transposed convolution with no multiplications by inserted zeros.
-    Differentiable in ``dy`` and ``weight`` by first-order back-prop.
+    Differentiable in ``dy`` and ``weight`` by first-order back-prop; ``F`` is ``nd`` or ``sym``.
     """
     s = stride[0]
     if stride[1] != s:
         raise NotImplementedError(f'gradient penalty: unequal strides {stride} are not supported')
-    out_c, in_c, kh, kw = weight.shape
+    out_c, in_c, kh, kw = weight_shape
     taps = -(-max(kh, kw) // s)  # sub-kernel size K = ceil(k / s)
-    w = nd.transpose(weight, (1, 0, 2, 3))  # (C, O, k, k)
+    w = F.transpose(weight, axes=(1, 0, 2, 3))  # (C, O, k, k)
     if s * taps != kh or s * taps != kw:  # zero taps at the end so that k = s K
-        w = nd.pad(w.reshape((1, in_c * out_c, kh, kw)), mode='constant',
-                   pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
-    w = w.reshape((in_c, out_c, taps, s, taps, s)).transpose((3, 5, 0, 1, 2, 4))
-    w = nd.flip(w, axis=(4, 5)).reshape((s * s * in_c, out_c, taps, taps))
-    y = nd.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
-                       num_filter=s * s * in_c, no_bias=True)
+        w = F.pad(F.reshape(w, shape=(1, in_c * out_c, kh, kw)), mode='constant',
+                  pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
+    w = F.transpose(F.reshape(w, shape=(in_c, out_c, taps, s, taps, s)), axes=(3, 5, 0, 1, 2, 4))
+    w = F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * in_c, out_c, taps, taps))
+    y = F.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
+                      num_filter=s * s * in_c, no_bias=True)
     rows = [-(-(p + n) // s) for p, n in zip(pad, in_size)]
-    y = nd.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
-    if s > 1:
-        y = nd.depth_to_space(y, s)
-    short = [max(p + n - m, 0) for p, n, m in zip(pad, in_size, y.shape[2:])]
-    if any(short):  # input rows no window reaches have zero gradient
-        y = nd.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, short[0], 0, short[1]))
-    return nd.slice(y, begin=(None, None, pad[0], pad[1]),
-                    end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
+    y = F.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
+    if s > 1:  # interleave the phases (what depth_to_space does; this is 2x faster on CPU)
+        y = F.reshape(y, shape=(0, s, s, in_c, rows[0], rows[1]))
+        y = F.reshape(F.transpose(y, axes=(0, 3, 4, 1, 5, 2)),
+                      shape=(0, in_c, s * rows[0], s * rows[1]))
+    short = [max(p + n - s * r, 0) for p, n, r in zip(pad, in_size, rows)]
+    if any(short):  # input rows that no window reaches have zero gradient
+        y = F.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, short[0], 0, short[1]))
+    return F.slice(y, begin=(None, None, pad[0], pad[1]),
+                   end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
 
 
 class _Conv2DRule:
     @staticmethod
-    def forward(layer, x):
+    def forward(g, layer, x, shape):
         kw = layer._kwargs
         if kw.get('layout', 'NCHW') != 'NCHW' or tuple(kw['dilate']) != (1, 1) \
-                or kw['num_group'] != 1:
+                or kw['num_group'] != 1 or len(shape) != 4:
             raise NotImplementedError(
                 f'gradient penalty: {layer.name} needs layout NCHW, dilate 1 and 1 group')
-        w, b = _weight(layer, x.context), _bias(layer, x.context)
-        args = (x, w) if b is None else (x, w, b)
-        y = nd.Convolution(*args, kernel=kw['kernel'], stride=kw['stride'], pad=kw['pad'],
-                           num_filter=kw['num_filter'], no_bias=b is None)
-        y, act = _act_forward(layer, y)
-        return y, (w, x.shape[2:], act)
+        y, w = _linear(g, layer, 'Convolution', x, kernel=kw['kernel'], stride=kw['stride'],
+                       pad=kw['pad'], num_filter=kw['num_filter'])
+        out = shape[:1] + (kw['num_filter'],) + tuple(
+            (n + 2 * p - k) // s + 1
+            for n, p, k, s in zip(shape[2:], kw['pad'], kw['kernel'], kw['stride']))
+        y, act = _act_forward(g, layer, y, out)
+        return y, out, (w, shape, act)
 
     @staticmethod
-    def input_grad(layer, cache, dy):
-        w, in_size, act = cache
-        dy = _act_input_grad(layer, act, dy)
+    def input_grad(g, layer, cache, dy):
+        w, shape, act = cache
+        dy = _act_input_grad(g, layer, act, dy)
         kw = layer._kwargs
-        return conv2d_input_grad(dy, w, kw['stride'], kw['pad'], in_size)
+        weight_shape = (kw['num_filter'], shape[1]) + tuple(kw['kernel'])
+        return conv2d_input_grad(g.F, dy, w, weight_shape, kw['stride'], kw['pad'], shape[2:])
 
 
 class _DenseRule:
     @staticmethod
-    def forward(layer, x):
-        w, b = _weight(layer, x.context), _bias(layer, x.context)
-        args = (x, w) if b is None else (x, w, b)
-        y = nd.FullyConnected(*args, num_hidden=layer._units, flatten=layer._flatten,
-                              no_bias=b is None)
-        y, act = _act_forward(layer, y)
-        return y, (w, x.shape, act)
+    def forward(g, layer, x, shape):
+        y, w = _linear(g, layer, 'FullyConnected', x, num_hidden=layer._units,
+                       flatten=layer._flatten)
+        out = (shape[0], layer._units) if layer._flatten else shape[:-1] + (layer._units,)
+        y, act = _act_forward(g, layer, y, out)
+        return y, out, (w, shape, act)
 
     @staticmethod
-    def input_grad(layer, cache, dy):
-        w, in_shape, act = cache
-        dy = _act_input_grad(layer, act, dy)
-        dx = nd.dot(dy, w)
-        return dx.reshape(in_shape) if layer._flatten else dx
-
-
-def _mask(x, slope):
-    slope = float(np.float32(slope))  # MXNet's LeakyReLU holds the slope as a float32
-    with autograd.pause():  # a constant: its derivative is zero wherever it exists
-        return (x > 0) * (1 - slope) + slope
+    def input_grad(g, layer, cache, dy):
+        w, shape, act = cache
+        dx = g.F.dot(_act_input_grad(g, layer, act, dy), w)
+        return g.F.reshape(dx, shape=shape) if layer._flatten else dx
 
 
 class _LeakyReLURule:
     @staticmethod
-    def forward(layer, x):
+    def forward(g, layer, x, shape):
         # x * mask equals MXNet's LeakyReLU in float32, and unlike its kernel (whose negative
         # branch is rounded to float32) it is exact in float64.
-        mask = _mask(x, layer._alpha)
-        return _mul(x, mask), mask
+        mask = g.mask(x, layer._alpha)
+        return g.mul(x, mask), shape, mask
 
     @staticmethod
-    def input_grad(layer, mask, dy):
-        return _mul(dy, mask)
+    def input_grad(g, layer, mask, dy):
+        return g.mul(dy, mask)
 
 
 class _ActivationRule:
     """relu, sigmoid, tanh, softrelu; the derivative of the smooth ones stays differentiable."""
 
     @staticmethod
-    def forward(layer, x):
+    def forward(g, layer, x, shape):
         kind = layer._act_type
-        y = nd.Activation(x, act_type=kind)
+        y = g.F.Activation(x, act_type=kind)
         if kind == 'relu':
-            return y, _mask(x, 0.0)
+            return y, shape, g.mask(x, 0.0)
         if kind in ('sigmoid', 'tanh'):
-            return y, y
+            return y, shape, y
         if kind == 'softrelu':
-            return y, nd.sigmoid(x)
+            return y, shape, g.F.sigmoid(x)
         raise NotImplementedError(f'gradient penalty: activation {kind!r} is not supported')
 
     @staticmethod
-    def input_grad(layer, cache, dy):
+    def input_grad(g, layer, cache, dy):
         kind = layer._act_type
         if kind == 'sigmoid':
-            return _mul(dy, _mul(cache, 1 - cache))
+            return g.mul(dy, g.mul(cache, 1 - cache))
         if kind == 'tanh':
-            return _mul(dy, 1 - _mul(cache, cache))
-        return _mul(dy, cache)  # relu mask, softrelu's sigmoid
-
-
-def _mul(a, b):
-    """Product of equal-shaped arrays (``*`` would use the slower ``broadcast_mul``)."""
-    return nd.elemwise_mul(a, b)
-
-
-def _mean_like(x, axes):
-    """``mean(x, axes)`` broadcast back to ``x``'s shape (``broadcast_like`` and elementwise
-    operators back-propagate 2-3x faster on CPU than ``broadcast_sub`` & co.)."""
-    return nd.broadcast_like(nd.mean(x, axis=axes, keepdims=True), x)
+            return g.mul(dy, 1 - g.mul(cache, cache))
+        return g.mul(dy, cache)  # relu mask, softrelu's sigmoid
 
 
 class _NormRule:
     """Instance norm (per example and channel over H, W) and layer norm (over ``axis``)."""
 
     @staticmethod
-    def _axes(layer, x):
-        axis = layer._axis % x.ndim
+    def _axes(layer, ndim):
+        axis = layer._axis % ndim
         if isinstance(layer, nn.InstanceNorm):
             if axis != 1:
                 raise NotImplementedError('gradient penalty: InstanceNorm needs axis=1')
-            return tuple(range(2, x.ndim)), 1
+            return tuple(range(2, ndim)), 1
         return (axis,), axis
 
     @staticmethod
-    def _affine(param, x, axis):
-        shape = [1] * x.ndim
-        shape[axis] = x.shape[axis]
-        return nd.broadcast_like(param.data(x.context).reshape(shape), x)
+    def _affine(g, param, x, shape, axis):
+        view = [1] * len(shape)
+        view[axis] = shape[axis]
+        return g.F.broadcast_like(g.F.reshape(g.param(param), shape=tuple(view)), x)
 
     @classmethod
-    def forward(cls, layer, x):
-        axes, axis = cls._axes(layer, x)
+    def forward(cls, g, layer, x, shape):
+        axes, axis = cls._axes(layer, len(shape))
         # MXNet's kernels hold eps as a float32 (1e-5 -> 9.99999975e-06); so do we, to match.
         eps = float(np.float32(layer._epsilon))
-        centred = nd.elemwise_sub(x, _mean_like(x, axes))
-        inv_std = nd.broadcast_like(
-            1 / nd.sqrt(nd.mean(_mul(centred, centred), axis=axes, keepdims=True) + eps), x)
-        x_hat = _mul(centred, inv_std)
-        gamma = cls._affine(layer.gamma, x, axis)
-        y = nd.elemwise_add(_mul(x_hat, gamma), cls._affine(layer.beta, x, axis))
-        return y, (x_hat, inv_std, gamma, axes)
+        F = g.F
+        centred = F.elemwise_sub(x, g.mean_like(x, axes))
+        variance = F.mean(g.mul(centred, centred), axis=axes, keepdims=True)
+        inv_std = F.broadcast_like(1 / F.sqrt(variance + eps), x)
+        x_hat = g.mul(centred, inv_std)
+        gamma = cls._affine(g, layer.gamma, x, shape, axis)
+        y = F.elemwise_add(g.mul(x_hat, gamma), cls._affine(g, layer.beta, x, shape, axis))
+        return y, shape, (x_hat, inv_std, gamma, axes)
 
     @staticmethod
-    def input_grad(layer, cache, dy):
+    def input_grad(g, layer, cache, dy):
         x_hat, inv_std, gamma, axes = cache
-        g = _mul(dy, gamma)
-        centred = nd.elemwise_sub(g, _mean_like(g, axes))
-        return _mul(nd.elemwise_sub(centred, _mul(x_hat, _mean_like(_mul(g, x_hat), axes))),
-                    inv_std)
+        F = g.F
+        dy = g.mul(dy, gamma)
+        centred = F.elemwise_sub(dy, g.mean_like(dy, axes))
+        return g.mul(F.elemwise_sub(centred, g.mul(x_hat, g.mean_like(g.mul(dy, x_hat), axes))),
+                     inv_std)
 
 
 class _FlattenRule:
     @staticmethod
-    def forward(layer, x):
-        return x.reshape((x.shape[0], -1)), x.shape
+    def forward(g, layer, x, shape):
+        return g.F.flatten(x), (shape[0], int(np.prod(shape[1:]))), shape
 
     @staticmethod
-    def input_grad(layer, shape, dy):
-        return dy.reshape(shape)
+    def input_grad(g, layer, shape, dy):
+        return g.F.reshape(dy, shape=shape)
 
 
 for _type, _rule in [(nn.Conv2D, _Conv2DRule), (nn.Dense, _DenseRule),
@@ -325,27 +356,58 @@ for _type, _rule in [(nn.Conv2D, _Conv2DRule), (nn.Dense, _DenseRule),
 
 
 # --------------------------------------------------------------------------------------------
-# The input gradient and the penalties.
+# The input gradient, as NDArrays or inside one hybridized graph.
+
+def _input_grad(g, layers, x, shape):
+    steps, h = [], x
+    for layer in layers:
+        rule = _rule_for(layer)
+        h, shape, cache = rule.forward(g, layer, h, shape)
+        steps.append((layer, rule, cache))
+    per_example = int(np.prod(shape[1:]))
+    grad = g.F.BlockGrad(g.F.ones_like(h)) * (1.0 / per_example)
+    for layer, rule, cache in reversed(steps):
+        grad = rule.input_grad(g, layer, cache, grad)
+    return grad, h
+
 
 def critic_input_gradient(net_D, x):
-    """``grad_x D(x)`` of the per-example score, built from forward operators.
+    """``grad_x D(x)`` of the per-example score, built from forward operators (NDArrays).
 
     The score of an example is ``D``'s output averaged over its elements (one logit, or the mean
     of a patch), as :mod:`d2gan.losses` uses it. Called inside ``autograd.record()`` the result is
     differentiable with respect to ``net_D``'s parameters (and ``x``) by ordinary back-prop.
+    The penalties run the same construction as one hybridized graph (:class:`PenaltyGraph`).
 
     Returns ``(grad, out)``: the gradient (shape of ``x``) and ``D``'s raw output.
     """
-    steps, h = [], x
-    for layer in critic_layers(net_D):
-        rule = _rule_for(layer)
-        h, cache = rule.forward(layer, h)
-        steps.append((layer, rule, cache))
-    with autograd.pause():
-        grad = nd.full(h.shape, 1.0 / (h.size // h.shape[0]), ctx=h.context, dtype=h.dtype)
-    for layer, rule, cache in reversed(steps):
-        grad = rule.input_grad(layer, cache, grad)
-    return grad, h
+    return _input_grad(_Ops(nd, x.context), critic_layers(net_D), x, x.shape)
+
+
+def _squared_norms(F, grad):
+    return F.sum(F.square(F.reshape(grad, shape=(0, -1))), axis=1)
+
+
+class PenaltyGraph(nn.HybridBlock):
+    """``x -> (terms, norms)`` for one critic and one input shape, hybridized into one graph.
+
+    ``terms(F, grad)`` gives the per-example penalty, ``norms`` is ``||grad_x D(x)||`` per
+    example. The critic's parameters are *shared* (the same ``Parameter`` objects), so
+    back-propagating ``terms`` writes into ``net_D``'s gradients. Running the few hundred small
+    operators of the construction as one cached graph removes their per-operator overhead.
+    """
+
+    def __init__(self, net_D, terms, shape, **kwargs):
+        super().__init__(**kwargs)
+        self._critic = weakref.ref(net_D)  # not a child: hybridizing here must not touch it
+        self._terms, self._shape = terms, tuple(shape)
+        self.params.update(net_D.collect_params())  # shared: bound by name in the cached graph
+
+    def hybrid_forward(self, F, x):
+        g = _Ops(F, None if F is mx.sym else x.context)
+        grad, _ = _input_grad(g, critic_layers(self._critic()), x, self._shape)
+        norms = F.sqrt(_squared_norms(F, grad) + 1e-12)
+        return self._terms(F, grad, norms), F.BlockGrad(norms)
 
 
 def gradient_norm(net_D, x):
@@ -360,7 +422,7 @@ def gradient_norm(net_D, x):
         out = net_D(x)
         score = out.reshape((out.shape[0], -1)).mean(axis=1).sum()
     grad = autograd.grad(score, [x], train_mode=False)[0]
-    return _norms(grad)
+    return nd.sqrt(_squared_norms(nd, grad) + 1e-12)
 
 
 def interpolate(real, fake):
@@ -369,10 +431,6 @@ def interpolate(real, fake):
         shape = (real.shape[0],) + (1,) * (real.ndim - 1)
         eps = nd.random.uniform(shape=shape, ctx=real.context, dtype=real.dtype)
         return nd.broadcast_mul(eps, real) + nd.broadcast_mul(1 - eps, fake.detach())
-
-
-def _norms(grad):
-    return nd.sqrt(nd.sum(grad.reshape((grad.shape[0], -1)) ** 2, axis=1) + 1e-12)
 
 
 class InputGradientPenalty:
@@ -384,19 +442,29 @@ class InputGradientPenalty:
     ``last_norms`` keeps ``||grad_x D||`` per example of the latest call, for monitoring.
     """
 
+    hybridize = True  # False: run the same construction operator by operator (for debugging)
+
     def points(self, real, fake):
         raise NotImplementedError
 
-    def terms(self, grad):
-        """Per-example penalty (weight included), shape ``(N,)``."""
+    def terms(self, F, grad, norms):
+        """Per-example penalty (weight included), shape ``(N,)``; ``F`` is ``nd`` or ``sym``."""
         raise NotImplementedError
+
+    def _graph(self, net_D, x):
+        graphs = self.__dict__.setdefault('_graphs', {})
+        key = (id(net_D), x.shape, np.dtype(x.dtype).name)
+        if key not in graphs or graphs[key][0] is not net_D:
+            graph = PenaltyGraph(net_D, self.terms, x.shape)
+            if self.hybridize:
+                graph.hybridize()
+            graphs[key] = (net_D, graph)
+        return graphs[key][1]
 
     def value(self, net_D, x):
         """The penalty at the points ``x``, summed over the batch (differentiable if recorded)."""
-        grad, _ = critic_input_gradient(net_D, x)
-        with autograd.pause():
-            self.last_norms = _norms(grad.detach())
-        return self.terms(grad).sum()
+        terms, self.last_norms = self._graph(net_D, x)(x)
+        return terms.sum()
 
     def __call__(self, net_D, real, fake=None):
         x = self.points(real, fake)
@@ -428,8 +496,8 @@ class GradientPenalty(InputGradientPenalty):
             raise ValueError('GradientPenalty needs fake images to interpolate with')
         return interpolate(real, fake)
 
-    def terms(self, grad):
-        return self.weight * (_norms(grad) - self.target) ** 2
+    def terms(self, F, grad, norms):
+        return self.weight * F.square(norms - self.target)
 
     def __repr__(self):
         return f'GradientPenalty(weight={self.weight}, target={self.target})'
@@ -444,13 +512,13 @@ class R1Penalty(InputGradientPenalty):
     def points(self, real, fake):
         return real
 
-    def terms(self, grad):
-        return 0.5 * self.gamma * nd.sum(grad.reshape((grad.shape[0], -1)) ** 2, axis=1)
+    def terms(self, F, grad, norms):
+        return 0.5 * self.gamma * _squared_norms(F, grad)
 
     def __repr__(self):
         return f'R1Penalty(gamma={self.gamma})'
 
 
-__all__ = ['GradientPenalty', 'R1Penalty', 'InputGradientPenalty', 'critic_input_gradient',
-           'gradient_norm', 'interpolate', 'critic_layers', 'register_critic', 'register_layer',
-           'conv2d_input_grad']
+__all__ = ['GradientPenalty', 'R1Penalty', 'InputGradientPenalty', 'PenaltyGraph',
+           'critic_input_gradient', 'gradient_norm', 'interpolate', 'critic_layers',
+           'register_critic', 'register_layer', 'conv2d_input_grad']

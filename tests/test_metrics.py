@@ -1,6 +1,5 @@
 """FID / KID / IS against direct computations, streaming == batch, and the extractors."""
 import os
-import warnings
 
 import numpy as np
 import pytest

@@ -80,7 +80,7 @@ def digit_split(image_size=32, heldout_per_class=100, seed=0):
 
 
 def _shifted(X, max_shift, rng):
-    """Each image moved by a random integer offset in ``[-max_shift, max_shift]`` (background fill)."""
+    """Each image moved by a random offset of up to ``max_shift`` pixels (background fill)."""
     if not max_shift:
         return X
     n, c, h, w = X.shape

@@ -54,9 +54,10 @@ def sqrtm_product(sigma1, sigma2, eps=1e-6):
 
 
 def _sqrtm(matrix):
-    with warnings.catch_warnings():  # scipy warns on singular input; _good_root checks it
-        warnings.simplefilter('ignore')
-        return linalg.sqrtm(matrix, disp=False)[0]  # disp=True would print on failure
+    # disp=True would print on failure; _good_root checks the result instead. (np.errstate,
+    # not warnings.catch_warnings, which would reset Python's once-per-location warning registry)
+    with np.errstate(all='ignore'):
+        return linalg.sqrtm(matrix, disp=False)[0]
 
 
 def _good_root(root, matrix):
@@ -78,7 +79,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
     eps : float
         Diagonal offset used only when the covariance product is (near-)singular.
     """
-    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    mu1 = np.atleast_1d(np.asarray(mu1, np.float64))
+    mu2 = np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1 = np.atleast_2d(np.asarray(sigma1, np.float64))
     sigma2 = np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape \
