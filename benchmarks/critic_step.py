@@ -7,14 +7,13 @@ one back-propagation through both.
 
     cd /work/main && OMP_NUM_THREADS=2 .venv/bin/python benchmarks/critic_step.py [--iters 20]
 
-Measured (2-core machine shared with other jobs, so CPU time with one thread is the steady
-number; wall time was 2-4x higher under the load):
+Measured on a 2-core machine shared with other jobs (one thread, where wall = CPU time):
 
 =================  ===========  ============  ==========================
 critic             without GP   with GP       ratio (penalty alone)
 =================  ===========  ============  ==========================
-ndf 64, layer      249 ms       631 ms        2.53x (380 ms)
-ndf 32, none       39 ms        122 ms        3.08x (85 ms)
+ndf 64, layer      246 ms       564 ms        2.29x (316 ms)
+ndf 32, none       40 ms        106 ms        2.67x (69 ms)
 =================  ===========  ============  ==========================
 """
 import argparse

@@ -37,12 +37,12 @@ the input gradient against MXNet's own ``autograd.grad`` and every parameter gra
 central finite differences of the penalty value in float64.
 
 **Cost** of one call: the critic's forward pass, the hand-written backward pass (about one more
-backward) and one back-propagation through both (about two backward passes). Measured with
-``benchmarks/critic_step.py`` (DCGAN critic, 32x32, batch 64, one CPU thread, CPU time): the
-penalty alone costs 1.5x (ndf=64, layer norm) to 2.2x (ndf=32, no norm; small ops weigh more)
-the plain critic update (D loss on 64 real + 64 fake images, forward, backward, Adam step), so
-a critic update with the penalty costs 2.5x to 3.1x one without: 249 -> 631 ms and
-39 -> 122 ms.
+backward) and one back-propagation through both (about two backward passes); the construction
+runs as one hybridized graph per critic and input shape (:class:`PenaltyGraph`). Measured with
+``benchmarks/critic_step.py`` (DCGAN critic, 32x32, batch 64, one CPU thread): the penalty
+alone costs 1.3x (ndf=64, layer norm: 316 ms) to 1.7x (ndf=32, no norm: 69 ms) the plain
+critic update on 64 real + 64 fake images (246 ms, 40 ms), so a critic update with the penalty
+costs 2.3x to 2.7x one without.
 
 **Which critics.** Chains of the layers above, inside ``HybridSequential`` blocks or a critic
 class registered with :func:`register_critic` (``DCGANDiscriminator`` is). Batch norm is refused:
@@ -181,7 +181,7 @@ def _act_input_grad(g, layer, cache, dy):
     return dy if layer.act is None else _ActivationRule.input_grad(g, layer.act, cache, dy)
 
 
-def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size):
+def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size, dy_size):
     """Input gradient of ``Convolution(x, weight, stride, pad)`` written as a forward convolution.
 
     With stride ``s``, input position ``u = s q + r - p`` only meets the kernel taps
@@ -189,7 +189,8 @@ def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size):
     phases ``r`` is a stride-1 convolution of ``dy`` with a flipped sub-kernel; one
     ``Convolution`` computes all phases (stacked as channels) and a reshape-transpose
     interleaves them -- a transposed convolution with no multiplications by inserted zeros.
-    Differentiable in ``dy`` and ``weight`` by first-order back-prop; ``F`` is ``nd`` or ``sym``.
+    Differentiable in ``dy`` and ``weight`` by first-order back-prop; ``F`` is ``nd`` or ``sym``,
+    so the shapes (weight ``(O, C, kh, kw)``, input and ``dy`` spatial sizes) are passed in.
     """
     s = stride[0]
     if stride[1] != s:
@@ -204,8 +205,10 @@ def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size):
     w = F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * in_c, out_c, taps, taps))
     y = F.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
                       num_filter=s * s * in_c, no_bias=True)
-    rows = [-(-(p + n) // s) for p, n in zip(pad, in_size)]
-    y = F.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
+    produced = [m + taps - 1 for m in dy_size]
+    rows = [min(-(-(p + n) // s), m) for p, n, m in zip(pad, in_size, produced)]
+    if rows != produced:
+        y = F.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
     if s > 1:  # interleave the phases (what depth_to_space does; this is 2x faster on CPU)
         y = F.reshape(y, shape=(0, s, s, in_c, rows[0], rows[1]))
         y = F.reshape(F.transpose(y, axes=(0, 3, 4, 1, 5, 2)),
@@ -213,6 +216,8 @@ def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size):
     short = [max(p + n - s * r, 0) for p, n, r in zip(pad, in_size, rows)]
     if any(short):  # input rows that no window reaches have zero gradient
         y = F.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, short[0], 0, short[1]))
+    if tuple(pad) == (0, 0) and [s * r for r in rows] == list(in_size):
+        return y
     return F.slice(y, begin=(None, None, pad[0], pad[1]),
                    end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
 
@@ -231,15 +236,16 @@ class _Conv2DRule:
             (n + 2 * p - k) // s + 1
             for n, p, k, s in zip(shape[2:], kw['pad'], kw['kernel'], kw['stride']))
         y, act = _act_forward(g, layer, y, out)
-        return y, out, (w, shape, act)
+        return y, out, (w, shape, out, act)
 
     @staticmethod
     def input_grad(g, layer, cache, dy):
-        w, shape, act = cache
+        w, shape, out, act = cache
         dy = _act_input_grad(g, layer, act, dy)
         kw = layer._kwargs
         weight_shape = (kw['num_filter'], shape[1]) + tuple(kw['kernel'])
-        return conv2d_input_grad(g.F, dy, w, weight_shape, kw['stride'], kw['pad'], shape[2:])
+        return conv2d_input_grad(g.F, dy, w, weight_shape, kw['stride'], kw['pad'], shape[2:],
+                                 out[2:])
 
 
 class _DenseRule:

@@ -38,8 +38,8 @@ from mxnet.gluon import nn
 import d2gan
 from d2gan.models.dcgan import DCGANDiscriminator
 from d2gan.nn import SNConv2D
-from d2gan.penalty import (GradientPenalty, R1Penalty, critic_input_gradient, critic_layers,
-                           gradient_norm, interpolate)
+from d2gan.penalty import (GradientPenalty, R1Penalty, conv2d_input_grad, critic_input_gradient,
+                           critic_layers, gradient_norm, interpolate)
 
 
 def small_critic(norm='instance', act='leaky', dtype='float64', spectral=False, seed=0):
@@ -330,3 +330,23 @@ def test_hybridized_graph_equals_operator_by_operator_construction(penalty):
     assert rel_err(critic_input_gradient(net, x)[0].asnumpy(), reference_input_grad(net, x)) < 1e-12
     for name, g in grads_imperative.items():
         assert rel_err(grads_graph[name], g) < 1e-12, name
+
+
+@pytest.mark.parametrize('channels,kernel,stride,pad,size', [
+    ((1, 4), 4, 2, 1, 8), ((3, 5), 3, 1, 1, 7), ((2, 3), 4, 1, 0, 6), ((2, 3), 3, 2, 1, 7),
+    ((2, 3), 4, 2, 1, 9), ((2, 3), 5, 2, 2, 9), ((2, 3), 3, 3, 0, 10), ((2, 2), 2, 2, 0, 8)])
+def test_conv2d_input_grad_is_the_transposed_convolution(channels, kernel, stride, pad, size):
+    """Odd sizes, kernels not divisible by the stride, rows no window reaches (10, k 3, s 3)."""
+    rng = np.random.default_rng(0)
+    (c, o), k = channels, kernel
+    x = nd.array(rng.normal(size=(2, c, size, size)), dtype='float64')
+    w = nd.array(rng.normal(size=(o, c, k, k)), dtype='float64')
+    x.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(x, w, kernel=(k, k), stride=(stride,) * 2, pad=(pad,) * 2,
+                           num_filter=o, no_bias=True)
+    dy = nd.array(rng.normal(size=y.shape), dtype='float64')
+    y.backward(dy)
+    dx = conv2d_input_grad(nd, dy, w, w.shape, (stride,) * 2, (pad,) * 2, (size,) * 2,
+                           y.shape[2:])
+    assert rel_err(dx.asnumpy(), x.grad.asnumpy()) < 1e-13

@@ -15,6 +15,12 @@ hinge-sn   hinge                      spectral norm, no norm      Adam 2e-4, (0.
 
 With ``n_critic = 5`` :class:`~d2gan.train.GANStep` splits every batch into 5 chunks, one per
 critic update, and G takes one step per batch: pass a batch 5x the per-update size (5 x 64).
+
+Checked on the 5,000 MNIST digits of ``load_mnist_digits(32)`` with ``ngf = ndf = 32`` (one
+CPU thread; generator steps in brackets): lsgan, batch 64, 30 epochs (2,340) and hinge-sn,
+batch 64, 25-30 epochs give clear digits; wgan-gp, batch 5 x 16, 21 epochs (1,302) gives
+recognisable digits (beta1 = 0.5: blurred grey shapes); wgan, batch 5 x 32, 60 epochs (1,860)
+gives rough digits at the paper's lr 5e-5, clean ones at ``lr=1e-4``.
 """
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..penalty import GradientPenalty
@@ -52,7 +58,8 @@ def wgan_gp(image_size=32, channels=1, latent_dim=100, ngf=64, ndf=64, lr=1e-4, 
     """WGAN-GP (Gulrajani et al., 2017): Wasserstein loss + ``gp_weight`` x gradient penalty on
     interpolates (:class:`d2gan.penalty.GradientPenalty`), Adam(1e-4, betas (0, 0.9)) -- the
     paper's Algorithm 1 (its DCGAN experiments used beta1 = 0.5, which on MNIST at 32x32 was
-    clearly slower here: grey blobs after 1,300 generator steps where beta1 = 0 draws digits).
+    clearly slower here: blurred grey shapes after 1,300 generator steps where beta1 = 0 draws
+    digits).
 
     The critic must not use batch norm (it couples the examples the penalty treats one by one).
     ``norm='none'`` is the authors' MNIST critic; ``'layer'`` or ``'instance'`` follow the
