@@ -32,7 +32,7 @@ def _norm(kind, channels):
     if kind == 'batch':
         return nn.BatchNorm(in_channels=channels)
     if kind == 'instance':
-        return nn.InstanceNorm(in_channels=channels)
+        return nn.InstanceNorm(in_channels=channels, scale=True)
     if kind == 'layer':
         return nn.LayerNorm(axis=1, in_channels=channels)
     if kind == 'none':

@@ -29,7 +29,7 @@ class GANStep(Step):
     optimizer : ``'adam'`` (``beta1``, ``beta2``) or ``'rmsprop'`` (WGAN).
     penalty : callable or None
         ``penalty(net_D, real, fake) -> value``: adds its parameter gradients into D's gradients
-        after the D loss has been back-propagated (see :mod:`d2gan.losses`).
+        after the D loss has been back-propagated (see :mod:`d2gan.penalty`).
     """
 
     def __init__(self, net_G, net_D, loss='vanilla', lr=2e-4, lr_D=None, beta1=0.5, beta2=0.999,
