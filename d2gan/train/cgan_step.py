@@ -3,8 +3,6 @@ import numpy as np
 from mxnet import autograd, nd
 
 from ..losses import GANLoss, get_loss
-from ..nn import dcgan_init
-from .gan_step import GANStep
 from .step import Step
 
 
@@ -31,15 +29,9 @@ class CGANStep(Step):
     def __init__(self, net_G, net_D, loss='vanilla', lr=2e-4, beta1=0.5, beta2=0.999,
                  devices=None, initialize=True, hybridize=True):
         super().__init__(devices)
-        self.net_G, self.net_D = net_G, net_D
         self.latent_dim, self.num_classes = net_G.latent_dim, net_G.num_classes
         self.loss = loss if isinstance(loss, GANLoss) else get_loss(loss)
-        if initialize:
-            for net in (net_G, net_D):
-                dcgan_init(net, self.devices)
-        self.networks = {'G': net_G, 'D': net_D}
-        self.trainers = {'G': GANStep._trainer(net_G, 'adam', lr, beta1, beta2),
-                         'D': GANStep._trainer(net_D, 'adam', lr, beta1, beta2)}
+        self.set_pair(net_G, net_D, lr, beta1, beta2, initialize=initialize)
         if hybridize:
             self.hybridize()
 

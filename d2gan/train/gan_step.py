@@ -1,9 +1,8 @@
 """One step of an unconditional GAN (DCGAN and the loss variants of chapter 3)."""
 import mxnet as mx
-from mxnet import autograd, gluon
+from mxnet import autograd
 
 from ..losses import GANLoss, get_loss
-from ..nn import dcgan_init
 from .step import Step
 
 
@@ -36,33 +35,13 @@ class GANStep(Step):
                  optimizer='adam', n_critic=1, clip=None, penalty=None, devices=None,
                  initialize=True, hybridize=True):
         super().__init__(devices)
-        self.net_G, self.net_D = net_G, net_D
         self.latent_dim = net_G.latent_dim
         self.loss = loss if isinstance(loss, GANLoss) else get_loss(loss)
         self.n_critic, self.clip, self.penalty = n_critic, clip, penalty
-        if initialize:
-            for net in (net_G, net_D):
-                dcgan_init(net, self.devices)
-        self.networks = {'G': net_G, 'D': net_D}
-        self.trainers = {
-            'G': self._trainer(net_G, optimizer, lr, beta1, beta2),
-            'D': self._trainer(net_D, optimizer, lr_D or lr, beta1, beta2),
-        }
+        self.set_pair(net_G, net_D, lr, beta1, beta2, lr_D=lr_D, optimizer=optimizer,
+                      initialize=initialize)
         if hybridize:
             self.hybridize()
-
-    @staticmethod
-    def _trainer(net, optimizer, lr, beta1, beta2):
-        if not any(p.grad_req != 'null' for p in net.collect_params().values()):
-            raise ValueError(f'{type(net).__name__} has no trainable parameters; a GAN step '
-                             'needs a generator and a discriminator that can learn')
-        if optimizer == 'adam':
-            params = {'learning_rate': lr, 'beta1': beta1, 'beta2': beta2}
-        elif optimizer == 'rmsprop':
-            params = {'learning_rate': lr}
-        else:
-            raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'rmsprop'")
-        return gluon.Trainer(net.collect_params(), optimizer, params)
 
     def _fake(self, n, device):
         z = mx.nd.random.normal(shape=(n, self.latent_dim), ctx=device)

@@ -5,8 +5,6 @@ from mxnet import autograd, nd
 
 from ..image_pool import ImagePool
 from ..losses import GANLoss, get_loss
-from ..nn import dcgan_init
-from .gan_step import GANStep
 from .step import Step
 
 
@@ -43,17 +41,11 @@ class Pix2PixStep(Step):
                  beta1=0.5, beta2=0.999, pool_size=50, pool_seed=0, test_mode='eval',
                  devices=None, initialize=True, hybridize=True):
         super().__init__(devices)
-        self.net_G, self.net_D = net_G, net_D
         self.lambda_l1, self.lambda_gan = float(lambda_l1), float(lambda_gan)
         self.loss = loss if isinstance(loss, GANLoss) else get_loss(loss)
         self.pool = ImagePool(pool_size, seed=pool_seed)
         self.test_mode = _check_mode(test_mode)
-        if initialize:
-            for net in (net_G, net_D):
-                dcgan_init(net, self.devices)
-        self.networks = {'G': net_G, 'D': net_D}
-        self.trainers = {'G': GANStep._trainer(net_G, 'adam', lr, beta1, beta2),
-                         'D': GANStep._trainer(net_D, 'adam', lr, beta1, beta2)}
+        self.set_pair(net_G, net_D, lr, beta1, beta2, initialize=initialize)
         self.sample_data = None
         if hybridize:
             self.hybridize()

@@ -12,8 +12,24 @@ these members can be trained by the loop:
 """
 import numpy as np
 import mxnet as mx
+from mxnet import gluon
 
 from ..device import as_device_list, split_and_load
+from ..nn import dcgan_init
+
+
+def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
+    """A ``gluon.Trainer`` for ``net``: Adam(``lr``, ``beta1``, ``beta2``) or RMSProp(``lr``)."""
+    if not any(p.grad_req != 'null' for p in net.collect_params().values()):
+        raise ValueError(f'{type(net).__name__} has no trainable parameters; a GAN step '
+                         'needs a generator and a discriminator that can learn')
+    if optimizer == 'adam':
+        params = {'learning_rate': lr, 'beta1': beta1, 'beta2': beta2}
+    elif optimizer == 'rmsprop':
+        params = {'learning_rate': lr}
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'rmsprop'")
+    return gluon.Trainer(net.collect_params(), optimizer, params)
 
 
 class Step:
@@ -24,6 +40,17 @@ class Step:
         self.networks = {}
         self.trainers = {}
         self.config = {}
+
+    def set_pair(self, net_G, net_D, lr=2e-4, beta1=0.5, beta2=0.999, lr_D=None,
+                 optimizer='adam', initialize=True):
+        """Own a generator/discriminator pair: DCGAN-initialise both (optional), one trainer each."""
+        if initialize:
+            for net in (net_G, net_D):
+                dcgan_init(net, self.devices)
+        self.net_G, self.net_D = net_G, net_D
+        self.networks = {'G': net_G, 'D': net_D}
+        self.trainers = {'G': make_trainer(net_G, optimizer, lr, beta1, beta2),
+                         'D': make_trainer(net_D, optimizer, lr_D or lr, beta1, beta2)}
 
     def train_step(self, batch):
         raise NotImplementedError
