@@ -65,6 +65,33 @@ def sha1_of(path):
     return h.hexdigest()
 
 
+def fetch(url, dest, sha1=None, verbose=True, mismatch='the file was discarded'):
+    """Stream ``url`` to ``dest`` atomically (temporary file + ``os.replace``); return its SHA-1.
+
+    With ``sha1`` given, a mismatch raises :class:`ChecksumError` (``mismatch`` ends its
+    message) and nothing is written at ``dest``.
+    """
+    folder = os.path.dirname(os.path.abspath(dest))
+    os.makedirs(folder, exist_ok=True)
+    if verbose:
+        print(f'Downloading {url} -> {dest}', file=sys.stderr)
+    fd, part = tempfile.mkstemp(prefix=os.path.basename(dest) + '.', suffix='.part', dir=folder)
+    try:
+        h = hashlib.sha1()
+        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=60) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b''):
+                h.update(chunk)
+                out.write(chunk)
+        if sha1 is not None and h.hexdigest() != sha1:
+            raise ChecksumError(f'SHA-1 mismatch for {url}: got {h.hexdigest()}, expected '
+                                f'{sha1} {mismatch}')
+        os.replace(part, dest)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    return h.hexdigest()
+
+
 def download(name, root=None, url=None, verbose=True):
     """Fetch ``DATA_HUB[name]`` into ``<root>/<name>`` and return its path.
 
@@ -79,22 +106,6 @@ def download(name, root=None, url=None, verbose=True):
     dest = os.path.join(data_root(root), *name.split('/'))
     if os.path.isfile(dest) and sha1_of(dest) == sha1:
         return dest
-    folder = os.path.dirname(dest)
-    os.makedirs(folder, exist_ok=True)
-    if verbose:
-        print(f'Downloading {url} -> {dest}', file=sys.stderr)
-    fd, part = tempfile.mkstemp(prefix=os.path.basename(dest) + '.', suffix='.part', dir=folder)
-    try:
-        h = hashlib.sha1()
-        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=60) as response:
-            for chunk in iter(lambda: response.read(_CHUNK), b''):
-                h.update(chunk)
-                out.write(chunk)
-        if h.hexdigest() != sha1:
-            raise ChecksumError(f'SHA-1 mismatch for {url}: got {h.hexdigest()}, expected {sha1} '
-                                f'(DATA_HUB[{name!r}]); the file was discarded, {dest} not written')
-        os.replace(part, dest)
-    finally:
-        if os.path.exists(part):
-            os.remove(part)
+    fetch(url, dest, sha1, verbose=verbose,
+          mismatch=f'(DATA_HUB[{name!r}]); the file was discarded, {dest} not written')
     return dest

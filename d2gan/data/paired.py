@@ -15,18 +15,15 @@ reproducible mini-batches ``(A, B)`` of float32 NCHW in ``[-1, 1]`` with the pap
 jitter: resize to 286, random 256 crop, random horizontal flip -- the same crop and flip for
 both images of a pair, scaled as ``load = round(286 / 256 * size)`` for other sizes.
 """
-import hashlib
 import os
 import sys
 import tarfile
-import tempfile
-import urllib.request
 
 import cv2
 import numpy as np
 import mxnet as mx
 
-from .download import data_root, sha1_of
+from .download import data_root, fetch, sha1_of
 from .errors import ChecksumError, DatasetFormatError, DatasetNotFoundError
 from .image_folder import IMAGE_EXTENSIONS
 
@@ -347,22 +344,8 @@ def download_pix2pix(name, root=None, url=None, verbose=True):
         with open(record) as f:
             expected = f.read().strip()
     if not os.path.isfile(archive):
-        if verbose:
-            print(f'Downloading {url} -> {archive}', file=sys.stderr)
-        fd, part = tempfile.mkstemp(prefix=f'{name}.', suffix='.part', dir=root)
-        try:
-            h = hashlib.sha1()
-            with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=60) as resp:
-                for chunk in iter(lambda: resp.read(1 << 20), b''):
-                    h.update(chunk)
-                    out.write(chunk)
-            if expected is not None and h.hexdigest() != expected:
-                raise ChecksumError(f'SHA-1 mismatch for {url}: got {h.hexdigest()}, the first '
-                                    f'download recorded {expected} in {record}; discarded')
-            os.replace(part, archive)
-        finally:
-            if os.path.exists(part):
-                os.remove(part)
+        fetch(url, archive, expected, verbose=verbose,
+              mismatch=f'(recorded by the first download in {record}); discarded')
     digest = sha1_of(archive)
     if expected is None:
         with open(record, 'w') as f:
