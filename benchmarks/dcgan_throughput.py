@@ -8,11 +8,10 @@ not installed. Threads: both use all cores.
     python benchmarks/dcgan_throughput.py [--batch-size 64] [--image-size 32] [--ngf 64]
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
+
+from torch_runner import run_torch
 
 TORCH_CODE = r'''
 import json, sys, time, torch
@@ -75,19 +74,10 @@ def d2gan_throughput(args, hybrid_kwargs):
 
 
 def torch_throughput(args):
-    payload = json.dumps(dict(threads=os.cpu_count(), image_size=args.image_size,
-                              channels=args.channels, ngf=args.ngf, ndf=args.ngf, latent=100,
-                              batch_size=args.batch_size, warmup=args.warmup,
-                              iters=args.iters))
-    try:
-        out = subprocess.run([sys.executable, '-c', TORCH_CODE, payload], check=True,
-                             capture_output=True, text=True).stdout
-    except subprocess.CalledProcessError as e:
-        if 'No module named' in e.stderr:
-            return None
-        raise
-    return json.loads(out.strip().splitlines()[-1])
-
+    payload = dict(threads=os.cpu_count(), image_size=args.image_size,
+                   channels=args.channels, ngf=args.ngf, ndf=args.ngf, latent=100,
+                   batch_size=args.batch_size, warmup=args.warmup, iters=args.iters)
+    return run_torch(TORCH_CODE, payload)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])

@@ -12,11 +12,10 @@ cores) for both.
     python benchmarks/pix2pix_throughput.py --image-size 128 --batch-size 4 --ngf 32 --iters 5
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
+
+from torch_runner import run_torch
 
 TORCH_CODE = r'''
 import json, sys, time, torch
@@ -94,16 +93,7 @@ def d2gan_throughput(cfg):
 
 
 def torch_throughput(cfg, threads):
-    payload = json.dumps(dict(cfg, threads=threads))
-    try:
-        out = subprocess.run([sys.executable, '-c', TORCH_CODE, payload], check=True,
-                             capture_output=True, text=True).stdout
-    except subprocess.CalledProcessError as e:
-        if 'No module named' in e.stderr:
-            return None
-        raise
-    return json.loads(out.strip().splitlines()[-1])
-
+    return run_torch(TORCH_CODE, dict(cfg, threads=threads))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
