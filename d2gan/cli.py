@@ -4,11 +4,25 @@ Examples::
 
     python -m d2gan train --model dcgan --dataset mnist-digits --epochs 20 --out runs/dcgan
     python -m d2gan train --model dcgan --out runs/dcgan --resume      # continue a run
+    python -m d2gan launch -n 2 -s 1 -- python -m d2gan train --kvstore dist_sync --out runs/d
     python -m d2gan sample --checkpoint runs/dcgan/checkpoint.ckpt --out grid.png
     python -m d2gan eval --checkpoint runs/dcgan/checkpoint.ckpt --metric fid,kid --num 2000
     python -m d2gan train --model pix2pix --dataset synth-facades --image-size 64 --out runs/p2p
     python -m d2gan infer --checkpoint runs/p2p/checkpoint.ckpt --input data/synth-facades/test \
         --paired --out runs/p2p/test
+    python -m d2gan train --model spade --image-size 64 --ngf 16 --ndf 16 --batch-size 4 \
+        --out runs/spade
+    python -m d2gan infer --checkpoint runs/spade/checkpoint.ckpt \
+        --input data/synth-facades/val_list.txt --out runs/spade/val     # or a folder of labels
+    python -m d2gan train --model cyclegan --image-size 64 --ngf 16 --ndf 32 --batch-size 1 \
+        --epochs 3 --out runs/cyclegan   # offline photo<->cartoon; --dataset horse2zebra: paper
+    python -m d2gan infer --checkpoint runs/cyclegan/checkpoint.ckpt --direction AtoB \
+        --input data/synth-photo2cartoon/testA --target data/synth-photo2cartoon/truth/testA \
+        --out runs/cyclegan/testA
+    python -m d2gan train --model stgan --attrs Red_Stroke,Thick,Inverted,Framed --epochs 10 \
+        --out runs/stgan      # offline digit-attrs; --dataset celeba for the paper's setting
+    python -m d2gan infer --checkpoint runs/stgan/checkpoint.ckpt --input data/digit-attrs \
+        --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
 """
 import argparse
 import os
@@ -31,7 +45,12 @@ def build_parser():
     train.add_argument('--dataset', default=None,
                        help='mnist-digits (offline, 5,000 real digits; the default), mnist, '
                             'fashion-mnist, folder; for pix2pix: synth-facades (offline, the '
-                            'default), facades, cityscapes, maps, edges2shoes, folder')
+                            'default), facades, cityscapes, maps, edges2shoes, folder; for '
+                            'spade: synth-facades (offline, the default), cityscapes, list '
+                            '(--dataroot = a label<TAB>image<TAB>instance list); for cyclegan: '
+                            'synth-photo2cartoon (offline, the default), horse2zebra, '
+                            'apple2orange, summer2winter, monet2photo, cityscapes, folder '
+                            '(--dataroot with trainA/ trainB/ testA/ testB/)')
     train.add_argument('--dataroot', default=None,
                        help='dataset directory (default: data/ or $D2GAN_DATA; required for '
                             'folder)')
@@ -49,8 +68,26 @@ def build_parser():
     train.add_argument('--out', default='runs/gan', help='directory for checkpoint and samples')
     train.add_argument('--resume', action='store_true',
                        help='continue from OUT/checkpoint.ckpt if it exists')
+    train.add_argument('--ngf', type=int, default=None,
+                       help="spade, cyclegan: generator width (recipe's default: 64)")
+    train.add_argument('--ndf', type=int, default=None,
+                       help="spade, cyclegan: discriminator width (recipe's default: 64)")
     train.add_argument('--limit', type=int, default=None,
                        help='use only the first N training images')
+    train.add_argument('--kvstore', default=None,
+                       choices=['local', 'device', 'nccl', 'dist_sync', 'dist_device_sync'],
+                       help='gradient aggregation: device/nccl over the --device list, '
+                            'dist_sync(_device) over the workers of `launch` (the batch size '
+                            'is then the global one); default: one process as before')
+    train.add_argument('--amp', action='store_true',
+                       help='float16 mixed precision (mxnet.contrib.amp; GPUs only)')
+    train.add_argument('--attrs', default=None,
+                       help='stargan, attgan, stgan: comma-separated attributes to learn '
+                            '(default: all four of digit-attrs, the offline default dataset; '
+                            "the paper's for --dataset celeba)")
+    train.add_argument('--n-critic', type=int, default=None,
+                       help="stargan, attgan, stgan: critic updates per generator update "
+                            "(recipe's default: 5)")
 
     sample = sub.add_parser('sample', help='write an image grid from a checkpoint',
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -63,6 +100,7 @@ def build_parser():
 
     add_eval_parser(sub)
     add_infer_parser(sub)
+    add_launch_parser(sub)
 
     sub.add_parser('models', help='list GAN recipes, networks and datasets')
     return parser
@@ -79,6 +117,15 @@ def cmd_train(args):
     kind = batch_kind(args.model)
     if kind == 'paired':
         return _train_paired(args, devices)
+    if kind == 'semantic':
+        from d2gan.cli_semantic import train_semantic
+        return train_semantic(args, devices, _checkpoint_path(args))
+    if kind == 'unpaired':
+        from d2gan.cli_unpaired import train_unpaired
+        return train_unpaired(args, devices, _checkpoint_path(args))
+    if kind == 'attributes':
+        from d2gan.cli_attributes import train_attributes
+        return train_attributes(args, devices, _checkpoint_path(args))
     args.dataset = args.dataset or 'mnist-digits'
     args.image_size = args.image_size or 32
     args.batch_size = args.batch_size or 64
@@ -102,15 +149,16 @@ def cmd_train(args):
                               'another --out (nothing was overwritten)')
     import mxnet as mx
     mx.random.seed(args.seed)
-    step = d2gan.build_gan(args.model, devices=devices, **config)
-    data = d2gan.ArrayBatches((X, y) if kind == 'labelled' else X, args.batch_size)
+    par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
+    step = par.prepare(d2gan.build_gan(args.model, devices=devices, **config))
+    data = par.shard(d2gan.ArrayBatches((X, y) if kind == 'labelled' else X, args.batch_size))
     print(f'training {args.model} on {args.dataset} ({len(X)} images of '
           f'{tuple(X.shape[1:])}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'))]
+    callbacks = par.root_only([d2gan.ProgressPrinter(),
+                               d2gan.SampleSaver(os.path.join(args.out, 'samples'))])
     d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed)
+                    resume=args.resume, seed=args.seed, write_checkpoint=par.is_root)
     print(f'checkpoint: {checkpoint}')
 
 
@@ -151,19 +199,21 @@ def _train_paired(args, devices):
     if args.limit:
         train.files = train.files[:args.limit]
     mx.random.seed(args.seed)
-    step = d2gan.build_gan(args.model, devices=devices, **config)
+    par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
+    step = par.prepare(d2gan.build_gan(args.model, devices=devices, **config))
     size = config['image_size']
-    data = paired.PairedBatches(train, args.batch_size or 1, size, cache=len(train) <= 2000)
+    data = par.shard(paired.PairedBatches(train, args.batch_size or 1, size,
+                                          cache=len(train) <= 2000))
     k = min(8, len(val))
     step.set_sample_data(*paired.load_pairs(val, size, limit=k))
     print(f'training {args.model} on {args.dataset} ({len(train)} pairs, {config["direction"]}, '
           f'{size}x{size}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=3 * k,
-                                   nrow=k)]
+    callbacks = par.root_only([d2gan.ProgressPrinter(),
+                               d2gan.SampleSaver(os.path.join(args.out, 'samples'),
+                                                 num_samples=3 * k, nrow=k)])
     d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed)
+                    resume=args.resume, seed=args.seed, write_checkpoint=par.is_root)
     print(f'checkpoint: {checkpoint}')
 
 
@@ -172,16 +222,40 @@ def add_infer_parser(sub):
         'infer', help='translate every image of a folder with a pix2pix checkpoint',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     infer.add_argument('--checkpoint', required=True)
-    infer.add_argument('--input', required=True, help='folder of input images')
+    infer.add_argument('--input', required=True,
+                       help='folder of input images (spade: of label maps, or a '
+                            '"label<TAB>image<TAB>instance" list file)')
     infer.add_argument('--out', required=True, help='folder for the translated PNGs')
     infer.add_argument('--paired', action='store_true',
                        help='inputs are pix2pix A|B pairs: translate the input side and report '
                             'L1 / PSNR against the other side')
     infer.add_argument('--direction', choices=['AtoB', 'BtoA'], default=None,
-                       help="with --paired: which side is the input (default: the checkpoint's)")
+                       help="with --paired: which side is the input (default: the checkpoint's);"
+                            ' cyclegan: G_A (AtoB, the default) or G_B (BtoA)')
+    infer.add_argument('--target', default=None,
+                       help='cyclegan: folder of the true translations (same file names): '
+                            'report L1 / PSNR against them')
     infer.add_argument('--mode', choices=['eval', 'train'], default='eval',
                        help="eval: dropout off, running BN statistics; train: the paper's "
                             'test-time dropout and per-image statistics')
+    infer.add_argument('--instances', default=None,
+                       help='spade, with a folder of label maps as --input: folder of instance '
+                            'maps with the same names (default: edges of the label maps)')
+    infer.add_argument('--attrs', default=None,
+                       help='stargan, attgan, stgan: attributes to flip, one grid row each '
+                            "(default: all the model's); --input is a folder in CelebA's "
+                            'layout (img_align_celeba/ + list_attr_celeba.txt) and --out the '
+                            'grid PNG (or a folder for edits.png)')
+    infer.add_argument('--split', default='test', choices=['train', 'val', 'test', 'all'],
+                       help='stargan, attgan, stgan: which images of --input to edit')
+    infer.add_argument('--limit', type=int, default=8,
+                       help='stargan, attgan, stgan: edit the first N images of the split')
+    infer.add_argument('--intensity', type=float, default=None,
+                       help='attgan, stgan: code the flipped attributes as +-INTENSITY instead '
+                            'of +-0.5 (the references\' test_int)')
+    infer.add_argument('--crop', type=int, default=None,
+                       help='stargan, attgan, stgan: centre crop before resizing (default 178 '
+                            'for a folder named celeba, else none)')
     infer.add_argument('--batch-size', type=int, default=8)
     infer.add_argument('--device', default='auto')
 
@@ -195,6 +269,15 @@ def cmd_infer(args):
     from d2gan.train.translation_recipes import batch_kind
 
     config = d2gan.train.read_meta(args.checkpoint)['config']
+    if batch_kind(config.get('model')) == 'semantic':
+        from d2gan.cli_semantic import infer_semantic
+        return infer_semantic(args, config)
+    if batch_kind(config.get('model')) == 'unpaired':
+        from d2gan.cli_unpaired import infer_unpaired
+        return infer_unpaired(args, config)
+    if batch_kind(config.get('model')) == 'attributes':
+        from d2gan.cli_attributes import infer_attributes
+        return infer_attributes(args, config)
     if batch_kind(config.get('model')) != 'paired':
         raise ValueError(f'{args.checkpoint} holds a {config.get("model")!r} model; `infer` '
                          'translates images with pix2pix checkpoints (use `sample` for others)')
@@ -232,9 +315,10 @@ def cmd_infer(args):
 def cmd_sample(args):
     import d2gan
     config = d2gan.train.read_meta(args.checkpoint)['config']
-    if config.get('model') == 'pix2pix':
-        raise ValueError('a pix2pix checkpoint translates images: use `python -m d2gan infer '
-                         f'--checkpoint {args.checkpoint} --input FOLDER --out FOLDER`')
+    if config.get('model') in ('pix2pix', 'cyclegan', 'spade'):
+        raise ValueError(f'a {config["model"]} checkpoint translates images: use '
+                         f'`python -m d2gan infer --checkpoint {args.checkpoint} --input FOLDER '
+                         '--out FOLDER`')
     step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
     d2gan.load_checkpoint(args.checkpoint, step)
     path = d2gan.save_grid(step.sample(args.num, seed=args.seed), args.out, nrow=args.nrow)
@@ -311,20 +395,53 @@ def cmd_models(args):
     from d2gan.data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
     print('paired datasets (pix2pix --dataset):',
           ', '.join([SYNTH_FACADES, 'folder'] + sorted(PIX2PIX_DATASETS)))
+    from d2gan.data.unpaired import CYCLEGAN_DATASETS, SYNTH_PHOTO2CARTOON
+    print('unpaired datasets (cyclegan --dataset):',
+          ', '.join([SYNTH_PHOTO2CARTOON, 'folder'] + sorted(CYCLEGAN_DATASETS)))
+
+
+def add_launch_parser(sub):
+    launch = sub.add_parser(
+        'launch', help='run a command on the workers of a dist_sync job (scheduler, servers, '
+                       'workers), locally or over ssh',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description='python -m d2gan launch -n 2 -s 1 -- python -m d2gan train --kvstore '
+                    'dist_sync ...  (see d2gan/launch.py)')
+    launch.add_argument('-n', '--num-workers', type=int, default=2)
+    launch.add_argument('-s', '--num-servers', type=int, default=1)
+    launch.add_argument('--hosts', default=None,
+                        help='hosts file (one host per line): start the job over ssh '
+                             '(None: all processes on this machine, on 127.0.0.1)')
+    launch.add_argument('--port', type=int, default=None,
+                        help='scheduler port (None: a free one locally, 9091 with --hosts)')
+    launch.add_argument('--timeout', type=float, default=None,
+                        help='stop the whole job after this many seconds')
+    launch.add_argument('--threads', type=int, default=None,
+                        help='OMP threads per local worker (None: cores / workers)')
+    launch.add_argument('worker_command', nargs=argparse.REMAINDER, metavar='-- COMMAND',
+                        help='the command every worker runs')
+
+
+def cmd_launch(args):
+    from d2gan.launch import launch
+    command = args.worker_command
+    command = command[1:] if command[:1] == ['--'] else command
+    return launch(command, args.num_workers, args.num_servers, hosts=args.hosts,
+                  port=args.port, timeout=args.timeout, threads=args.threads)
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     command = {'train': cmd_train, 'sample': cmd_sample, 'eval': cmd_eval,
-               'infer': cmd_infer, 'models': cmd_models}[args.command]
+               'infer': cmd_infer, 'models': cmd_models, 'launch': cmd_launch}[args.command]
     from d2gan.data import DatasetNotFoundError
     from d2gan.train import CheckpointError
     from d2gan.metrics import InceptionWeightsNotFoundError
     try:
-        command(args)
+        code = command(args)
     except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,
             InceptionWeightsNotFoundError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 2
-    return 0
+    return code or 0

@@ -136,3 +136,46 @@ def get_loss(name, **kwargs):
     Unknown names raise ``KeyError`` listing the valid ones.
     """
     return LOSSES.get(name, **kwargs)
+
+
+def multiscale_d_loss(loss, real_outputs, fake_outputs):
+    """``loss.d_loss`` averaged over the scales of a multi-scale discriminator, ``(N,)``.
+
+    ``real_outputs`` / ``fake_outputs``: one list of feature maps per scale whose *last*
+    entries are the patch logits (as :meth:`d2gan.models.spade.MultiscaleDiscriminator.judge`
+    returns them); the reference (pix2pixHD, SPADE) averages the per-scale losses.
+    """
+    return sum(loss.d_loss(r[-1], f[-1]) for r, f in zip(real_outputs, fake_outputs)) \
+        / len(fake_outputs)
+
+
+def multiscale_g_loss(loss, fake_outputs):
+    """``loss.g_loss`` averaged over the scales of a multi-scale discriminator, ``(N,)``."""
+    return sum(loss.g_loss(f[-1]) for f in fake_outputs) / len(fake_outputs)
+
+
+def feature_matching_loss(fake_outputs, real_outputs):
+    """Discriminator feature matching (pix2pixHD; SPADE's ``GAN_Feat_loss``), ``(N,)``.
+
+    ``sum_k sum_i mean |D_k^(i)(m, G(m)) - D_k^(i)(m, x)| / num_D`` over the scales ``k`` and
+    the intermediate layers ``i`` of each (the logits, the last entry, excluded). The real
+    features are constants: G learns to make D's *inner* responses to its images match those
+    to the real image of the same map -- a learned, multi-scale perceptual distance.
+    """
+    total = 0
+    for fake, real in zip(fake_outputs, real_outputs):
+        for f, r in zip(fake[:-1], real[:-1]):
+            total = total + _per_example(nd.abs(f - r.detach()))
+    return total / len(fake_outputs)
+
+
+def attribute_bce(logits, targets, reduce='mean'):
+    """Binary cross-entropy of attribute logits ``(N, k)`` against targets in [0, 1], per
+    example ``(N,)``: ``softplus(l) - l t`` (stable), summed (``reduce='sum'``, StarGAN's
+    ``size_average=False / N``) or averaged (``'mean'``, AttGAN / STGAN) over the attributes."""
+    terms = nd.Activation(logits, 'softrelu') - logits * targets
+    if reduce == 'sum':
+        return terms.sum(axis=1)
+    if reduce == 'mean':
+        return terms.mean(axis=1)
+    raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")

@@ -407,7 +407,8 @@ class PenaltyGraph(nn.HybridBlock):
         super().__init__(**kwargs)
         self._critic = weakref.ref(net_D)  # not a child: hybridizing here must not touch it
         self._terms, self._shape = terms, tuple(shape)
-        self.params.update(net_D.collect_params())  # shared: bound by name in the cached graph
+        for layer in critic_layers(net_D):  # shared: bound by name in the cached graph (only
+            self.params.update(layer.collect_params())  # the walked layers: a second head unused)
 
     def hybrid_forward(self, F, x):
         g = _Ops(F, None if F is mx.sym else x.context)

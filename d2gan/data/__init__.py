@@ -21,3 +21,9 @@ __all__ = ['toy', 'ArrayBatches', 'DATA_HUB', 'data_root', 'download', 'sha1_of'
            'load_image_folder', 'read_image', 'download_mnist', 'load_mnist',
            'load_mnist_digits', 'read_idx', 'to_model_images', 'describe_datasets',
            'list_datasets', 'load_dataset']
+from . import cityscapes  # noqa: F401,E402
+from .cityscapes import (SemanticBatches, SemanticListDataset,  # noqa: F401,E402
+                         load_semantic, load_semantic_dataset)
+from . import cartoon_synth  # noqa: F401,E402
+from .unpaired import (CYCLEGAN_DATASETS, UnpairedBatches, UnpairedFolder,  # noqa: F401,E402
+                       download_cyclegan, load_domain, load_unpaired_dataset)

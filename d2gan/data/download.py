@@ -6,12 +6,15 @@ it with ``urllib``, checks the SHA-1 while streaming, and only then moves it int
 an interrupted or corrupt download never leaves a file that looks valid.
 """
 import hashlib
+import json
 import os
 import sys
 import tempfile
+import tarfile
 import urllib.request
+import zipfile
 
-from .errors import ChecksumError
+from .errors import ChecksumError, DatasetFormatError
 
 #: MXNet Gluon's public dataset mirror; the SHA-1 sums below are the ones Gluon publishes
 #: for these files (``mxnet.gluon.data.vision.MNIST`` / ``FashionMNIST``). The MNIST sums
@@ -109,3 +112,67 @@ def download(name, root=None, url=None, verbose=True):
     fetch(url, dest, sha1, verbose=verbose,
           mismatch=f'(DATA_HUB[{name!r}]); the file was discarded, {dest} not written')
     return dest
+
+
+def fetch_archive(url, archive, root, verbose=True):
+    """Download ``url`` to ``archive`` (unless present) and unpack it (.tar.gz or .zip) in ``root``.
+
+    For datasets without published sums (pix2pix, CycleGAN): the first download's SHA-1 is
+    written to ``<archive>.sha1`` (trust on first use) and every later copy must match it, else
+    :class:`ChecksumError` is raised (a new download with other bytes is discarded). Members
+    that would unpack outside ``root`` are refused before anything is written.
+    """
+    root = os.path.abspath(root)
+    os.makedirs(root, exist_ok=True)
+    record = archive + '.sha1'
+    expected = None
+    if os.path.isfile(record):
+        with open(record) as f:
+            expected = f.read().strip()
+    if not os.path.isfile(archive):
+        fetch(url, archive, expected, verbose=verbose,
+              mismatch=f'(recorded by the first download in {record}); discarded')
+    digest = sha1_of(archive)
+    if expected is None:
+        with open(record, 'w') as f:
+            f.write(digest + '\n')
+        if verbose:
+            print(f'recorded SHA-1 {digest} of {archive} in {record}', file=sys.stderr)
+    elif digest != expected:
+        raise ChecksumError(f'{archive} has SHA-1 {digest}, but {record} says {expected}: '
+                            'delete both files to download again')
+    is_zip = zipfile.is_zipfile(archive)
+    with (zipfile.ZipFile(archive) if is_zip else tarfile.open(archive)) as pack:
+        names = pack.namelist() if is_zip else [m.name for m in pack.getmembers()]
+        for name in names:
+            target = os.path.abspath(os.path.join(root, name))
+            if not target.startswith(root + os.sep):
+                raise DatasetFormatError(f'{archive}: member {name!r} would unpack '
+                                         f'outside {root}')
+        pack.extractall(root)
+    return root
+
+
+def generated_is_current(root, manifest, overwrite=False):
+    """True if ``root`` holds a complete generated dataset described by ``manifest`` (a
+    JSON-able dict of the generator's settings and version).
+
+    Otherwise the stale ``manifest.json`` is removed *before* the caller rewrites the files,
+    so an interrupted rewrite never looks complete; the caller writes the new manifest last
+    with :func:`write_manifest`.
+    """
+    path = os.path.join(root, 'manifest.json')
+    if not overwrite and os.path.isfile(path):
+        with open(path) as f:
+            if json.load(f) == json.loads(json.dumps(manifest)):  # tuples -> lists
+                return True
+    if os.path.exists(path):
+        os.remove(path)
+    return False
+
+
+def write_manifest(root, manifest):
+    """Mark the generated dataset in ``root`` complete (the last file a generator writes)."""
+    with open(os.path.join(root, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=1)
+

@@ -22,6 +22,8 @@ import os
 import cv2
 import numpy as np
 
+from .download import generated_is_current, write_manifest
+
 CLASSES = ('background', 'wall', 'window', 'door', 'cornice', 'sill', 'balcony')
 #: RGB colour of each class in the label image (a "jet"-like ramp, as in CMP facades)
 PALETTE = np.array([(0, 0, 140), (0, 40, 255), (0, 190, 255), (120, 255, 120),
@@ -232,14 +234,9 @@ def make_synthetic_facades(root, splits=None, size=256, seed=0, overwrite=False,
     """
     splits = dict(DEFAULT_SPLITS if splits is None else splits)
     root = os.path.abspath(os.path.expanduser(os.fspath(root)))
-    manifest_path = os.path.join(root, 'manifest.json')
     manifest = _manifest(splits, size, seed)
-    if not overwrite and os.path.isfile(manifest_path):
-        with open(manifest_path) as f:
-            if json.load(f) == manifest:
-                return root
-    if os.path.exists(manifest_path):
-        os.remove(manifest_path)  # an interrupted rewrite must not look complete
+    if generated_is_current(root, manifest, overwrite):
+        return root
     textures = _textures()
     for k, split in enumerate(('train', 'val', 'test')):
         if split not in splits:
@@ -260,8 +257,7 @@ def make_synthetic_facades(root, splits=None, size=256, seed=0, overwrite=False,
     with open(os.path.join(root, 'classes.txt'), 'w') as f:
         f.write('\n'.join(f'{i}\t{name}\t{tuple(int(v) for v in PALETTE[i])}'
                           for i, name in enumerate(CLASSES)) + '\n')
-    with open(manifest_path, 'w') as f:
-        json.dump(manifest, f, indent=1)
+    write_manifest(root, manifest)
     return root
 
 
@@ -279,3 +275,59 @@ def read_label_map(root, split, index):
         raise FileNotFoundError(f'no label map at {path}; build the dataset with '
                                 'make_synthetic_facades(root)')
     return label
+
+
+#: classes that are countable objects ("things"): each connected region is its own instance
+THING_CLASSES = (WINDOW, DOOR, SILL, BALCONY)
+SEMANTIC_VERSION = 1
+
+
+def instance_map(label):
+    """Cityscapes-style instance ids of a label map: ``class * 1000 + k`` for the k-th connected
+    region of a "thing" class (:data:`THING_CLASSES`), the class id for "stuff" (uint16)."""
+    out = np.asarray(label, np.uint16).copy()
+    for c in THING_CLASSES:
+        n, comp = cv2.connectedComponents((label == c).astype(np.uint8), connectivity=4)
+        for k in range(1, n):
+            out[comp == k] = c * 1000 + k - 1
+    return out
+
+
+def write_semantic_lists(root):
+    """Add the Cityscapes-style view of the synthetic facades to ``root``; ``{split: list}``.
+
+    For every split: ``<root>/photos/<split>/NNNN.png`` (the photo half of the A|B JPEG,
+    decoded exactly as the pix2pix loader decodes it, stored losslessly, so both chapters
+    train on the same pixels), ``<root>/instances/<split>/NNNN.png`` (:func:`instance_map`,
+    16-bit) and ``<root>/<split>_list.txt`` with lines ``label \\t image \\t instance``. Skipped
+    when ``<root>/semantic.json`` says it was done for the current facades.
+    """
+    root = os.path.abspath(os.fspath(root))
+    with open(os.path.join(root, 'manifest.json')) as f:
+        facades = json.load(f)
+    record = dict(version=SEMANTIC_VERSION, facades=facades)
+    lists = {split: os.path.join(root, f'{split}_list.txt') for split in facades['splits']}
+    marker = os.path.join(root, 'semantic.json')
+    if os.path.isfile(marker):
+        with open(marker) as f:
+            if json.load(f) == record:
+                return lists
+        os.remove(marker)
+    for split in facades['splits']:
+        lines = []
+        for folder in ('photos', 'instances'):
+            os.makedirs(os.path.join(root, folder, split), exist_ok=True)
+        for i in range(facades['splits'][split]):
+            name = f'{i:04d}'
+            pair = cv2.imread(os.path.join(root, split, name + '.jpg'), cv2.IMREAD_COLOR)
+            photo = pair[:, :pair.shape[1] // 2]
+            cv2.imwrite(os.path.join(root, 'photos', split, name + '.png'), photo)
+            label = read_label_map(root, split, i)
+            cv2.imwrite(os.path.join(root, 'instances', split, name + '.png'), instance_map(label))
+            lines.append(f'labels/{split}/{name}.png\tphotos/{split}/{name}.png\t'
+                         f'instances/{split}/{name}.png')
+        with open(lists[split], 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    with open(marker, 'w') as f:
+        json.dump(record, f, indent=1)
+    return lists

@@ -16,15 +16,13 @@ jitter: resize to 286, random 256 crop, random horizontal flip -- the same crop 
 both images of a pair, scaled as ``load = round(286 / 256 * size)`` for other sizes.
 """
 import os
-import sys
-import tarfile
 
 import cv2
 import numpy as np
 import mxnet as mx
 
-from .download import data_root, fetch, sha1_of
-from .errors import ChecksumError, DatasetFormatError, DatasetNotFoundError
+from .download import data_root, fetch_archive
+from .errors import DatasetFormatError, DatasetNotFoundError
 from .image_folder import IMAGE_EXTENSIONS
 
 PIX2PIX_URL = 'http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz'
@@ -182,16 +180,22 @@ def load_size_for(image_size):
     return int(round(image_size * 286 / 256))
 
 
+def jitter_images(images, rng, image_size, load_size=None, flip=True):
+    """Resize every image to ``load_size``, cut the same random ``image_size`` crop from each
+    and flip all of them or none (one image for unpaired data, an aligned pair for pix2pix)."""
+    load_size = load_size or load_size_for(image_size)
+    images = [cv2.resize(x, (load_size, load_size), interpolation=cv2.INTER_CUBIC)
+              if x.shape[:2] != (load_size, load_size) else x for x in images]
+    y, x = (int(v) for v in rng.integers(0, load_size - image_size + 1, size=2))
+    images = [im[y:y + image_size, x:x + image_size] for im in images]
+    if flip and rng.random() < 0.5:
+        images = [im[:, ::-1] for im in images]
+    return images
+
+
 def jitter_pair(a, b, rng, image_size, load_size=None, flip=True):
     """Resize both to ``load_size``, cut the same random ``image_size`` crop, maybe flip both."""
-    load_size = load_size or load_size_for(image_size)
-    if a.shape[:2] != (load_size, load_size):
-        a = cv2.resize(a, (load_size, load_size), interpolation=cv2.INTER_CUBIC)
-        b = cv2.resize(b, (load_size, load_size), interpolation=cv2.INTER_CUBIC)
-    y, x = (int(v) for v in rng.integers(0, load_size - image_size + 1, size=2))
-    a, b = a[y:y + image_size, x:x + image_size], b[y:y + image_size, x:x + image_size]
-    if flip and rng.random() < 0.5:
-        a, b = a[:, ::-1], b[:, ::-1]
+    a, b = jitter_images((a, b), rng, image_size, load_size, flip)
     return a, b
 
 
@@ -205,6 +209,30 @@ def _resize(image, size):
         return image
     interp = cv2.INTER_AREA if size < min(image.shape[:2]) else cv2.INTER_CUBIC
     return cv2.resize(image, (size, size), interpolation=interp)
+
+
+def seeded_pair_batches(loader, get, epoch, seed):
+    """Lists ``(firsts, seconds)`` of each mini-batch of ``loader`` in epoch ``epoch``.
+
+    ``get(i)`` gives example ``i`` as two aligned uint8 arrays. The order (when
+    ``loader.shuffle``) and the jitter (when ``loader.jitter``: crop to ``loader.image_size``
+    from ``loader.size``, flip) depend only on ``(seed, epoch)`` and the batch index, which is
+    what makes a resumed run see the same batches. Shared by :class:`PairedBatches` and the
+    Cityscapes-style semantic batches.
+    """
+    n, size = len(loader.dataset), loader.batch_size
+    order = (np.random.default_rng([seed, epoch]).permutation(n) if loader.shuffle
+             else np.arange(n))
+    for k in range(len(loader)):
+        rng = np.random.default_rng([seed, epoch, k, 1])
+        firsts, seconds = [], []
+        for i in order[k * size:(k + 1) * size]:
+            a, b = get(int(i))
+            if loader.jitter:
+                a, b = jitter_pair(a, b, rng, loader.image_size, loader.size)
+            firsts.append(a)
+            seconds.append(b)
+        yield firsts, seconds
 
 
 class PairedBatches:
@@ -253,18 +281,7 @@ class PairedBatches:
         return self._cache[i] if self._cache is not None else self._load(i)
 
     def batches(self, epoch=0, seed=0):
-        n = len(self.dataset)
-        order = (np.random.default_rng([seed, epoch]).permutation(n) if self.shuffle
-                 else np.arange(n))
-        for k in range(len(self)):
-            rng = np.random.default_rng([seed, epoch, k, 1])
-            A, B = [], []
-            for i in order[k * self.batch_size:(k + 1) * self.batch_size]:
-                a, b = self.pair(int(i))
-                if self.jitter:
-                    a, b = jitter_pair(a, b, rng, self.image_size, self.size)
-                A.append(a)
-                B.append(b)
+        for A, B in seeded_pair_batches(self, self.pair, epoch, seed):
             yield (mx.nd.array(to_tensor(A), ctx=self.ctx),
                    mx.nd.array(to_tensor(B), ctx=self.ctx))
 
@@ -319,47 +336,17 @@ def load_paired_dataset(name=SYNTH_FACADES, split='train', root=None, direction=
         ) from e
 
 
-def _sha1_record(path):
-    return path + '.sha1'
-
-
 def download_pix2pix(name, root=None, url=None, verbose=True):
     """Download and unpack a pix2pix dataset into ``<data root>/<name>``; returns that folder.
 
-    The archive is streamed to a temporary file while its SHA-1 is computed. The first
-    download's SHA-1 is written to ``<data root>/<name>.tar.gz.sha1`` (no official sums are
-    published); later downloads must match it, else :class:`ChecksumError` is raised and the
-    file is discarded. Members that would unpack outside the data root are refused.
+    No official SHA-1 sums are published: the first download's SHA-1 is recorded next to the
+    archive and every later copy must match it (:func:`d2gan.data.download.fetch_archive`).
+    Members that would unpack outside the data root are refused.
     """
     if name not in PIX2PIX_DATASETS:
         raise KeyError(f'{name!r} is not a pix2pix dataset; known: '
                        + ', '.join(sorted(PIX2PIX_DATASETS)))
     root = data_root(root)
-    os.makedirs(root, exist_ok=True)
-    url = url or PIX2PIX_URL.format(name=name)
-    archive = os.path.join(root, f'{name}.tar.gz')
-    record = _sha1_record(archive)
-    expected = None
-    if os.path.isfile(record):
-        with open(record) as f:
-            expected = f.read().strip()
-    if not os.path.isfile(archive):
-        fetch(url, archive, expected, verbose=verbose,
-              mismatch=f'(recorded by the first download in {record}); discarded')
-    digest = sha1_of(archive)
-    if expected is None:
-        with open(record, 'w') as f:
-            f.write(digest + '\n')
-        if verbose:
-            print(f'recorded SHA-1 {digest} of {archive} in {record}', file=sys.stderr)
-    elif digest != expected:
-        raise ChecksumError(f'{archive} has SHA-1 {digest}, but {record} says {expected}: '
-                            'delete both files to download again')
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            target = os.path.abspath(os.path.join(root, member.name))
-            if not target.startswith(root + os.sep):
-                raise DatasetFormatError(f'{archive}: member {member.name!r} would unpack '
-                                         f'outside {root}')
-        tar.extractall(root)
+    fetch_archive(url or PIX2PIX_URL.format(name=name), os.path.join(root, f'{name}.tar.gz'),
+                  root, verbose=verbose)
     return os.path.join(root, name)

@@ -25,6 +25,7 @@ from .streaming import (FeatureStats, RunningGaussian, accumulate, compute_metri
 from .evaluation import (evaluate, evaluate_checkpoint, load_step, real_digits,
                          reference_stats)
 from .callback import FIDCallback, MetricCallback
+from .attribute_edit import comparison_table, score_edits  # noqa: E402
 
 __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_product',
            'kernel_inception_distance', 'mmd2_unbiased', 'polynomial_kernel', 'inception_score',
@@ -33,4 +34,5 @@ __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_pro
            'InceptionWeightsNotFoundError', 'default_inception_weights', 'get_extractor',
            'DIGIT_CONFIG', 'DigitClassifier', 'DigitFeatures', 'digit_split',
            'load_digit_classifier', 'train_digit_classifier', 'evaluate', 'evaluate_checkpoint',
-           'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback']
+           'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback',
+           'score_edits', 'comparison_table']

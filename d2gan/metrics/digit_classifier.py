@@ -67,6 +67,12 @@ def digit_split(image_size=32, heldout_per_class=100, seed=0):
     """
     from ..data import load_mnist_digits
     X, y = load_mnist_digits(image_size)
+    train, heldout = digit_split_index(y, heldout_per_class, seed)
+    return (X[train], y[train]), (X[heldout], y[heldout])
+
+
+def digit_split_index(y, heldout_per_class=100, seed=0):
+    """Indices ``(train, heldout)`` into the 5,000 digits (labels ``y``) of :func:`digit_split`."""
     rng = np.random.default_rng(seed)
     held = np.zeros(len(y), bool)
     for label in np.unique(y):
@@ -75,8 +81,7 @@ def digit_split(image_size=32, heldout_per_class=100, seed=0):
             raise ValueError(f'heldout_per_class={heldout_per_class} leaves no training '
                              f'images of class {label} ({len(index)} in all)')
         held[rng.choice(index, heldout_per_class, replace=False)] = True
-    train, heldout = rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))
-    return (X[train], y[train]), (X[heldout], y[heldout])
+    return rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))
 
 
 def _shifted(X, max_shift, rng):

@@ -12,6 +12,7 @@ An extractor maps a batch of images (NCHW in ``[-1, 1]``, NDArray or numpy) to n
   MNIST digits; works offline and is what the book uses ("digit FID").
 """
 import hashlib
+import importlib
 import importlib.util
 import os
 
@@ -91,26 +92,30 @@ def _missing_weights(path):
         "(d2gan.metrics.get_extractor('digits')).")
 
 
-def gluoncv_inception_v3():
-    """gluon-cv's Inception-v3 (``get_model('inceptionv3', pretrained=False)``), uninitialised.
+def gluoncv_model_module(name):
+    """gluon-cv's ``gluoncv.model_zoo.<name>`` module (e.g. ``'inception'``, ``'vgg'``).
 
     gluon-cv 0.10's ``__init__`` refuses to import when PyTorch >= 2 is installed next to it
-    (its version check raises ``RuntimeError``); the network definition itself only needs
-    MXNet, so in that case its ``model_zoo/inception.py`` is loaded directly.
+    (its version check raises ``RuntimeError``); the network definitions themselves only need
+    MXNet, so in that case the file ``model_zoo/<name>.py`` is loaded directly.
     """
     try:
-        from gluoncv.model_zoo import get_model
-        return get_model('inceptionv3', pretrained=False)
+        return importlib.import_module(f'gluoncv.model_zoo.{name}')
     except RuntimeError:
         spec = importlib.util.find_spec('gluoncv')
         if spec is None or not spec.submodule_search_locations:
             raise
         path = os.path.join(list(spec.submodule_search_locations)[0], 'model_zoo',
-                            'inception.py')
-        module_spec = importlib.util.spec_from_file_location('d2gan_gluoncv_inception', path)
+                            f'{name}.py')
+        module_spec = importlib.util.spec_from_file_location(f'd2gan_gluoncv_{name}', path)
         module = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
-        return module.inception_v3(pretrained=False)
+        return module
+
+
+def gluoncv_inception_v3():
+    """gluon-cv's Inception-v3 (``get_model('inceptionv3', pretrained=False)``), uninitialised."""
+    return gluoncv_model_module('inception').inception_v3(pretrained=False)
 
 
 class _InceptionFeatures(gluon.HybridBlock):

@@ -6,5 +6,13 @@ from . import cgan, pix2pix  # noqa: F401,E402
 from .cgan import CGANDiscriminator, CGANGenerator  # noqa: F401
 from .pix2pix import (PatchDiscriminator, PixelDiscriminator, UnetGenerator,  # noqa: F401
                       patchgan_discriminator)
+from . import cyclegan  # noqa: F401,E402
+from .cyclegan import ResnetGenerator  # noqa: F401,E402
 
 __all__ = ['DCGANGenerator', 'DCGANDiscriminator', 'MLPGenerator', 'MLPDiscriminator']
+from . import spade  # noqa: F401,E402
+from .spade import MultiscaleDiscriminator, NLayerDiscriminator, SPADEGenerator  # noqa: F401,E402
+from . import stargan, attgan, stgan  # noqa: F401,E402  (attribute editing)
+from .stargan import StarGANDiscriminator, StarGANGenerator  # noqa: F401,E402
+from .attgan import AttGANDiscriminator, AttGANGenerator  # noqa: F401,E402
+from .stgan import STGANGenerator, stgan_discriminator  # noqa: F401,E402

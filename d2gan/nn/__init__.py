@@ -2,5 +2,8 @@
 from .conv_transpose import Conv2DTranspose
 from .init import dcgan_init
 from .spectral_norm import SNConv2D, SNDense, spectral_sigma
+from .spade import SPADE, SPADEResBlock, nearest_downsample
+from .stu import SelectiveTransferUnit
 
-__all__ = ['Conv2DTranspose', 'dcgan_init', 'SNConv2D', 'SNDense', 'spectral_sigma']
+__all__ = ['Conv2DTranspose', 'dcgan_init', 'SNConv2D', 'SNDense', 'spectral_sigma',
+           'SPADE', 'SPADEResBlock', 'nearest_downsample', 'SelectiveTransferUnit']

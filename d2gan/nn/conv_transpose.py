@@ -12,6 +12,14 @@ first channel. The second channel never reaches the output, so its weights get e
 gradient and never move; the numbers of the first channel equal a 1-channel layer computed with
 oneDNN switched off (checked in ``tests/test_nn.py``). Cost: one extra output channel, i.e. the
 layer's FLOPs double -- about 4 ms vs 30 ms for the oneDNN-off route at DCGAN size.
+
+A second oneDNN bug: the backward pass of a transposed convolution whose weight is used *twice*
+in one recorded graph (a generator applied to its own output, StarGAN's ``G(G(x, c), c')``, or
+a decoder run for an edit and a reconstruction, AttGAN) crashes the process. ``via_conv=True``
+computes the same transposed convolution as one ordinary ``Convolution`` with the
+phase-rearranged, flipped weight followed by an interleave of the ``s^2`` stride phases (the
+construction of :func:`d2gan.penalty.conv2d_input_grad`) -- same parameter, same numbers
+(``tests/test_attr_models.py``), no crash.
 """
 from mxnet.gluon import nn
 
@@ -24,10 +32,15 @@ class Conv2DTranspose(nn.HybridBlock):
     """
 
     def __init__(self, channels, kernel_size, strides=1, padding=0, output_padding=0,
-                 use_bias=True, in_channels=0, weight_initializer=None, **kwargs):
+                 use_bias=True, in_channels=0, weight_initializer=None, via_conv=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self._channels = channels
         self._spare = 1 if channels == 1 else 0
+        self._via_conv = None
+        if via_conv:
+            self._via_conv = _phase_geometry(channels + self._spare, in_channels, kernel_size,
+                                             strides, padding, output_padding)
         with self.name_scope():
             self.deconv = nn.Conv2DTranspose(
                 channels + self._spare, kernel_size, strides=strides, padding=padding,
@@ -47,7 +60,10 @@ class Conv2DTranspose(nn.HybridBlock):
         return self.weight.data()[:, :self._channels]
 
     def hybrid_forward(self, F, x):
-        y = self.deconv(x)
+        if self._via_conv is None:
+            y = self.deconv(x)
+        else:
+            y = _transposed_via_conv(F, x, self.deconv, self._via_conv)
         if self._spare:
             y = F.slice_axis(y, axis=1, begin=0, end=self._channels)
         return y
@@ -55,3 +71,44 @@ class Conv2DTranspose(nn.HybridBlock):
     def __repr__(self):
         return (f'{self.__class__.__name__}({self._channels}, '
                 f'spare_channel={bool(self._spare)}, {self.deconv!r})')
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
+def _phase_geometry(channels, in_channels, kernel_size, strides, padding, output_padding):
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(strides), _pair(padding)
+    if not in_channels:
+        raise ValueError('Conv2DTranspose(via_conv=True) needs in_channels')
+    if kh != kw or sh != sw or ph != pw or any(_pair(output_padding)):
+        raise NotImplementedError('via_conv=True supports square kernels, equal strides and '
+                                  'paddings and no output_padding')
+    taps = -(-kh // sh)  # sub-kernel size: the kernel is zero-padded to s * taps
+    return dict(k=kh, s=sh, p=ph, taps=taps, cin=in_channels, cout=channels,
+                crop_end=sh * taps - kh + ph)
+
+
+def _transposed_via_conv(F, x, deconv, g):
+    """``Deconvolution(x, W)`` as ``Convolution`` + phase interleave (see module docstring)."""
+    k, s, p, taps, cin, cout = g['k'], g['s'], g['p'], g['taps'], g['cin'], g['cout']
+    w = F.transpose(deconv.weight.var() if F.__name__.endswith('symbol') else
+                    deconv.weight.data(x.context), axes=(1, 0, 2, 3))  # (Cout, Cin, k, k)
+    if s * taps != k:
+        w = F.pad(F.reshape(w, shape=(1, cout * cin, k, k)), mode='constant',
+                  pad_width=(0, 0, 0, 0, 0, s * taps - k, 0, s * taps - k))
+    w = F.transpose(F.reshape(w, shape=(cout, cin, taps, s, taps, s)), axes=(3, 5, 0, 1, 2, 4))
+    w = F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * cout, cin, taps, taps))
+    y = F.Convolution(x, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
+                      num_filter=s * s * cout, no_bias=True)
+    if s > 1:  # (N, s*s*Cout, R, C) -> (N, Cout, s R, s C): the full (uncropped) output
+        y = F.reshape(y, shape=(0, -4, s, -1, -2))
+        y = F.reshape(y, shape=(0, 0, -4, s, -1, -2))
+        y = F.reshape(F.transpose(y, axes=(0, 3, 4, 1, 5, 2)), shape=(0, 0, -3, -3))
+    if p or g['crop_end']:
+        end = -g['crop_end'] if g['crop_end'] else None
+        y = F.slice(y, begin=(None, None, p, p), end=(None, None, end, end))
+    if deconv.bias is not None:
+        bias = deconv.bias.var() if F.__name__.endswith('symbol') else deconv.bias.data(x.context)
+        y = F.broadcast_add(y, F.reshape(bias, shape=(1, -1, 1, 1)))
+    return y

@@ -60,12 +60,12 @@ class CGANStep(Step):
         with autograd.record():
             losses = [self.loss.d_loss(self.net_D(x, c), self.net_D(f, c)).sum()
                       for x, f, c in zip(reals, fakes, labels)]
-        autograd.backward(losses)
+        self.backward(losses, self.trainers['D'])
         self.trainers['D'].step(n)
         loss_D = sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
         with autograd.record():
             losses = [self.loss.g_loss(self.net_D(self._fake(c), c)).sum() for c in labels]
-        autograd.backward(losses)
+        self.backward(losses, self.trainers['G'])
         self.trainers['G'].step(n)
         loss_G = sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
         return dict(loss_D=loss_D, loss_G=loss_G)

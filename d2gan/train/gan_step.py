@@ -66,7 +66,7 @@ class GANStep(Step):
         with autograd.record():
             losses = [self.loss.d_loss(self.net_D(x), self.net_D(f)).sum()
                       for x, f in zip(reals, fakes)]
-        autograd.backward(losses)
+        self.backward(losses, self.trainers['D'])
         extra = {}
         if self.penalty is not None:
             extra['penalty'] = sum(self.penalty(self.net_D, x, f) for x, f in zip(reals, fakes))
@@ -84,7 +84,7 @@ class GANStep(Step):
         with autograd.record():
             losses = [self.loss.g_loss(self.net_D(self._fake(k, d))).sum()
                       for k, d in zip(sizes, self.devices)]
-        autograd.backward(losses)
+        self.backward(losses, self.trainers['G'])
         self.trainers['G'].step(n)
         return sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
 

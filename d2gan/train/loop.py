@@ -74,9 +74,13 @@ class TrainState:
         self._start_iteration = self.iteration
 
 
-def iteration_seed(seed, iteration):
-    """The RNG seed of one iteration: resuming at iteration k replays exactly the same noise."""
-    return (seed * 1_000_003 + iteration) % (2 ** 31)
+def iteration_seed(seed, iteration, stream=0):
+    """The RNG seed of one iteration: resuming at iteration k replays exactly the same noise.
+
+    ``stream`` (a distributed worker's rank, ``step.rng_offset``) gives each worker its own
+    noise for the same iteration; 0 leaves the one-process seeds unchanged.
+    """
+    return (seed * 1_000_003 + iteration + stream * 1_000_000_007) % (2 ** 31)
 
 
 def epoch_batches(data, epoch, seed):
@@ -87,7 +91,7 @@ def epoch_batches(data, epoch, seed):
 
 
 def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=False, seed=0,
-              checkpoint_every=0, max_iterations=None):
+              checkpoint_every=0, max_iterations=None, write_checkpoint=True):
     """Train ``step`` (see :mod:`d2gan.train.step`) on ``data`` for ``num_epochs`` epochs.
 
     Parameters
@@ -102,6 +106,8 @@ def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=Fals
     seed : base seed; iteration ``k`` seeds MXNet's RNG with ``iteration_seed(seed, k)``.
     max_iterations : stop after this many iterations overall (for interrupted-run tests and
         quick runs); a checkpoint is written when stopping early.
+    write_checkpoint : False reads ``checkpoint`` to resume but never writes it (the workers
+        other than rank 0 of a distributed run, see :mod:`d2gan.train.distributed`).
 
     Returns the :class:`TrainState` (``state.history`` holds per-epoch mean losses).
     """
@@ -110,15 +116,19 @@ def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=Fals
         meta = load_checkpoint(checkpoint, step)
         state.restore(meta)
         seed = state.seed = meta['seed']
+    if not write_checkpoint:
+        checkpoint = None
     for cb in callbacks:
         cb.on_train_begin(state)
     stopped = False
     while state.epoch < num_epochs and not stopped:
         skip = state.batch_in_epoch
+        if hasattr(step, 'begin_epoch'):
+            step.begin_epoch(state.epoch)   # e.g. a learning-rate schedule; runs on resume too
         for index, batch in enumerate(epoch_batches(data, state.epoch, seed)):
             if index < skip:
                 continue
-            _seed_all(iteration_seed(seed, state.iteration))
+            _seed_all(iteration_seed(seed, state.iteration, getattr(step, 'rng_offset', 0)))
             logs = step.train_step(batch)
             state.record(logs)
             state.iteration += 1

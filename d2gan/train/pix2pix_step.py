@@ -69,7 +69,7 @@ class Pix2PixStep(Step):
                 losses = [0.5 * self.loss.d_loss(
                     self.net_D(nd.concat(a.detach(), b.detach(), dim=1)), self.net_D(p)).sum()
                     for a, b, p in zip(As, Bs, pooled)]
-            autograd.backward(losses)
+            self.backward(losses, self.trainers['D'])
             self.trainers['D'].step(n)
             logs['loss_D'] = self._mean(losses, n)
         gan_terms, l1_terms = [], []
@@ -84,7 +84,7 @@ class Pix2PixStep(Step):
                     gan_terms.append(gan)
                 l1_terms.append(l1)
                 totals.append(total)
-        autograd.backward(totals)
+        self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         if gan_terms:
             logs['loss_G_GAN'] = self._mean(gan_terms, n)
@@ -169,6 +169,17 @@ def _running_stats(net):
             if name.endswith(('running_mean', 'running_var', 'moving_mean', 'moving_var'))]
 
 
+def unit_scale_pair(fake, real):
+    """``fake`` and ``real`` (NDArrays or arrays in [-1, 1], same shape) as float64 numpy
+    arrays on the [0, 1] scale, clipped -- the common start of the translation metrics."""
+    f = fake.asnumpy() if isinstance(fake, nd.NDArray) else np.asarray(fake)
+    r = real.asnumpy() if isinstance(real, nd.NDArray) else np.asarray(real)
+    if f.shape != r.shape:
+        raise ValueError(f'shapes differ: {f.shape} vs {r.shape}')
+    return ((np.clip(f, -1, 1).astype(np.float64) + 1) / 2,
+            (np.clip(r, -1, 1).astype(np.float64) + 1) / 2)
+
+
 def translation_metrics(fake, real):
     """L1, PSNR and a sharpness ratio between two batches of images in [-1, 1].
 
@@ -178,12 +189,7 @@ def translation_metrics(fake, real):
     much fine detail as the targets, < 1 = blurrier). L1 and PSNR reward the *average*
     plausible output, i.e. blur; the ratio shows what they miss.
     """
-    f = fake.asnumpy() if isinstance(fake, nd.NDArray) else np.asarray(fake)
-    r = real.asnumpy() if isinstance(real, nd.NDArray) else np.asarray(real)
-    if f.shape != r.shape:
-        raise ValueError(f'shapes differ: {f.shape} vs {r.shape}')
-    f = (np.clip(f, -1, 1).astype(np.float64) + 1) / 2
-    r = (np.clip(r, -1, 1).astype(np.float64) + 1) / 2
+    f, r = unit_scale_pair(fake, real)
     axes = tuple(range(1, f.ndim))
     mse = np.maximum(((f - r) ** 2).mean(axis=axes), 1e-10)  # PSNR <= 100 dB
     return {'L1': float(np.abs(f - r).mean()), 'PSNR': float((10 * np.log10(1 / mse)).mean()),

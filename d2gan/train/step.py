@@ -9,19 +9,30 @@ these members can be trained by the loop:
 * ``config`` -- a JSON-able dict that rebuilds the step through :func:`d2gan.train.build_recipe`,
 * ``train_step(batch) -> {loss_name: NDArray}`` -- one optimisation step on a batch,
 * ``sample(num, seed) -> NDArray`` -- images in [-1, 1] for grids.
+
+Optional: ``begin_epoch(epoch)``, called by the loop before every epoch (0-based, also the
+epoch a resumed run continues in) -- the place for a per-epoch learning-rate schedule, which
+then survives resume because it depends on the epoch number only.
 """
 import numpy as np
 import mxnet as mx
-from mxnet import gluon
+from mxnet import autograd, gluon
 
 from ..device import as_device_list, split_and_load
 from ..nn import dcgan_init
 
 
 def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
-    """A ``gluon.Trainer`` for ``net``: Adam(``lr``, ``beta1``, ``beta2``) or RMSProp(``lr``)."""
-    if not any(p.grad_req != 'null' for p in net.collect_params().values()):
-        raise ValueError(f'{type(net).__name__} has no trainable parameters; a GAN step '
+    """A ``gluon.Trainer`` for ``net``: Adam(``lr``, ``beta1``, ``beta2``) or RMSProp(``lr``).
+
+    ``net`` may be a list of blocks that share one optimizer (CycleGAN's two generators).
+    """
+    nets = list(net) if isinstance(net, (list, tuple)) else [net]
+    all_params = gluon.ParameterDict()
+    for block in nets:
+        all_params.update(block.collect_params())
+    if not any(p.grad_req != 'null' for p in all_params.values()):
+        raise ValueError(f'{type(nets[0]).__name__} has no trainable parameters; a GAN step '
                          'needs a generator and a discriminator that can learn')
     if optimizer == 'adam':
         params = {'learning_rate': lr, 'beta1': beta1, 'beta2': beta2}
@@ -29,7 +40,7 @@ def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
         params = {'learning_rate': lr}
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'rmsprop'")
-    return gluon.Trainer(net.collect_params(), optimizer, params)
+    return gluon.Trainer(all_params, optimizer, params)
 
 
 class Step:
@@ -61,6 +72,17 @@ class Step:
     def split(self, batch):
         """Slices of ``batch`` (an NDArray / numpy array) on each of ``self.devices``."""
         return split_and_load(batch, self.devices)
+
+    def backward(self, losses, trainer):
+        """``autograd.backward(losses)``, through ``trainer``'s dynamic loss scale when float16
+        mixed precision is on (:func:`d2gan.train.distributed.enable_amp`), so that small
+        gradients do not underflow in float16; the trainer divides the scale out again."""
+        if getattr(trainer, '_amp_loss_scaler', None) is None:
+            autograd.backward(losses)
+            return
+        from mxnet.contrib import amp
+        with amp.scale_loss(list(losses), trainer) as scaled:
+            autograd.backward(scaled)
 
     def noise(self, num, dim, seed=None):
         """Standard normal ``(num, dim)`` latents on the first device.

@@ -1,8 +1,11 @@
 """Recipes of the conditional chapters: ``'cgan'`` (class labels) and ``'pix2pix'`` (pairs).
 
 ``BATCH_KINDS`` tells callers such as the CLI what a recipe's batches hold: ``'labelled'`` =
-``(X, y)`` with integer labels, ``'paired'`` = ``(A, B)`` aligned images; recipes not listed
-take plain image batches.
+``(X, y)`` with integer labels, ``'paired'`` = ``(A, B)`` aligned images, ``'unpaired'`` =
+``(A, B)`` images of two domains that do not correspond (CycleGAN, registered in
+``cyclegan_recipe``), ``'attributes'`` = ``(X, A)`` images with {0, 1} attribute rows
+(StarGAN / AttGAN / STGAN, registered in ``attribute_recipes``); recipes not listed take plain
+image batches.
 """
 from ..data.paired import check_direction
 from ..models.cgan import CGANDiscriminator, CGANGenerator
@@ -12,11 +15,11 @@ from .cgan_step import CGANStep
 from .pix2pix_step import Pix2PixStep
 from .recipes import RECIPES
 
-BATCH_KINDS = {'cgan': 'labelled', 'pix2pix': 'paired'}
+BATCH_KINDS = {'cgan': 'labelled', 'pix2pix': 'paired', 'cyclegan': 'unpaired'}
 
 
 def batch_kind(model):
-    """``'images'``, ``'labelled'`` or ``'paired'``: what recipe ``model`` trains on."""
+    """``'images'``, ``'labelled'``, ``'paired'`` or ``'unpaired'``: what ``model`` trains on."""
     return BATCH_KINDS.get(model, 'images')
 
 

@@ -1,0 +1,119 @@
+"""``train`` and ``infer`` for the attribute editors (StarGAN, AttGAN, STGAN).
+
+``train --model stargan|attgan|stgan --attrs A,B,C``: ``--dataset digit-attrs`` (offline, the
+default; the book's small networks at 32x32) or ``celeba`` (``<data root>/celeba``, the papers'
+networks at 128x128 after the 178 centre crop), or ``folder`` (``--dataroot`` = any folder in
+CelebA's layout). ``infer`` writes the seed's grid: the originals in the first row, then one
+row per flipped attribute.
+"""
+import os
+
+from .train.attribute_recipes import book_config
+
+def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=None):
+    """``digit-attrs`` | ``celeba`` | ``folder`` (``root`` = the folder) as AttributeData."""
+    from .data import celeba_attrs, digit_attrs
+    if dataset == 'digit-attrs':
+        attrs = attrs or digit_attrs.DIGIT_ATTRS
+        return digit_attrs.load_digit_attrs(attrs, split, root, image_size, limit)
+    if dataset == 'celeba':
+        return celeba_attrs.load_celeba_attrs(attrs or celeba_attrs.STARGAN_ATTRS, split, root,
+                                              image_size, 178, limit)
+    if dataset == 'folder':
+        if root is None:
+            raise ValueError("--dataset folder needs --dataroot (a folder in CelebA's layout)")
+        if not attrs:
+            raise ValueError('--dataset folder needs --attrs A,B,...')
+        return celeba_attrs.load_attribute_folder(root, attrs, split, image_size, None, limit)
+    raise ValueError(f"attribute datasets: digit-attrs, celeba, folder; got {dataset!r}")
+
+
+def _attrs(text):
+    return [a.strip() for a in text.split(',') if a.strip()] if text else None
+
+
+def train_attributes(args, devices, checkpoint):
+    import mxnet as mx
+    import d2gan
+    dataset = args.dataset or 'digit-attrs'
+    paper = dataset == 'celeba'
+    size = args.image_size or (128 if paper else 32)
+    if args.resume and os.path.exists(checkpoint):
+        config = d2gan.train.read_meta(checkpoint)['config']
+        if config.pop('model') != args.model:
+            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+    else:
+        config = dict(image_size=size) if paper else book_config(args.model, size)
+        attrs = _attrs(args.attrs)
+        if attrs:
+            config['attrs'] = attrs
+        elif dataset == 'digit-attrs':
+            config['attrs'] = list(d2gan.data.digit_attrs.DIGIT_ATTRS)
+        if args.lr is not None:
+            config['lr'] = args.lr
+        if args.n_critic is not None:
+            config['n_critic'] = args.n_critic
+    from .data import celeba_attrs
+    attrs = config.get('attrs') or (celeba_attrs.STARGAN_ATTRS if args.model == 'stargan'
+                                    else celeba_attrs.ATTGAN_ATTRS)
+    config['attrs'] = list(attrs)
+    train = load_attribute_split(dataset, attrs, 'train', args.dataroot, config['image_size'],
+                                 args.limit)
+    try:
+        test = load_attribute_split(dataset, attrs, 'test', args.dataroot,
+                                    config['image_size'], 8)
+    except (d2gan.data.DatasetNotFoundError, ValueError):
+        test = train.subset(range(min(8, len(train))))
+    mx.random.seed(args.seed)
+    step = d2gan.build_gan(args.model, devices=devices, **config)
+    step.set_sample_data(test.images[:8], test.attrs[:8])
+    n_critic = config.get('n_critic', step.n_critic)
+    batch = (args.batch_size or 16) * n_critic
+    data = d2gan.ArrayBatches((train.images, train.attrs), batch)
+    k = len(test.images[:8])
+    print(f'training {args.model} on {dataset} ({len(train)} images, attributes '
+          f'{",".join(attrs)}, {config["image_size"]}x{config["image_size"]}) on {devices} for '
+          f'{args.epochs} epochs, {n_critic} critic updates of {batch // n_critic} images per '
+          f'generator update; writing to {args.out}', flush=True)
+    callbacks = [d2gan.ProgressPrinter(),
+                 d2gan.SampleSaver(os.path.join(args.out, 'samples'),
+                                   num_samples=k * (1 + len(attrs)), nrow=k)]
+    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+                    resume=args.resume, seed=args.seed)
+    print(f'checkpoint: {checkpoint}')
+
+
+def infer_attributes(args, config):
+    """Edit the first ``--limit`` images of ``--input`` (a folder in CelebA's layout); write
+    the grid (row 0 originals, one row per flipped attribute of ``--attrs``)."""
+    import d2gan
+    from .data import celeba_attrs
+    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
+    d2gan.load_checkpoint(args.checkpoint, step)
+    names = list(step.names)
+    flip = _attrs(args.attrs) or names
+    unknown = [a for a in flip if a not in names]
+    if unknown:
+        raise ValueError(f'{unknown} not among the attributes the model was trained on: '
+                         + ', '.join(names))
+    size = config['image_size']
+    folder = args.input
+    crop = 178 if args.crop is None and 'celeba' in os.path.basename(
+        os.path.normpath(folder)).lower() else args.crop
+    data = celeba_attrs.load_attribute_folder(folder, names, args.split, size, crop,
+                                              args.limit)
+    kwargs = {'intensity': args.intensity} if args.intensity is not None else {}
+    rows = step.edit_rows(data.images, data.attrs, [names.index(a) for a in flip],
+                          batch_size=args.batch_size, **kwargs)
+    out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \
+        os.path.join(args.out, 'edits.png')
+    d2gan.save_grid(rows, out, nrow=len(data))
+    print(f'wrote {out}: row 1 = {len(data)} original images ({", ".join(data.files)}), rows '
+          f'2-{1 + len(flip)} = flipped ' + ', '.join(flip))
+    if set(names) <= set(d2gan.data.digit_attrs.DIGIT_ATTRS):
+        from .metrics import score_edits
+        r = score_edits(step, data.images, data.attrs, names, data.labels, identify=False,
+                        batch_size=args.batch_size, **kwargs)
+        print('  measured from pixels: edit accuracy '
+              + ', '.join(f'{n} {r["per_attr"][n]["edit_acc"]:.2f}' for n in names)
+              + f'; other attributes kept {r["mean"]["keep_acc"]:.2f}')

@@ -1,0 +1,93 @@
+"""The command line for unpaired translation (``--model cyclegan``): train and infer.
+
+Called by :mod:`d2gan.cli` for recipes whose batches are ``'unpaired'`` ``(A, B)``.
+"""
+import os
+
+
+def _epochs_split(epochs):
+    """``--epochs N``: the paper's shape, a constant rate for ``ceil(N/2)`` then decay."""
+    return dict(n_epochs=epochs - epochs // 2, n_epochs_decay=epochs // 2)
+
+
+def train_unpaired(args, devices, checkpoint):
+    """``train --model cyclegan``: a trainA/trainB folder (synth-photo2cartoon offline)."""
+    import mxnet as mx
+    import d2gan
+    from d2gan.data import unpaired
+
+    args.dataset = args.dataset or unpaired.SYNTH_PHOTO2CARTOON
+    if args.dataroot and args.dataset == unpaired.SYNTH_PHOTO2CARTOON and os.path.isdir(
+            os.path.join(args.dataroot, 'trainA')):
+        args.dataset = 'folder'             # --dataroot points at a dataset in the layout
+    config = dict(image_size=args.image_size or 256, **_epochs_split(args.epochs))
+    for key in ('ngf', 'ndf', 'lr'):
+        if getattr(args, key, None) is not None:
+            config[key] = getattr(args, key)
+    if args.resume and os.path.exists(checkpoint):
+        config = d2gan.train.read_meta(checkpoint)['config']
+        if config.pop('model') != args.model:
+            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+    train = unpaired.load_unpaired_dataset(args.dataset, 'train', args.dataroot)
+    try:
+        test = unpaired.load_unpaired_dataset(args.dataset, 'test', args.dataroot)
+    except d2gan.data.DatasetNotFoundError:
+        test = train
+    if args.limit:
+        train.files = {d: f[:args.limit] for d, f in train.files.items()}
+    mx.random.seed(args.seed)
+    step = d2gan.build_gan(args.model, devices=devices, **config)
+    size = config['image_size']
+    data = unpaired.UnpairedBatches(train, args.batch_size or 1, size,
+                                    cache=len(train) <= 2000)
+    k = min(8, *(len(f) for f in test.files.values()))
+    step.set_sample_data(unpaired.load_domain(test.files['A'], size, k),
+                         unpaired.load_domain(test.files['B'], size, k))
+    counts = ', '.join(f'{len(f)} {d}' for d, f in train.files.items())
+    print(f'training {args.model} on {args.dataset} ({counts} images, {size}x{size}) on '
+          f'{devices} for {args.epochs} epochs (lr decays over the last '
+          f'{config["n_epochs_decay"]}); writing to {args.out}', flush=True)
+    callbacks = [d2gan.ProgressPrinter(),
+                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=6 * k, nrow=k)]
+    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+                    resume=args.resume, seed=args.seed)
+    print(f'checkpoint: {checkpoint}')
+
+
+def infer_unpaired(args, config):
+    """``infer`` with a CycleGAN checkpoint: ``G_A`` (``--direction AtoB``) or ``G_B``.
+
+    With ``--target`` (a folder of the true translations under the same file names, e.g.
+    ``truth/testA`` of synth-photo2cartoon) it reports L1 / PSNR and the copy-the-input
+    baseline.
+    """
+    import cv2
+    import numpy as np
+    import d2gan
+    from d2gan.data import list_images, unpaired
+    from d2gan.plot import to_numpy_images
+
+    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
+    d2gan.load_checkpoint(args.checkpoint, step)
+    size, direction = config['image_size'], args.direction or 'AtoB'
+    files = list_images(args.input)
+    source = unpaired.load_domain(files, size)
+    fake = step.translate(source, direction, args.batch_size)
+    os.makedirs(args.out, exist_ok=True)
+    for path, image in zip(files, to_numpy_images(fake)):
+        name = os.path.splitext(os.path.basename(path))[0] + '.png'
+        rgb = (image * 255 + 0.5).astype(np.uint8)
+        cv2.imwrite(os.path.join(args.out, name), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    print(f'translated {len(files)} images ({size}x{size}, {direction}) into {args.out}')
+    if getattr(args, 'target', None):
+        names = [os.path.basename(f) for f in files]
+        targets = [os.path.join(args.target, n) for n in names]
+        missing = [t for t in targets if not os.path.isfile(t)]
+        if missing:
+            raise ValueError(f'--target {args.target} lacks {len(missing)} of the input file '
+                             f'names, e.g. {missing[0]}')
+        real = unpaired.load_domain(targets, size)
+        m = d2gan.train.translation_metrics(fake, real)
+        base = d2gan.train.translation_metrics(source, real)
+        print(f'  vs ground truth: L1 {m["L1"]:.4f}  PSNR {m["PSNR"]:.2f} dB'
+              f'   (input copied: L1 {base["L1"]:.4f}  PSNR {base["PSNR"]:.2f} dB)')
