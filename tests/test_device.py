@@ -42,4 +42,5 @@ def test_environment_defaults_set_before_mxnet():
     import os
     assert os.environ['OMP_NUM_THREADS'].isdigit()
     assert os.environ['MXNET_STORAGE_FALLBACK_LOG_VERBOSE'] == '0'
+    assert os.environ['KMP_BLOCKTIME'] == '0'   # no spin-waiting OpenMP threads
     assert d2gan.__version__
