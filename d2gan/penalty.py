@@ -57,6 +57,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .models.dcgan import DCGANDiscriminator
+from .nn.conv_transpose import phase_split_kernel
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
 
 # --------------------------------------------------------------------------------------------
@@ -197,12 +198,8 @@ def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size, dy_size
         raise NotImplementedError(f'gradient penalty: unequal strides {stride} are not supported')
     out_c, in_c, kh, kw = weight_shape
     taps = -(-max(kh, kw) // s)  # sub-kernel size K = ceil(k / s)
-    w = F.transpose(weight, axes=(1, 0, 2, 3))  # (C, O, k, k)
-    if s * taps != kh or s * taps != kw:  # zero taps at the end so that k = s K
-        w = F.pad(F.reshape(w, shape=(1, in_c * out_c, kh, kw)), mode='constant',
-                  pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
-    w = F.transpose(F.reshape(w, shape=(in_c, out_c, taps, s, taps, s)), axes=(3, 5, 0, 1, 2, 4))
-    w = F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * in_c, out_c, taps, taps))
+    # the transposed convolution maps out_c -> in_c channels with the same weight
+    w = phase_split_kernel(F, weight, out_c, in_c, kh, kw, s)
     y = F.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
                       num_filter=s * s * in_c, no_bias=True)
     produced = [m + taps - 1 for m in dy_size]

@@ -13,6 +13,7 @@ import pytest
 from mxnet import autograd, nd
 
 import d2gan
+from d2gan.models import num_parameters
 from d2gan.models import AttGANDiscriminator, AttGANGenerator, StarGANDiscriminator, \
     StarGANGenerator, STGANGenerator, stgan_discriminator
 from d2gan.nn import Conv2DTranspose, SelectiveTransferUnit
@@ -23,12 +24,6 @@ REFERENCE_COUNTS = {
     'attgan_D': 44_718_990,                                  # instance norm affine, fc 1024
     'stgan_G': 74_998_771, 'stgan_D': 44_717_006,            # STU 64 x 4, shortcut/inject 4
 }
-
-
-def trainable(net):
-    """Counted from the declared shapes (every layer is given its input width): no forward."""
-    return sum(int(np.prod(p.shape)) for p in net.collect_params().values()
-               if p.grad_req != 'null')
 
 
 def output_shapes(net, *shapes):
@@ -52,7 +47,7 @@ def output_shapes(net, *shapes):
 def test_reference_architectures(key, make, inputs, out_shapes):
     net = make()
     assert output_shapes(net, *inputs) == out_shapes
-    assert trainable(net) == REFERENCE_COUNTS[key]
+    assert num_parameters(net) == REFERENCE_COUNTS[key]
 
 
 def test_registered_and_hybridized_equal():

@@ -70,3 +70,13 @@ def test_wrong_image_size_is_a_clear_error():
 def test_unsupported_image_size():
     with pytest.raises(ValueError, match='power-of-two image_size'):
         d2gan.get_model('dcgan_generator', image_size=28)
+
+
+def test_num_parameters_counts_trainable_only_and_refuses_unknown_shapes():
+    from mxnet.gluon import nn
+    from d2gan.models import num_parameters
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, in_units=3), nn.BatchNorm(in_channels=4))
+    assert num_parameters(net) == 3 * 4 + 4 + 2 * 4   # BN running stats are not trainable
+    with pytest.raises(ValueError, match='unknown shape'):
+        num_parameters(nn.Dense(4))

@@ -5,16 +5,10 @@ import pytest
 from mxnet import autograd
 
 import d2gan
+from d2gan.models import num_parameters
 from d2gan.models.pix2pix import (InstanceNorm, PatchDiscriminator, UnetGenerator,
                                   patchgan_discriminator, patchgan_receptive_field,
                                   pixel_discriminator, unet_generator)
-
-
-def trainable(net):
-    """Trainable parameters, from the declared shapes (every layer names its in_channels)."""
-    params = [p for p in net.collect_params().values() if p.grad_req != 'null']
-    assert all(p.shape and 0 not in p.shape for p in params)
-    return sum(int(np.prod(p.shape)) for p in params)
 
 
 # -- the reference's parameter counts, from its layer shapes ------------------------------------
@@ -80,18 +74,18 @@ def test_arithmetic_reproduces_reference_counts(norm):
 
 @pytest.mark.parametrize('norm', ['batch', 'instance'])
 def test_parameter_counts_equal_reference(norm):
-    assert trainable(d2gan.get_model('unet_256', norm=norm)) == REFERENCE_COUNTS['unet_256', norm]
-    assert trainable(d2gan.get_model('unet_128', norm=norm)) == REFERENCE_COUNTS['unet_128', norm]
+    assert num_parameters(d2gan.get_model('unet_256', norm=norm)) == REFERENCE_COUNTS['unet_256', norm]
+    assert num_parameters(d2gan.get_model('unet_128', norm=norm)) == REFERENCE_COUNTS['unet_128', norm]
     for n in (1, 3, 5):
         net = d2gan.get_model('patchgan_discriminator', in_channels=6, n_layers=n, norm=norm)
-        assert trainable(net) == REFERENCE_COUNTS[f'patchgan{n}', norm]
-    assert trainable(pixel_discriminator(6, 64, norm)) == REFERENCE_COUNTS['pixel', norm]
+        assert num_parameters(net) == REFERENCE_COUNTS[f'patchgan{n}', norm]
+    assert num_parameters(pixel_discriminator(6, 64, norm)) == REFERENCE_COUNTS['pixel', norm]
 
 
 def test_small_widths_follow_the_same_arithmetic():
     for ngf, downs in ((16, 6), (32, 5)):
-        assert trainable(unet_generator(3, 2, downs, ngf)) == ref_unet(3, 2, downs, ngf, 'batch')
-    assert trainable(patchgan_discriminator(4, 16, 2, 'instance')) == ref_patchgan(4, 16, 2,
+        assert num_parameters(unet_generator(3, 2, downs, ngf)) == ref_unet(3, 2, downs, ngf, 'batch')
+    assert num_parameters(patchgan_discriminator(4, 16, 2, 'instance')) == ref_patchgan(4, 16, 2,
                                                                                   'instance')
 
 

@@ -5,16 +5,10 @@ import pytest
 from mxnet import autograd, nd
 
 import d2gan
+from d2gan.models import num_parameters
 from d2gan.models.spade import (MultiscaleDiscriminator, SPADEGenerator, spade_discriminator,
                                 spade_generator)
 from d2gan.nn import SPADE, SPADEResBlock, nearest_downsample
-
-
-def trainable(net):
-    """Trainable parameters from the declared shapes (every layer names its in_channels)."""
-    params = [p for p in net.collect_params().values() if p.grad_req != 'null']
-    assert all(p.shape and 0 not in p.shape for p in params)
-    return sum(int(np.prod(p.shape)) for p in params)
 
 
 # The numbers NVlabs/SPADE's networks have, obtained by rebuilding models/networks/{generator,
@@ -33,12 +27,12 @@ REFERENCE = {
 
 
 def test_parameter_counts_equal_the_reference():
-    assert trainable(spade_generator(36, 64)) == REFERENCE[('G', 36, 64)]
-    assert trainable(spade_discriminator(39, 64)) == REFERENCE[('D', 39, 64)]
-    assert trainable(spade_generator(8, 16)) == REFERENCE[('G', 8, 16)]
-    assert trainable(spade_discriminator(11, 16)) == REFERENCE[('D', 11, 16)]
+    assert num_parameters(spade_generator(36, 64)) == REFERENCE[('G', 36, 64)]
+    assert num_parameters(spade_discriminator(39, 64)) == REFERENCE[('D', 39, 64)]
+    assert num_parameters(spade_generator(8, 16)) == REFERENCE[('G', 8, 16)]
+    assert num_parameters(spade_discriminator(11, 16)) == REFERENCE[('D', 11, 16)]
     # without spectral norm the weights are the same; SN only adds the non-trainable u vectors
-    assert trainable(spade_generator(8, 16, spectral=False)) == REFERENCE[('G', 8, 16)]
+    assert num_parameters(spade_generator(8, 16, spectral=False)) == REFERENCE[('G', 8, 16)]
 
 
 def test_registered_and_fully_convolutional():
@@ -127,7 +121,7 @@ def test_spade_puts_back_what_normalisation_washes_out():
     left, right = out[:, :, 2:6, 1:2], out[:, :, 2:6, 6:7]   # interiors of the two regions
     assert np.abs(left - right).max() > 1e-2
     np.testing.assert_allclose(left, np.broadcast_to(left[:, :, :1], left.shape), atol=1e-6)
-    assert trainable(spade) == (2 * 9 * 8 + 8) + 2 * (8 * 9 * 4 + 4)   # shared + gamma + beta
+    assert num_parameters(spade) == (2 * 9 * 8 + 8) + 2 * (8 * 9 * 4 + 4)   # shared + gamma + beta
 
 
 def test_res_block_shortcut_and_instance_norm():

@@ -23,7 +23,7 @@ import mxnet as mx
 
 from .download import data_root
 from .errors import DatasetFormatError, DatasetNotFoundError
-from .paired import (SYNTH_FACADES, _decode, _resize, load_size_for, seeded_pair_batches,
+from .paired import (SYNTH_FACADES, PairedBatches, _decode, _resize, seeded_pair_batches,
                      to_tensor)
 
 #: Cityscapes ``labelIds`` run 0..33 (and -1 for the licence plate); SPADE uses label_nc = 35.
@@ -136,7 +136,7 @@ def _resize_example(label, image, instance, size):
     return maps, _resize(image, size)
 
 
-class SemanticBatches:
+class SemanticBatches(PairedBatches):
     """Reproducible mini-batches ``(map, image)``: float32 NCHW, map one-hot (+ edges), image in
     ``[-1, 1]``.
 
@@ -159,17 +159,8 @@ class SemanticBatches:
 
     def __init__(self, dataset, num_classes, batch_size=1, image_size=256, use_instance=True,
                  jitter=True, shuffle=True, drop_last=True, cache=True, ctx=None):
-        if batch_size <= 0:
-            raise ValueError(f'batch_size must be positive, got {batch_size}')
-        if drop_last and len(dataset) < batch_size:
-            raise ValueError(f'dataset of {len(dataset)} examples is smaller than one batch '
-                             f'({batch_size})')
-        self.dataset, self.num_classes, self.batch_size = dataset, num_classes, batch_size
-        self.image_size, self.use_instance = image_size, use_instance
-        self.jitter, self.shuffle, self.drop_last = jitter, shuffle, drop_last
-        self.size = load_size_for(image_size) if jitter else image_size
-        self.ctx = ctx or mx.cpu()
-        self._cache = [self._load(i) for i in range(len(dataset))] if cache else None
+        self.num_classes, self.use_instance = num_classes, use_instance
+        super().__init__(dataset, batch_size, image_size, jitter, shuffle, drop_last, cache, ctx)
 
     @property
     def label_channels(self):
@@ -181,15 +172,12 @@ class SemanticBatches:
             raise DatasetFormatError(f'example {i} has no instance map; pass use_instance=False')
         return _resize_example(label, image, instance, self.size)
 
-    def __len__(self):
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
     def example(self, i):
-        return self._cache[i] if self._cache is not None else self._load(i)
+        """``(map, image)`` of example ``i``: the map stacks class and instance ids."""
+        return self.pair(i)
 
     def batches(self, epoch=0, seed=0):
-        for maps, images in seeded_pair_batches(self, self.example, epoch, seed):
+        for maps, images in seeded_pair_batches(self, self.pair, epoch, seed):
             yield self._to_nd(maps, images)
 
     def _to_nd(self, maps, images):
@@ -197,9 +185,6 @@ class SemanticBatches:
         x = semantic_input(maps[..., 0], self.num_classes,
                            maps[..., 1] if self.use_instance else None)
         return (mx.nd.array(x, ctx=self.ctx), mx.nd.array(to_tensor(images), ctx=self.ctx))
-
-    def __iter__(self):
-        return self.batches(0)
 
 
 def load_semantic(dataset, num_classes, image_size, use_instance=True, limit=None):

@@ -2,6 +2,7 @@
 from . import dcgan, mlp  # noqa: F401
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPDiscriminator, MLPGenerator
+from .shape_check import num_parameters
 from . import cgan, pix2pix  # noqa: F401,E402
 from .cgan import CGANDiscriminator, CGANGenerator  # noqa: F401
 from .pix2pix import (PatchDiscriminator, PixelDiscriminator, UnetGenerator,  # noqa: F401
@@ -9,7 +10,8 @@ from .pix2pix import (PatchDiscriminator, PixelDiscriminator, UnetGenerator,  # 
 from . import cyclegan  # noqa: F401,E402
 from .cyclegan import ResnetGenerator  # noqa: F401,E402
 
-__all__ = ['DCGANGenerator', 'DCGANDiscriminator', 'MLPGenerator', 'MLPDiscriminator']
+__all__ = ['num_parameters', 'DCGANGenerator', 'DCGANDiscriminator', 'MLPGenerator',
+           'MLPDiscriminator']
 from . import spade  # noqa: F401,E402
 from .spade import MultiscaleDiscriminator, NLayerDiscriminator, SPADEGenerator  # noqa: F401,E402
 from . import stargan, attgan, stgan  # noqa: F401,E402  (attribute editing)

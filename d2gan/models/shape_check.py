@@ -1,4 +1,5 @@
 """Clear errors when an image of the wrong size reaches a network built for a fixed size."""
+import numpy as np
 import mxnet as mx
 
 
@@ -15,3 +16,21 @@ def check_image_batch(x, channels, image_size, network):
             f'{network} expects images of shape (N, {channels}, {image_size}, {image_size}) '
             f'but got {tuple(x.shape)}; resize the data (e.g. --image-size) or build the '
             f'network for this size')
+
+
+def num_parameters(net):
+    """Number of trainable parameters of ``net``, from the declared shapes (no forward pass).
+
+    This is the count the tests compare with the reference implementations. A parameter whose
+    shape is still unknown (a layer built without its input width, before its first forward
+    pass) raises ``ValueError`` rather than being silently left out of the count.
+    """
+    total = 0
+    for p in net.collect_params().values():
+        if p.grad_req == 'null':
+            continue
+        if not p.shape or 0 in p.shape:
+            raise ValueError(f'parameter {p.name} has unknown shape {p.shape}: give the layer '
+                             'its input width or run one forward pass first')
+        total += int(np.prod(p.shape))
+    return total

@@ -89,16 +89,32 @@ def _phase_geometry(channels, in_channels, kernel_size, strides, padding, output
                 crop_end=sh * taps - kh + ph)
 
 
+def phase_split_kernel(F, weight, n_in, n_out, kh, kw, s):
+    """The kernel of one stride-1 ``Convolution`` that computes all ``s^2`` output phases of a
+    stride-``s`` transposed convolution with ``weight`` ``(n_in, n_out, kh, kw)``.
+
+    Output phase ``r`` only meets the taps ``s m + r``, so each phase is a stride-1 convolution
+    with a flipped sub-kernel of ``K = ceil(k / s)`` taps (zero taps appended so that
+    ``k = s K``). Returns ``(s^2 n_out, n_in, K, K)``, phases outermost; padding the input by
+    ``K - 1`` and interleaving the phases gives the full transposed convolution. Shared by
+    ``via_conv=True`` here and by the gradient penalty's conv input-gradient
+    (:func:`d2gan.penalty.conv2d_input_grad`).
+    """
+    taps = -(-max(kh, kw) // s)
+    w = F.transpose(weight, axes=(1, 0, 2, 3))  # (n_out, n_in, kh, kw)
+    if s * taps != kh or s * taps != kw:
+        w = F.pad(F.reshape(w, shape=(1, n_out * n_in, kh, kw)), mode='constant',
+                  pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
+    w = F.transpose(F.reshape(w, shape=(n_out, n_in, taps, s, taps, s)), axes=(3, 5, 0, 1, 2, 4))
+    return F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * n_out, n_in, taps, taps))
+
+
 def _transposed_via_conv(F, x, deconv, g):
     """``Deconvolution(x, W)`` as ``Convolution`` + phase interleave (see module docstring)."""
     k, s, p, taps, cin, cout = g['k'], g['s'], g['p'], g['taps'], g['cin'], g['cout']
-    w = F.transpose(deconv.weight.var() if F.__name__.endswith('symbol') else
-                    deconv.weight.data(x.context), axes=(1, 0, 2, 3))  # (Cout, Cin, k, k)
-    if s * taps != k:
-        w = F.pad(F.reshape(w, shape=(1, cout * cin, k, k)), mode='constant',
-                  pad_width=(0, 0, 0, 0, 0, s * taps - k, 0, s * taps - k))
-    w = F.transpose(F.reshape(w, shape=(cout, cin, taps, s, taps, s)), axes=(3, 5, 0, 1, 2, 4))
-    w = F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * cout, cin, taps, taps))
+    weight = (deconv.weight.var() if F.__name__.endswith('symbol') else
+              deconv.weight.data(x.context))
+    w = phase_split_kernel(F, weight, cin, cout, k, k, s)
     y = F.Convolution(x, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
                       num_filter=s * s * cout, no_bias=True)
     if s > 1:  # (N, s*s*Cout, R, C) -> (N, Cout, s R, s C): the full (uncropped) output
