@@ -118,3 +118,14 @@ def test_download_records_then_checks_sha1_and_refuses_escapes(tmp_path):
     assert not (tmp_path / 'escape.txt').exists()
     with pytest.raises(KeyError, match='monet2photo'):
         unpaired.download_cyclegan('facades', root=str(root))
+
+
+def test_palette_fraction_separates_cartoons_from_photos():
+    rng = np.random.default_rng(0)
+    photos = [cartoon_synth.random_crop(cartoon_synth.source_photos(), rng, 48)
+              for _ in range(4)]
+    as_batch = lambda images: np.stack(images).transpose(0, 3, 1, 2) / 127.5 - 1  # noqa: E731
+    cartoons = as_batch([cartoon_synth.cartoonize(p) for p in photos])
+    assert cartoon_synth.palette_fraction(cartoons) == 1.0
+    assert cartoon_synth.palette_fraction(as_batch(photos)) < 0.3
+    assert cartoon_synth.palette_fraction(np.zeros((1, 3, 4, 4), np.float32)) == 0.0  # grey 127.5

@@ -87,3 +87,69 @@ def test_dcgan_init_statistics():
     assert abs(gamma.mean() - 1) < 0.01 and 0.005 < gamma.std() < 0.05
     assert np.all(net[0].bias.data().asnumpy() == 0)
     assert np.all(net[1].running_var.data().asnumpy() == 1)
+
+
+def _conv_outputs(net, x, head, after=None):
+    """Output, input gradient and parameter gradients of ``after(net(x))`` for ``head``."""
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+        if after is not None:
+            y = after(y)
+    y.backward(head)
+    grads = [p.grad().asnumpy().copy() for p in net.collect_params().values()
+             if p.grad_req != 'null']
+    return [y.asnumpy(), x.grad.asnumpy()] + grads
+
+
+def test_narrow_conv_equals_plain_conv_with_same_parameters():
+    from mxnet.gluon import nn
+    from d2gan.nn import Conv2D
+    for use_bias in (True, False):
+        plain = nn.Conv2D(3, 7, padding=3, use_bias=use_bias, in_channels=5)
+        narrow = Conv2D(3, 7, padding=3, use_bias=use_bias, in_channels=5, activation='tanh')
+        plain.initialize(mx.init.Normal(0.1))
+        narrow.initialize()
+        assert [p.shape for p in narrow.collect_params().values()] == \
+            [p.shape for p in plain.collect_params().values()]
+        for p, q in zip(plain.collect_params().values(), narrow.collect_params().values()):
+            q.set_data(p.data())
+        x = nd.random.normal(shape=(2, 5, 12, 12))
+        head = nd.random.normal(shape=(2, 3, 12, 12))
+        for hybrid in (False, True):
+            if hybrid:
+                plain.hybridize()
+                narrow.hybridize()
+            ref = _conv_outputs(plain, x, head, after=nd.tanh)
+            got = _conv_outputs(narrow, x, head)
+            assert got[0].shape == (2, 3, 12, 12)
+            for r, g in zip(ref, got):
+                np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)
+
+
+def test_narrow_conv_is_plain_for_wide_layers():
+    from d2gan.nn import Conv2D
+    wide = Conv2D(8, 3, in_channels=4)
+    wide.initialize()
+    assert wide._extra == 0 and wide(nd.ones((1, 4, 5, 5))).shape == (1, 8, 3, 3)
+
+
+def test_affine_instance_norm_equals_gluon_instance_norm():
+    from mxnet.gluon import nn
+    from d2gan.models.pix2pix import AffineInstanceNorm
+    ref, fast = nn.InstanceNorm(in_channels=6, scale=True), AffineInstanceNorm(in_channels=6,
+                                                                              scale=True)
+    assert list(fast.collect_params().keys())[0].endswith('gamma')
+    for net in (ref, fast):
+        net.initialize()
+        net.gamma.set_data(nd.arange(1, 7) / 3)
+        net.beta.set_data(nd.arange(6) - 2)
+    x = nd.random.normal(shape=(3, 6, 7, 5)) * 4 + 1
+    head = nd.random.normal(shape=x.shape)
+    for hybrid in (False, True):
+        if hybrid:
+            ref.hybridize()
+            fast.hybridize()
+        for r, g in zip(_conv_outputs(ref, x, head), _conv_outputs(fast, x, head)):
+            np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)

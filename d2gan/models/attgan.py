@@ -27,6 +27,7 @@ from mxnet.gluon import nn
 from .. import nn as dnn
 from ..penalty import register_critic
 from ..registry import MODELS
+from .pix2pix import AffineInstanceNorm
 from .stargan import concat_all, tile_labels
 
 
@@ -167,7 +168,7 @@ class AttGANDiscriminator(nn.HybridBlock):
             in_channels = channels
             for width in widths:
                 self.conv.add(nn.Conv2D(width, 4, 2, 1, use_bias=False, in_channels=in_channels),
-                              nn.InstanceNorm(in_channels=width, scale=affine is True),
+                              AffineInstanceNorm(in_channels=width, scale=affine is True),
                               nn.LeakyReLU(0.2))
                 in_channels = width
             flat = widths[-1] * size * size

@@ -105,7 +105,7 @@ class ResnetGenerator(nn.HybridBlock):
                 _add(self.model, norm_layer(norm, width // 2))
                 self.model.add(nn.Activation('relu'))
                 width //= 2
-            self.model.add(ReflectionPad(3), nn.Conv2D(out_channels, 7, in_channels=width),
+            self.model.add(ReflectionPad(3), dnn.Conv2D(out_channels, 7, in_channels=width),
                            nn.Activation('tanh'))
 
     def forward(self, x, *args):

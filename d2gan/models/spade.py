@@ -27,6 +27,7 @@ defaults ``norm_G='spectralspadesyncbatch3x3'``, ``norm_D='spectralinstance'``,
 import mxnet as mx
 from mxnet.gluon import nn
 
+from .. import nn as dnn
 from ..nn import SNConv2D, SPADEResBlock, nearest_downsample
 from ..registry import MODELS
 from .pix2pix import concat_channels, norm_layer
@@ -77,7 +78,7 @@ class SPADEGenerator(nn.HybridBlock):
             if num_upsampling == 'most':
                 self.up_4 = block(nf, nf // 2)
                 final = nf // 2
-            self.conv_img = nn.Conv2D(out_channels, 3, padding=1, in_channels=final)
+            self.conv_img = dnn.Conv2D(out_channels, 3, padding=1, in_channels=final)
 
     def forward(self, m, *args):
         if isinstance(m, mx.nd.NDArray):

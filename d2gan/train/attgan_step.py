@@ -29,12 +29,13 @@ class AttGANStep(AttributeStep):
 
     Attribute *intensity*: ``edit(..., intensity=t)`` codes the changed attributes as ``+-t``
     instead of ``+-thres_int`` (the references' ``test_int``): t > 0.5 exaggerates, t < 0.5
-    softens an edit. ``b_distribution='uniform'`` trains with random intensities
+    softens an edit. Without ``intensity``, :meth:`edit` uses ``test_int`` = 1.0, the default
+    of both references' test scripts (``intensity=thres_int`` edits with the training coding). ``b_distribution='uniform'`` trains with random intensities
     (``code(b) * U(0, 2)``, AttGAN-PyTorch's option) so that the whole range is seen.
     """
 
-    def __init__(self, net_G, net_D, label='target', thres_int=0.5, b_distribution='none',
-                 lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0,
+    def __init__(self, net_G, net_D, label='target', thres_int=0.5, test_int=1.0,
+                 b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0,
                  n_critic=5, target_mode='shuffle', lr=2e-4, lr_D=None, beta1=0.5,
                  beta2=0.999, init='torch', devices=None, initialize=True, hybridize=True):
         if label not in LABELS:
@@ -43,6 +44,7 @@ class AttGANStep(AttributeStep):
             raise ValueError(f"b_distribution must be 'none' or 'uniform', got "
                              f'{b_distribution!r}')
         self.label, self.thres_int, self.b_distribution = label, float(thres_int), b_distribution
+        self.test_int = float(test_int)
         super().__init__(net_G, net_D, net_G.n_attrs, lambda_rec, lambda_cls_G, lambda_cls_D,
                          lambda_gp, n_critic, target_mode, lr, lr_D, beta1, beta2, init,
                          devices, initialize, hybridize)
@@ -66,3 +68,9 @@ class AttGANStep(AttributeStep):
         zs = self.net_G.encoder(x)
         fake = self.net_G.decode(zs, c_fake)
         return fake, (self.net_G.decode(zs, c_rec) if reconstruct else None)
+
+    def edit(self, X, A, B, batch_size=64, intensity=None):
+        """:meth:`AttributeStep.edit` with the changed attributes coded ``+-intensity``
+        (default ``test_int``)."""
+        intensity = self.test_int if intensity is None else intensity
+        return super().edit(X, A, B, batch_size, intensity=intensity)

@@ -41,13 +41,14 @@ def _named(step, attrs):
 @RECIPES.register('stargan')
 def stargan(attrs=STARGAN_ATTRS, image_size=128, channels=3, conv_dim=64, repeat_num=6,
             d_conv_dim=64, d_repeat_num=6, lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0,
-            n_critic=5, target_mode='shuffle', lr=1e-4, beta1=0.5, beta2=0.999, devices=None,
-            hybridize=True):
-    """StarGAN (yunjey/stargan defaults): G 64-wide with 6 residual blocks, D 6 levels."""
+            n_critic=5, target_mode='shuffle', lr=1e-4, lr_D=None, beta1=0.5, beta2=0.999,
+            devices=None, hybridize=True):
+    """StarGAN (yunjey/stargan defaults): G 64-wide with 6 residual blocks, D 6 levels;
+    ``lr`` / ``lr_D`` are the reference's ``g_lr`` / ``d_lr`` (``lr_D=None``: the same)."""
     net_G = StarGANGenerator(len(attrs), conv_dim, repeat_num, channels)
     net_D = StarGANDiscriminator(image_size, len(attrs), d_conv_dim, d_repeat_num, channels)
     return _named(StarGANStep(net_G, net_D, lambda_cls, lambda_rec, lambda_gp, n_critic,
-                              target_mode, lr, beta1=beta1, beta2=beta2, devices=devices,
+                              target_mode, lr, lr_D, beta1=beta1, beta2=beta2, devices=devices,
                               hybridize=hybridize), attrs)
 
 
@@ -62,7 +63,8 @@ def _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_
 @RECIPES.register('attgan')
 def attgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64,
            enc_layers=5, dec_layers=5, shortcut_layers=1, inject_layers=1, dis_dim=64,
-           dis_fc_dim=1024, dis_layers=5, max_dim=1024, thres_int=0.5, b_distribution='none',
+           dis_fc_dim=1024, dis_layers=5, max_dim=1024, thres_int=0.5, test_int=1.0,
+           b_distribution='none',
            lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0, n_critic=5,
            target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999, devices=None,
            hybridize=True):
@@ -71,7 +73,8 @@ def attgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=6
                             shortcut_layers, inject_layers, max_dim, channels)
     net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
                       stgan=False)
-    return _named(AttGANStep(net_G, net_D, 'target', thres_int, b_distribution, lambda_rec,
+    return _named(AttGANStep(net_G, net_D, 'target', thres_int, test_int, b_distribution,
+                             lambda_rec,
                              lambda_cls_G, lambda_cls_D, lambda_gp, n_critic, target_mode, lr,
                              beta1=beta1, beta2=beta2, devices=devices, hybridize=hybridize),
                   attrs)
@@ -81,7 +84,8 @@ def attgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=6
 def stgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64,
           enc_layers=5, dec_layers=5, shortcut_layers=4, inject_layers=4, stu_dim=64,
           stu_layers=4, stu_inject_layers=4, stu_kernel_size=3, dis_dim=64, dis_fc_dim=1024,
-          dis_layers=5, max_dim=1024, label='diff', thres_int=0.5, b_distribution='none',
+          dis_layers=5, max_dim=1024, label='diff', thres_int=0.5, test_int=1.0,
+          b_distribution='none',
           lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0, n_critic=5,
           target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999, devices=None,
           hybridize=True):
@@ -91,7 +95,8 @@ def stgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64
                            stu_inject_layers, stu_kernel_size, max_dim, channels)
     net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
                       stgan=True)
-    return _named(AttGANStep(net_G, net_D, label, thres_int, b_distribution, lambda_rec,
+    return _named(AttGANStep(net_G, net_D, label, thres_int, test_int, b_distribution,
+                             lambda_rec,
                              lambda_cls_G, lambda_cls_D, lambda_gp, n_critic, target_mode, lr,
                              beta1=beta1, beta2=beta2, init='xavier', devices=devices,
                              hybridize=hybridize), attrs)
