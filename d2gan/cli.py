@@ -28,6 +28,8 @@ import argparse
 import os
 import sys
 
+from .cli_training import run_training
+
 EXAMPLES = __doc__.split('Examples::', 1)[1]
 
 
@@ -155,11 +157,7 @@ def cmd_train(args):
     print(f'training {args.model} on {args.dataset} ({len(X)} images of '
           f'{tuple(X.shape[1:])}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
-    callbacks = par.root_only([d2gan.ProgressPrinter(),
-                               d2gan.SampleSaver(os.path.join(args.out, 'samples'))])
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed, write_checkpoint=par.is_root)
-    print(f'checkpoint: {checkpoint}')
+    run_training(args, step, data, checkpoint, parallel=par)
 
 
 def _checkpoint_path(args):
@@ -209,12 +207,7 @@ def _train_paired(args, devices):
     print(f'training {args.model} on {args.dataset} ({len(train)} pairs, {config["direction"]}, '
           f'{size}x{size}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
-    callbacks = par.root_only([d2gan.ProgressPrinter(),
-                               d2gan.SampleSaver(os.path.join(args.out, 'samples'),
-                                                 num_samples=3 * k, nrow=k)])
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed, write_checkpoint=par.is_root)
-    print(f'checkpoint: {checkpoint}')
+    run_training(args, step, data, checkpoint, 3 * k, k, parallel=par)
 
 
 def add_infer_parser(sub):

@@ -8,6 +8,7 @@ row per flipped attribute.
 """
 import os
 
+from .cli_training import run_training
 from .train.attribute_recipes import book_config
 
 def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=None):
@@ -75,12 +76,7 @@ def train_attributes(args, devices, checkpoint):
           f'{",".join(attrs)}, {config["image_size"]}x{config["image_size"]}) on {devices} for '
           f'{args.epochs} epochs, {n_critic} critic updates of {batch // n_critic} images per '
           f'generator update; writing to {args.out}', flush=True)
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'),
-                                   num_samples=k * (1 + len(attrs)), nrow=k)]
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed)
-    print(f'checkpoint: {checkpoint}')
+    run_training(args, step, data, checkpoint, k * (1 + len(attrs)), k)
 
 
 def infer_attributes(args, config):

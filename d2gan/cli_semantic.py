@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from .cli_training import run_training
+
 
 def train_semantic(args, devices, checkpoint):
     """``train --model spade``: Cityscapes-style lists (synth-facades offline by default)."""
@@ -56,11 +58,7 @@ def train_semantic(args, devices, checkpoint):
           f'{config["num_classes"]} classes, {size}x{size}, '
           f'{vgg} the VGG loss) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=3 * k, nrow=k)]
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed)
-    print(f'checkpoint: {checkpoint}')
+    run_training(args, step, data, checkpoint, 3 * k, k)
 
 
 def infer_semantic(args, config):

@@ -4,6 +4,8 @@ Called by :mod:`d2gan.cli` for recipes whose batches are ``'unpaired'`` ``(A, B)
 """
 import os
 
+from .cli_training import run_training
+
 
 def _epochs_split(epochs):
     """``--epochs N``: the paper's shape, a constant rate for ``ceil(N/2)`` then decay."""
@@ -47,11 +49,7 @@ def train_unpaired(args, devices, checkpoint):
     print(f'training {args.model} on {args.dataset} ({counts} images, {size}x{size}) on '
           f'{devices} for {args.epochs} epochs (lr decays over the last '
           f'{config["n_epochs_decay"]}); writing to {args.out}', flush=True)
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=6 * k, nrow=k)]
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed)
-    print(f'checkpoint: {checkpoint}')
+    run_training(args, step, data, checkpoint, 6 * k, k)
 
 
 def infer_unpaired(args, config):

@@ -23,8 +23,8 @@ import mxnet as mx
 
 from .download import data_root
 from .errors import DatasetFormatError, DatasetNotFoundError
-from .paired import (SYNTH_FACADES, PairedBatches, _decode, _resize, seeded_pair_batches,
-                     to_tensor)
+from .paired import (SYNTH_FACADES, PairedBatches, _decode, _resize, read_path_list,
+                     seeded_pair_batches, to_tensor)
 
 #: Cityscapes ``labelIds`` run 0..33 (and -1 for the licence plate); SPADE uses label_nc = 35.
 CITYSCAPES_CLASSES = 35
@@ -54,20 +54,9 @@ class SemanticListDataset:
                 'Write one with d2gan.data.cityscapes.make_cityscapes_list (real Cityscapes) or '
                 'd2gan.data.facades_synth.write_semantic_lists (synthetic facades).')
         self.root = os.path.dirname(list_file) if root is None else os.fspath(root)
-        self.examples = []
-        with open(list_file) as f:
-            for number, line in enumerate(f, 1):
-                line = line.rstrip('\r\n')
-                if not line.strip():
-                    continue
-                fields = line.split('\t') if '\t' in line else line.split()
-                if len(fields) not in (2, 3):
-                    raise DatasetFormatError(f'{list_file}, line {number}: expected "<label>\\t'
-                                             f'<image>\\t<instance>", got {line!r}')
-                paths = [os.path.join(self.root, p) for p in fields]
-                self.examples.append(tuple(paths) + ((None,) if len(paths) == 2 else ()))
-        if not self.examples:
-            raise DatasetFormatError(f'{list_file} lists no examples')
+        rows = read_path_list(list_file, self.root, (2, 3),
+                              '"<label>\\t<image>\\t<instance>"', 'examples')
+        self.examples = [row + (None,) * (3 - len(row)) for row in rows]
 
     def __len__(self):
         return len(self.examples)

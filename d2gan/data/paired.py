@@ -108,6 +108,27 @@ class AlignedPairFolder:
         return (a, b) if self.direction == 'AtoB' else (b, a)
 
 
+def read_path_list(list_file, root, widths, expected, what):
+    """Rows of paths from a list file: one example per line, columns separated by tabs (or
+    whitespace), blank lines skipped, paths joined to ``root``. A line whose number of columns
+    is not in ``widths`` raises a :class:`DatasetFormatError` naming the line and ``expected``;
+    so does a list without rows (``what`` names them)."""
+    rows = []
+    with open(list_file) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip('\r\n')
+            if not line.strip():
+                continue
+            fields = line.split('\t') if '\t' in line else line.split()
+            if len(fields) not in widths:
+                raise DatasetFormatError(f'{list_file}, line {number}: expected {expected}, '
+                                         f'got {line!r}')
+            rows.append(tuple(os.path.join(root, p) for p in fields))
+    if not rows:
+        raise DatasetFormatError(f'{list_file} lists no {what}')
+    return rows
+
+
 class PairListDataset:
     """Pairs listed in a text file, one ``<A path>\\t<B path>`` line each (PaddleCV format).
 
@@ -122,19 +143,8 @@ class PairListDataset:
                                        'Write one with d2gan.data.make_pair_list.')
         self.root = os.path.dirname(list_file) if root is None else os.fspath(root)
         self.direction = check_direction(direction)
-        self.pairs = []
-        with open(list_file) as f:
-            for number, line in enumerate(f, 1):
-                line = line.rstrip('\r\n')
-                if not line.strip():
-                    continue
-                fields = line.split('\t') if '\t' in line else line.split()
-                if len(fields) != 2:
-                    raise DatasetFormatError(f'{list_file}, line {number}: expected '
-                                             f'"<A path>\\t<B path>", got {line!r}')
-                self.pairs.append(tuple(os.path.join(self.root, p) for p in fields))
-        if not self.pairs:
-            raise DatasetFormatError(f'{list_file} lists no pairs')
+        self.pairs = read_path_list(list_file, self.root, (2,), '"<A path>\\t<B path>"',
+                                    'pairs')
 
     def __len__(self):
         return len(self.pairs)

@@ -1,0 +1,20 @@
+"""The end of every ``train`` command: progress, sample grids, the loop, the checkpoint path."""
+import os
+
+
+def run_training(args, step, data, checkpoint, num_samples=64, nrow=8, parallel=None):
+    """``train_gan`` with a progress printer and a :class:`~d2gan.SampleSaver` writing
+    ``num_samples`` images (``nrow`` per row) to ``<out>/samples`` after each epoch; resumes
+    when ``args.resume``. With a :class:`~d2gan.train.distributed.Parallel`, only the root
+    worker prints, saves samples and writes the checkpoint."""
+    import d2gan
+    callbacks = [d2gan.ProgressPrinter(),
+                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=num_samples,
+                                   nrow=nrow)]
+    extra = {}
+    if parallel is not None:
+        callbacks = parallel.root_only(callbacks)
+        extra['write_checkpoint'] = parallel.is_root
+    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+                    resume=args.resume, seed=args.seed, **extra)
+    print(f'checkpoint: {checkpoint}')
