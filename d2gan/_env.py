@@ -4,11 +4,13 @@ MXNet reads these variables once, when its shared library loads:
 
 * ``OMP_NUM_THREADS`` -- MXNet 1.x uses a single OpenMP thread on a 2-core machine unless this is
   set, which halves CPU throughput (measured: DCGAN 700 vs 390 images/s).
-* ``KMP_BLOCKTIME=0`` -- MXNet's OpenMP threads otherwise spin-wait after each operator; with
-  several processes on few cores (``dist_sync`` workers, a notebook beside a test run) the
-  spinning threads starve each other: a CycleGAN iteration took 2.43 s instead of 0.21 s at
-  load 5. On an idle machine it costs nothing (DCGAN 32x32: 374-379 vs 349-362 images/s;
-  CycleGAN 64x64: 0.195 vs 0.193-0.198 s per iteration).
+* ``MXNET_CPU_PARALLEL_SIZE`` (set to its maximum) -- MXNet copies arrays larger than this many
+  elements with an OpenMP loop *on the calling thread*. The first ``asnumpy()`` of a large array
+  in Python's main thread (a sample grid for a live plot, say) thus starts a second OpenMP team.
+  The pip wheel links GNU libgomp, which then counts more OpenMP threads than cores and switches
+  every team from spin-waiting to sleeping between operators, for the rest of the process:
+  a CycleGAN iteration went from 0.16 s to 0.36 s after one such copy. With the copy kept
+  serial it stays at 0.15 s.
 * ``MXNET_STORAGE_FALLBACK_LOG_VERBOSE`` / ``MXNET_SUBGRAPH_VERBOSE`` -- keep MXNet's C++ warnings
   about storage fallbacks and subgraph passes out of notebook cells.
 
@@ -18,7 +20,7 @@ import os
 import sys
 
 DEFAULTS = {
-    'KMP_BLOCKTIME': '0',
+    'MXNET_CPU_PARALLEL_SIZE': str(2 ** 31 - 1),
     'MXNET_STORAGE_FALLBACK_LOG_VERBOSE': '0',
     'MXNET_SUBGRAPH_VERBOSE': '0',
     'MXNET_ENGINE_INFO': '0',

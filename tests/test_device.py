@@ -1,3 +1,5 @@
+import os
+
 import mxnet as mx
 import numpy as np
 import pytest
@@ -42,5 +44,23 @@ def test_environment_defaults_set_before_mxnet():
     import os
     assert os.environ['OMP_NUM_THREADS'].isdigit()
     assert os.environ['MXNET_STORAGE_FALLBACK_LOG_VERBOSE'] == '0'
-    assert os.environ['KMP_BLOCKTIME'] == '0'   # no spin-waiting OpenMP threads
+    assert int(os.environ['MXNET_CPU_PARALLEL_SIZE']) == 2 ** 31 - 1
     assert d2gan.__version__
+
+
+def test_large_read_in_main_thread_starts_no_openmp_team():
+    """A big ``asnumpy()`` from Python must not add OpenMP threads (libgomp would then stop
+    spin-waiting and every later operator gets slower); run in a fresh process."""
+    import subprocess
+    import sys
+    code = ('import os, d2gan\n'
+            'from mxnet import nd\n'
+            'x = nd.ones((1000, 1000)); (x * 2).wait_to_read()\n'
+            'before = len(os.listdir("/proc/self/task"))\n'
+            'for _ in range(3): (x + 1).asnumpy()\n'
+            'print(before, len(os.listdir("/proc/self/task")))\n')
+    env = {k: v for k, v in os.environ.items() if k != 'MXNET_CPU_PARALLEL_SIZE'}
+    env['OMP_NUM_THREADS'] = '2'
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out[0] == out[1], f'threads before/after a large asnumpy: {out}'
