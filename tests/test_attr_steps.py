@@ -120,3 +120,21 @@ def test_score_edits_on_a_perfect_editor():
     assert r['reconstruction']['L1'] == 0 and r['reconstruction']['keep_acc'] == 1
     table = comparison_table({'oracle': r}, columns=('edit_acc', 'keep_acc', 'L1'))
     assert 'acc[Inverted]' in table and table.splitlines()[2].split()[0] == 'oracle'
+
+
+def test_stgan_init_reaches_the_step():
+    """The recipe's ``init`` is used (the reference's Glorot by default; the book's preset
+    uses AttGAN's PyTorch init so that the comparison varies only the architecture)."""
+    from d2gan.train.attribute_recipes import book_config
+    assert book_config('stgan')['init'] == 'torch'
+    assert 'init' not in book_config('attgan')
+    with pytest.raises(ValueError, match="init must be 'torch' or 'xavier'"):
+        d2gan.build_gan('stgan', **dict(book_config('stgan', attrs=['a', 'b']), init='normal'))
+    steps = {kind: d2gan.build_gan('stgan', **dict(book_config('stgan', attrs=['a', 'b']),
+                                                   init=kind))
+             for kind in ('torch', 'xavier')}
+    w = {kind: [p for n, p in s.net_G.collect_params().items() if n.endswith('conv1_weight')][0]
+         .data().asnumpy() for kind, s in steps.items()}     # 16 -> 32 channels, 4x4
+    fan_in = np.prod(w['torch'].shape[1:])
+    assert np.abs(w['torch']).max() <= 1 / np.sqrt(fan_in) + 1e-6   # PyTorch's U(+-1/sqrt(fan_in))
+    assert np.abs(w['xavier']).max() > 1.2 / np.sqrt(fan_in)          # Glorot's bound is wider
