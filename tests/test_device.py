@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 
 import mxnet as mx
 import numpy as np
@@ -41,7 +43,6 @@ def test_device_names():
 
 
 def test_environment_defaults_set_before_mxnet():
-    import os
     assert os.environ['OMP_NUM_THREADS'].isdigit()
     assert os.environ['MXNET_STORAGE_FALLBACK_LOG_VERBOSE'] == '0'
     assert int(os.environ['MXNET_CPU_PARALLEL_SIZE']) == 2 ** 31 - 1
@@ -51,8 +52,6 @@ def test_environment_defaults_set_before_mxnet():
 def test_large_read_in_main_thread_starts_no_openmp_team():
     """A big ``asnumpy()`` from Python must not add OpenMP threads (libgomp would then stop
     spin-waiting and every later operator gets slower); run in a fresh process."""
-    import subprocess
-    import sys
     code = ('import os, d2gan\n'
             'from mxnet import nd\n'
             'x = nd.ones((1000, 1000)); (x * 2).wait_to_read()\n'

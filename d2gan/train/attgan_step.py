@@ -30,13 +30,14 @@ class AttGANStep(AttributeStep):
     Attribute *intensity*: ``edit(..., intensity=t)`` codes the changed attributes as ``+-t``
     instead of ``+-thres_int`` (the references' ``test_int``): t > 0.5 exaggerates, t < 0.5
     softens an edit. Without ``intensity``, :meth:`edit` uses ``test_int`` = 1.0, the default
-    of both references' test scripts (``intensity=thres_int`` edits with the training coding). ``b_distribution='uniform'`` trains with random intensities
-    (``code(b) * U(0, 2)``, AttGAN-PyTorch's option) so that the whole range is seen.
+    of both references' test scripts (``intensity=thres_int`` edits with the training coding).
+    ``b_distribution='uniform'`` trains with random intensities (``code(b) * U(0, 2)``,
+    AttGAN-PyTorch's option) so that the whole range is seen.
     """
 
     def __init__(self, net_G, net_D, label='target', thres_int=0.5, test_int=1.0,
-                 b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0,
-                 n_critic=5, target_mode='shuffle', lr=2e-4, lr_D=None, beta1=0.5,
+                 b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0,
+                 lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, lr_D=None, beta1=0.5,
                  beta2=0.999, init='torch', devices=None, initialize=True, hybridize=True):
         if label not in LABELS:
             raise ValueError(f'label must be one of {LABELS}, got {label!r}')

@@ -64,19 +64,18 @@ def _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_
 def attgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64,
            enc_layers=5, dec_layers=5, shortcut_layers=1, inject_layers=1, dis_dim=64,
            dis_fc_dim=1024, dis_layers=5, max_dim=1024, thres_int=0.5, test_int=1.0,
-           b_distribution='none',
-           lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0, n_critic=5,
-           target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999, devices=None,
-           hybridize=True):
+           b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0,
+           lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999,
+           devices=None, hybridize=True):
     """AttGAN (AttGAN-PyTorch defaults with the paper's shortcut 1 + inject 1 model)."""
     net_G = AttGANGenerator(len(attrs), enc_dim, dec_dim, enc_layers, dec_layers,
                             shortcut_layers, inject_layers, max_dim, channels)
     net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
                       stgan=False)
     return _named(AttGANStep(net_G, net_D, 'target', thres_int, test_int, b_distribution,
-                             lambda_rec,
-                             lambda_cls_G, lambda_cls_D, lambda_gp, n_critic, target_mode, lr,
-                             beta1=beta1, beta2=beta2, devices=devices, hybridize=hybridize),
+                             lambda_rec, lambda_cls_G, lambda_cls_D, lambda_gp, n_critic,
+                             target_mode, lr, beta1=beta1, beta2=beta2, devices=devices,
+                             hybridize=hybridize),
                   attrs)
 
 
@@ -85,10 +84,9 @@ def stgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64
           enc_layers=5, dec_layers=5, shortcut_layers=4, inject_layers=4, stu_dim=64,
           stu_layers=4, stu_inject_layers=4, stu_kernel_size=3, dis_dim=64, dis_fc_dim=1024,
           dis_layers=5, max_dim=1024, label='diff', thres_int=0.5, test_int=1.0,
-          b_distribution='none',
-          lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0, lambda_gp=10.0, n_critic=5,
-          target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999, init='xavier', devices=None,
-          hybridize=True):
+          b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0,
+          lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999,
+          init='xavier', devices=None, hybridize=True):
     """STGAN (csmliu/STGAN defaults): difference labels, 4 STUs, shortcut 4, inject 4;
     ``init='xavier'`` is TF-slim's Glorot init of the reference, ``'torch'`` AttGAN's."""
     net_G = STGANGenerator(len(attrs), enc_dim, dec_dim, enc_layers, dec_layers,
@@ -97,10 +95,9 @@ def stgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64
     net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
                       stgan=True)
     return _named(AttGANStep(net_G, net_D, label, thres_int, test_int, b_distribution,
-                             lambda_rec,
-                             lambda_cls_G, lambda_cls_D, lambda_gp, n_critic, target_mode, lr,
-                             beta1=beta1, beta2=beta2, init=init, devices=devices,
-                             hybridize=hybridize), attrs)
+                             lambda_rec, lambda_cls_G, lambda_cls_D, lambda_gp, n_critic,
+                             target_mode, lr, beta1=beta1, beta2=beta2, init=init,
+                             devices=devices, hybridize=hybridize), attrs)
 
 
 def train_editor(model, data, iterations, batch_size=32, n_critic=5, seed=0, callbacks=(),
