@@ -84,6 +84,23 @@ def test_stu_gates_shapes_and_stgan_uses_them():
         STGANGenerator(n_attrs=3, enc_layers=3, dec_layers=3, stu_layers=3)
 
 
+
+@pytest.mark.parametrize('stu_layers,shortcut_layers', [(1, 1), (1, 2), (2, 1)])
+def test_hybridized_stgan_backward_with_untouched_skip_levels(stu_layers, shortcut_layers):
+    # one STU leaves the finest level untouched; a hybridized block returning that input as
+    # an output used to fail in backward (storage_type_num_unknown_nodes)
+    g = STGANGenerator(n_attrs=3, enc_dim=8, dec_dim=8, enc_layers=3, dec_layers=3, stu_dim=8,
+                       stu_layers=stu_layers, stu_inject_layers=stu_layers,
+                       shortcut_layers=shortcut_layers, inject_layers=shortcut_layers)
+    g.initialize(mx.init.Xavier())
+    g.hybridize()
+    x = nd.random.uniform(-1, 1, shape=(2, 3, 16, 16))
+    with autograd.record():
+        y = g.decode(g.encoder(x), nd.array([[1, 0, 0], [0, -1, 0]]))
+    y.backward()
+    grad = g.encoder.collect_params().values().__iter__().__next__().grad()
+    assert y.shape == x.shape and np.abs(grad.asnumpy()).sum() > 0
+
 @pytest.mark.parametrize('cin,cout,k,s,p', [(16, 8, 4, 2, 1), (4, 1, 4, 2, 1), (6, 5, 3, 2, 1)])
 def test_transposed_conv_via_conv_equals_deconvolution_and_survives_reuse(cin, cout, k, s, p):
     ref = Conv2DTranspose(cout, k, s, p, in_channels=cin)

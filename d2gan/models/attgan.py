@@ -115,8 +115,9 @@ class AttGANGenerator(nn.HybridBlock):
     separately so that one encoding serves the edit and the reconstruction.
 
     ``transfer``: optional factory ``transfer(n_attrs, enc_widths) -> block`` of a block that
-    rewrites the skip features (``block(a, *zs) -> zs'``, attribute ``out_widths``); STGAN
-    plugs its Selective Transfer Units in here. None: the features pass unchanged (AttGAN).
+    rewrites skip features (``block.splice(zs, block(a, *zs)) -> zs'``, attribute
+    ``out_widths``); STGAN plugs its Selective Transfer Units in here. None: the features pass
+    unchanged (AttGAN).
     """
 
     def __init__(self, n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
@@ -136,7 +137,7 @@ class AttGANGenerator(nn.HybridBlock):
 
     def transfer(self, zs, a):
         """The encoder features the decoder receives (unchanged without a transfer block)."""
-        return zs if self.stu is None else self.stu(a, *zs)
+        return zs if self.stu is None else self.stu.splice(zs, self.stu(a, *zs))
 
     def decode(self, zs, a):
         """``decoder(a, *transfer(zs, a))`` for features ``zs = encoder(image)``."""

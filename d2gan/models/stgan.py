@@ -32,8 +32,11 @@ from .stargan import concat_all, tile_labels
 
 
 class STUStack(nn.HybridBlock):
-    """``(a_diff, z_0, ..., z_last) -> (z'_0, ..., z_last)``: STUs on the ``n_layers`` levels
-    just above the bottleneck (``z_{L-2}`` down to ``z_{L-1-n_layers}``)."""
+    """``(a_diff, z_0, ..., z_last) -> (z'_{L-1-n}, ..., z'_{L-2})``: STUs on the ``n =
+    n_layers`` levels just above the bottleneck (:attr:`levels`, fine to coarse); only those
+    are returned. (A hybridized block that returns one of its inputs unchanged fails in
+    MXNet 1.9's backward, ``storage_type_num_unknown_nodes``; :meth:`splice` puts the
+    rewritten levels back among the untouched ones outside the block.)"""
 
     def __init__(self, n_attrs, enc_widths, dim=64, n_layers=4, inject_layers=4,
                  kernel_size=3, max_dim=1024, **kwargs):
@@ -43,6 +46,7 @@ class STUStack(nn.HybridBlock):
             raise ValueError(f'stu_layers must be 1..{levels - 1} for {levels} encoder layers, '
                              f'got {n_layers}')
         self.n_layers, self.inject_layers = n_layers, inject_layers
+        self.levels = list(range(levels - 1 - n_layers, levels - 1))
         self.out_widths = list(enc_widths)
         self._plain = n_attrs % 16 != 0 or any(w % 16 for w in enc_widths)
         with self.name_scope():
@@ -57,13 +61,21 @@ class STUStack(nn.HybridBlock):
                 state = width + (n_attrs if inject_layers > i else 0)
 
     def hybrid_forward(self, F, a, *zs):
-        zs = list(zs)
+        out = []
         state = concat_all(F, [zs[-1], tile_labels(F, a, zs[-1])], self._plain)
         for i, unit in enumerate(self.units):
-            level = len(zs) - 2 - i
-            zs[level], state = unit(zs[level], state)
+            feature, state = unit(zs[len(zs) - 2 - i], state)
+            out.insert(0, feature)
             if self.inject_layers > i:
                 state = concat_all(F, [state, tile_labels(F, a, state)], self._plain)
+        return out
+
+    def splice(self, zs, rewritten):
+        """``zs`` with the :attr:`levels` replaced by ``rewritten`` (this block's output)."""
+        rewritten = rewritten if isinstance(rewritten, (list, tuple)) else [rewritten]
+        zs = list(zs)
+        for level, feature in zip(self.levels, rewritten):
+            zs[level] = feature
         return zs
 
 
