@@ -32,11 +32,12 @@ from .stargan import concat_all, tile_labels
 
 
 class STUStack(nn.HybridBlock):
-    """``(a_diff, z_0, ..., z_last) -> (z'_{L-1-n}, ..., z'_{L-2})``: STUs on the ``n =
-    n_layers`` levels just above the bottleneck (:attr:`levels`, fine to coarse); only those
-    are returned. (A hybridized block that returns one of its inputs unchanged fails in
-    MXNet 1.9's backward, ``storage_type_num_unknown_nodes``; :meth:`splice` puts the
-    rewritten levels back among the untouched ones outside the block.)"""
+    """``(a_diff, z_{L-1-n}, ..., z_last) -> (z'_{L-1-n}, ..., z'_{L-2})``: STUs on the
+    ``n = n_layers`` levels just above the bottleneck (:attr:`levels`, fine to coarse). It
+    reads only those and the bottleneck and returns only those; on all levels ``zs``:
+    ``zs' = stack.splice(zs, stack(a, *stack.used(zs)))``. (A hybridized block that returns
+    one of its inputs unchanged fails in MXNet 1.9's backward,
+    ``storage_type_num_unknown_nodes``.)"""
 
     def __init__(self, n_attrs, enc_widths, dim=64, n_layers=4, inject_layers=4,
                  kernel_size=3, max_dim=1024, **kwargs):
@@ -69,6 +70,10 @@ class STUStack(nn.HybridBlock):
             if self.inject_layers > i:
                 state = concat_all(F, [state, tile_labels(F, a, state)], self._plain)
         return out
+
+    def used(self, zs):
+        """The encoder levels this stack reads: its own and the bottleneck."""
+        return list(zs)[self.levels[0]:]
 
     def splice(self, zs, rewritten):
         """``zs`` with the :attr:`levels` replaced by ``rewritten`` (this block's output)."""
