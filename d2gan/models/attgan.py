@@ -115,9 +115,8 @@ class AttGANGenerator(nn.HybridBlock):
     separately so that one encoding serves the edit and the reconstruction.
 
     ``transfer``: optional factory ``transfer(n_attrs, enc_widths) -> block`` of a block that
-    rewrites skip features (``block.splice(zs, block(a, *block.used(zs))) -> zs'``, attribute
-    ``out_widths``); STGAN plugs its Selective Transfer Units in here. None: the features pass
-    unchanged (AttGAN).
+    rewrites the skip features (``block.rewrite(zs, a) -> zs'``, attribute ``out_widths``); STGAN
+    plugs its Selective Transfer Units in here. None: the features pass unchanged (AttGAN).
     """
 
     def __init__(self, n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
@@ -137,7 +136,7 @@ class AttGANGenerator(nn.HybridBlock):
 
     def transfer(self, zs, a):
         """The encoder features the decoder receives (unchanged without a transfer block)."""
-        return zs if self.stu is None else self.stu.splice(zs, self.stu(a, *self.stu.used(zs)))
+        return zs if self.stu is None else self.stu.rewrite(zs, a)
 
     def decode(self, zs, a):
         """``decoder(a, *transfer(zs, a))`` for features ``zs = encoder(image)``."""

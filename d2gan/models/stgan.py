@@ -34,10 +34,9 @@ from .stargan import concat_all, tile_labels
 class STUStack(nn.HybridBlock):
     """``(a_diff, z_{L-1-n}, ..., z_last) -> (z'_{L-1-n}, ..., z'_{L-2})``: STUs on the
     ``n = n_layers`` levels just above the bottleneck (:attr:`levels`, fine to coarse). It
-    reads only those and the bottleneck and returns only those; on all levels ``zs``:
-    ``zs' = stack.splice(zs, stack(a, *stack.used(zs)))``. (A hybridized block that returns
-    one of its inputs unchanged fails in MXNet 1.9's backward,
-    ``storage_type_num_unknown_nodes``.)"""
+    reads only those and the bottleneck and returns only those; :meth:`rewrite` applies it to
+    all levels. (A hybridized block that returns one of its inputs unchanged fails in MXNet
+    1.9's backward, ``storage_type_num_unknown_nodes``.)"""
 
     def __init__(self, n_attrs, enc_widths, dim=64, n_layers=4, inject_layers=4,
                  kernel_size=3, max_dim=1024, **kwargs):
@@ -71,12 +70,10 @@ class STUStack(nn.HybridBlock):
                 state = concat_all(F, [state, tile_labels(F, a, state)], self._plain)
         return out
 
-    def used(self, zs):
-        """The encoder levels this stack reads: its own and the bottleneck."""
-        return list(zs)[self.levels[0]:]
-
-    def splice(self, zs, rewritten):
-        """``zs`` with the :attr:`levels` replaced by ``rewritten`` (this block's output)."""
+    def rewrite(self, zs, a):
+        """All encoder levels ``zs`` with the STU levels replaced by their transferred
+        features (the block sees only the levels it uses)."""
+        rewritten = self(a, *zs[self.levels[0]:])
         rewritten = rewritten if isinstance(rewritten, (list, tuple)) else [rewritten]
         zs = list(zs)
         for level, feature in zip(self.levels, rewritten):
