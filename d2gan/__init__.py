@@ -17,8 +17,8 @@ from .losses import get_loss  # noqa: E402
 from .plot import Animator, make_grid, save_grid, show_images  # noqa: E402
 from .registry import get_model, list_models  # noqa: E402
 from .train import (Callback, CheckpointError, GANStep, LivePlot, ProgressPrinter,  # noqa: E402
-                    SampleSaver, build_gan, list_gans, load_checkpoint, save_checkpoint,
-                    train_gan)
+                    SampleSaver, TrainingDivergedError, build_gan, list_gans,
+                    load_checkpoint, save_checkpoint, train_gan)
 from .timer import Timer  # noqa: E402
 from .config import pick, quick_mode  # noqa: E402
 
@@ -27,6 +27,7 @@ __version__ = '0.1.0'
 __all__ = ['__version__', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_and_load',
            'get_model', 'list_models', 'build_gan', 'list_gans', 'get_loss', 'GANStep',
            'train_gan', 'Callback', 'ProgressPrinter', 'LivePlot', 'SampleSaver',
-           'save_checkpoint', 'load_checkpoint', 'CheckpointError', 'ArrayBatches',
-           'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick', 'quick_mode',
+           'save_checkpoint', 'load_checkpoint', 'CheckpointError', 'TrainingDivergedError',
+           'ArrayBatches', 'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick',
+           'quick_mode',
            'data', 'latent', 'losses', 'metrics', 'models', 'nn', 'penalty', 'plot', 'train']

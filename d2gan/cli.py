@@ -429,12 +429,18 @@ def main(argv=None):
                'infer': cmd_infer, 'models': cmd_models, 'launch': cmd_launch}[args.command]
     from d2gan.data import DatasetNotFoundError
     from d2gan.train import CheckpointError
+    from d2gan.train.divergence import TrainingDivergedError
     from d2gan.metrics import InceptionWeightsNotFoundError
     try:
         code = command(args)
     except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,
-            InceptionWeightsNotFoundError) as e:
+            InceptionWeightsNotFoundError, TrainingDivergedError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        hint = (f'; the last checkpoint in {args.out} is kept: run the same command with '
+                '--resume to continue' if args.command == 'train' else '')
+        print(f'interrupted{hint}', file=sys.stderr)
+        return 130
     return code or 0

@@ -213,3 +213,21 @@ def test_download_refuses_paths_outside_the_root(tmp_path):
         paired.download_pix2pix('maps', root=str(tmp_path / 'data'), url=archive.as_uri(),
                                 verbose=False)
     assert not (tmp_path / 'escape.txt').exists()
+
+
+def test_a_bad_first_download_is_removed_not_trusted(tmp_path):
+    page = tmp_path / 'error.html'
+    page.write_text('<!DOCTYPE html><html><body>503 Service Unavailable</body></html>')
+    root = tmp_path / 'data'
+    with pytest.raises(DatasetFormatError, match=r'facades\.tar\.gz is an HTML page') as e:
+        paired.download_pix2pix('facades', root=str(root), url=page.as_uri(), verbose=False)
+    assert 'removed' in str(e.value) and page.as_uri() in str(e.value)
+    assert not (root / 'facades.tar.gz').exists()
+    assert not (root / 'facades.tar.gz.sha1').exists()
+    # a retry from a good mirror then just works
+    a = gradient_image(0)
+    ok, png = cv2.imencode('.png', np.concatenate([a, a], axis=1))
+    good = tmp_path / 'mirror.tar.gz'
+    good.write_bytes(_tar_bytes({'facades/train/1.png': png.tobytes()}))
+    paired.download_pix2pix('facades', root=str(root), url=good.as_uri(), verbose=False)
+    assert len(paired.load_paired_dataset('facades', 'train', root=str(root))) == 1

@@ -114,13 +114,34 @@ def download(name, root=None, url=None, verbose=True):
     return dest
 
 
+def archive_members(archive):
+    """Member names of a .zip or .tar(.gz) file; :class:`DatasetFormatError` naming the file
+    if it is neither (an HTML error page saved by a proxy or a broken mirror, a cut download)."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as pack:
+                if pack.testzip() is not None:
+                    raise zipfile.BadZipFile('a damaged member')
+                return pack.namelist()
+        with tarfile.open(archive) as pack:
+            return [m.name for m in pack.getmembers()]
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
+        with open(archive, 'rb') as f:
+            head = f.read(64).lstrip().lower()
+        what = 'an HTML page, not an archive' if head.startswith((b'<!doctype', b'<html')) \
+            else f'not a readable .zip or .tar.gz ({e})'
+        raise DatasetFormatError(f'{archive} is {what}') from e
+
+
 def fetch_archive(url, archive, root, verbose=True):
     """Download ``url`` to ``archive`` (unless present) and unpack it (.tar.gz or .zip) in ``root``.
 
-    For datasets without published sums (pix2pix, CycleGAN): the first download's SHA-1 is
-    written to ``<archive>.sha1`` (trust on first use) and every later copy must match it, else
-    :class:`ChecksumError` is raised (a new download with other bytes is discarded). Members
-    that would unpack outside ``root`` are refused before anything is written.
+    For datasets without published sums (pix2pix, CycleGAN): a download is first checked to be
+    a readable archive -- if not (an HTML error page, a cut transfer) it is deleted and
+    :class:`DatasetFormatError` names it, so a retry starts clean. Only then is its SHA-1
+    written to ``<archive>.sha1`` (trust on first use), and every later copy must match it,
+    else :class:`ChecksumError` is raised (a new download with other bytes is discarded).
+    Members that would unpack outside ``root`` are refused before anything is written.
     """
     root = os.path.abspath(root)
     os.makedirs(root, exist_ok=True)
@@ -133,23 +154,33 @@ def fetch_archive(url, archive, root, verbose=True):
         fetch(url, archive, expected, verbose=verbose,
               mismatch=f'(recorded by the first download in {record}); discarded')
     digest = sha1_of(archive)
+    if expected is not None and digest != expected:
+        raise ChecksumError(f'{archive} has SHA-1 {digest}, but {record} says {expected}: '
+                            'delete both files to download again')
+    try:
+        names = archive_members(archive)
+    except DatasetFormatError as e:
+        if expected is None:          # never trusted: remove it so that a retry downloads again
+            os.remove(archive)
+            raise DatasetFormatError(f'{e} (source: {url}); removed it -- '
+                                     'try again or use another mirror (url=...)') from e
+        raise
     if expected is None:
         with open(record, 'w') as f:
             f.write(digest + '\n')
         if verbose:
             print(f'recorded SHA-1 {digest} of {archive} in {record}', file=sys.stderr)
-    elif digest != expected:
-        raise ChecksumError(f'{archive} has SHA-1 {digest}, but {record} says {expected}: '
-                            'delete both files to download again')
-    is_zip = zipfile.is_zipfile(archive)
-    with (zipfile.ZipFile(archive) if is_zip else tarfile.open(archive)) as pack:
-        names = pack.namelist() if is_zip else [m.name for m in pack.getmembers()]
-        for name in names:
-            target = os.path.abspath(os.path.join(root, name))
-            if not target.startswith(root + os.sep):
-                raise DatasetFormatError(f'{archive}: member {name!r} would unpack '
-                                         f'outside {root}')
-        pack.extractall(root)
+    for name in names:
+        target = os.path.abspath(os.path.join(root, name))
+        if not target.startswith(root + os.sep):
+            raise DatasetFormatError(f'{archive}: member {name!r} would unpack '
+                                     f'outside {root}')
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as pack:
+            pack.extractall(root)
+    else:
+        with tarfile.open(archive) as pack:
+            pack.extractall(root)
     return root
 
 

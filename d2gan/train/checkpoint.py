@@ -12,7 +12,10 @@ A checkpoint is one zip file holding
 
 It is written to a temporary file in the same directory and moved into place with
 ``os.replace``, so a crash mid-write never damages the previous checkpoint.
+:func:`prepare_checkpoint_path` runs before training: it fails at once on a path that cannot
+be written and removes the temporary file a killed save left behind.
 """
+import glob
 import io
 import json
 import os
@@ -21,11 +24,44 @@ import zipfile
 
 import numpy as np
 
+from .divergence import check_parameters
+
 FORMAT_VERSION = 1
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is missing, truncated, corrupt or does not fit the networks."""
+
+
+_TMP_PREFIX, _TMP_SUFFIX = '.ckpt-', '.tmp'
+
+
+def prepare_checkpoint_path(path):
+    """Make sure ``path`` can be written (creating its folder), before any training.
+
+    Raises :class:`CheckpointError` naming the path for a folder given as the file, a parent
+    that is a file, or a folder without write permission. Removes ``.ckpt-*.tmp`` files beside
+    it: a save killed mid-write (``kill -9``, power loss) leaves one, never a damaged checkpoint.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise CheckpointError(f'the checkpoint path {path} is a folder; give a file name, '
+                              f'e.g. {os.path.join(path, "checkpoint.ckpt")}')
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix='.probe-', dir=directory)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise CheckpointError(f'cannot write the checkpoint {path}: '
+                              f'{e.strerror or e} ({e.filename or directory})') from e
+    for leftover in glob.glob(os.path.join(directory, _TMP_PREFIX + '*' + _TMP_SUFFIX)):
+        try:
+            os.remove(leftover)
+        except OSError:
+            pass
+    return path
 
 
 def save_checkpoint(path, step, meta):
@@ -34,14 +70,14 @@ def save_checkpoint(path, step, meta):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     meta = dict(meta, format_version=FORMAT_VERSION, config=step.config)
-    fd, tmp = tempfile.mkstemp(prefix='.ckpt-', suffix='.tmp', dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=directory)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED) as zf:
             for name, net in step.networks.items():
-                zf.writestr(f'net_{name}.params', _via_file(net.save_parameters, directory))
+                zf.writestr(f'net_{name}.params', _via_file(net.save_parameters))
             for name, trainer in step.trainers.items():
-                zf.writestr(f'trainer_{name}.states', _via_file(trainer.save_states, directory))
+                zf.writestr(f'trainer_{name}.states', _via_file(trainer.save_states))
             if hasattr(step, 'state_dict'):
                 buffer = io.BytesIO()
                 np.savez(buffer, **step.state_dict())
@@ -62,8 +98,14 @@ def read_meta(path):
         return json.loads(zf.read('meta.json'))
 
 
-def load_checkpoint(path, step):
-    """Load networks and trainer states from ``path`` into ``step``; return the meta dict."""
+def load_checkpoint(path, step, check_finite=True):
+    """Load networks and trainer states from ``path`` into ``step``; return the meta dict.
+
+    With ``check_finite`` (the default) a checkpoint whose weights hold NaN or Inf -- one saved
+    by a run that diverged, before the loop checked -- is refused with
+    :class:`~d2gan.train.divergence.TrainingDivergedError`, so nothing samples, evaluates or
+    resumes from it.
+    """
     with _open(path) as zf:
         names = set(zf.namelist())
         meta = json.loads(zf.read('meta.json'))
@@ -73,19 +115,19 @@ def load_checkpoint(path, step):
                 raise CheckpointError(f'checkpoint {path} has no network {name!r} '
                                       f'(it holds: {sorted(names)})')
             try:
-                _from_file(zf.read(entry), lambda f: net.load_parameters(
-                    f, ctx=step.devices), os.path.dirname(os.path.abspath(path)))
+                _from_file(zf.read(entry), lambda f: net.load_parameters(f, ctx=step.devices))
             except (AssertionError, ValueError, RuntimeError) as e:
                 raise CheckpointError(f'network {name!r} in {path} does not match the model '
                                       f'built from its config: {e}') from e
         for name, trainer in step.trainers.items():
             entry = f'trainer_{name}.states'
             if entry in names:
-                _from_file(zf.read(entry), trainer.load_states,
-                           os.path.dirname(os.path.abspath(path)))
+                _from_file(zf.read(entry), trainer.load_states)
         if 'step_state.npz' in names and hasattr(step, 'load_state_dict'):
             with np.load(io.BytesIO(zf.read('step_state.npz')), allow_pickle=False) as state:
                 step.load_state_dict({key: state[key] for key in state.files})
+    if check_finite:
+        check_parameters(step, f'checkpoint {path}')
     return meta
 
 
@@ -105,8 +147,10 @@ def _open(path):
     return zf
 
 
-def _via_file(writer, directory):
-    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=directory)
+# MXNet saves and loads parameters and trainer states only through files: these go through a
+# file in the system's temporary folder, never beside the checkpoint.
+def _via_file(writer):
+    fd, tmp = tempfile.mkstemp(prefix='d2gan-part-')
     os.close(fd)
     try:
         writer(tmp)
@@ -116,8 +160,8 @@ def _via_file(writer, directory):
         os.remove(tmp)
 
 
-def _from_file(data, reader, directory):
-    fd, tmp = tempfile.mkstemp(prefix='.part-', dir=directory)
+def _from_file(data, reader):
+    fd, tmp = tempfile.mkstemp(prefix='d2gan-part-')
     try:
         with io.open(fd, 'wb') as f:
             f.write(data)

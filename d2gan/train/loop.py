@@ -1,10 +1,18 @@
-"""The one training loop of the book: epochs, seeding, callbacks, checkpoints, exact resume."""
+"""The one training loop of the book: epochs, seeding, callbacks, checkpoints, exact resume.
+
+It also refuses to go on from a diverged state (:mod:`d2gan.train.divergence`): a non-finite
+loss stops training, and weights are checked before every checkpoint write, so the file on disk
+is always the last good model. The checkpoint's folder is checked before the first iteration,
+and each epoch's checkpoint is written before the callbacks (sample grids, plots) run, so a
+failing callback never costs the epoch.
+"""
 import os
 import time
 
 import mxnet as mx
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, prepare_checkpoint_path, save_checkpoint
+from .divergence import check_losses, check_parameters
 
 
 class TrainState:
@@ -47,10 +55,13 @@ class TrainState:
         return left * self.elapsed / done
 
     def record(self, logs):
-        for key, value in logs.items():
-            value = float(value.asscalar() if hasattr(value, 'asscalar') else value)
+        """Add one step's losses to the running sums; return them as Python floats."""
+        values = {key: float(value.asscalar() if hasattr(value, 'asscalar') else value)
+                  for key, value in logs.items()}
+        for key, value in values.items():
             self._sums[key] = self._sums.get(key, 0.0) + value
         self._count += 1
+        return values
 
     def running_means(self):
         return {k: v / max(self._count, 1) for k, v in self._sums.items()}
@@ -118,6 +129,13 @@ def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=Fals
         seed = state.seed = meta['seed']
     if not write_checkpoint:
         checkpoint = None
+    if checkpoint:
+        prepare_checkpoint_path(checkpoint)   # fails now, not after an epoch of training
+
+    def save():
+        check_parameters(step, f'the model at iteration {state.iteration}')
+        save_checkpoint(checkpoint, step, state.to_meta())
+
     for cb in callbacks:
         cb.on_train_begin(state)
     stopped = False
@@ -130,14 +148,15 @@ def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=Fals
                 continue
             _seed_all(iteration_seed(seed, state.iteration, getattr(step, 'rng_offset', 0)))
             logs = step.train_step(batch)
-            state.record(logs)
+            check_losses(state.record(logs), state.iteration + 1,
+                         checkpoint if checkpoint and os.path.exists(checkpoint) else None)
             state.iteration += 1
             state.batch_in_epoch = index + 1
             state.examples += _batch_size(batch)
             for cb in callbacks:
                 cb.on_step_end(state, logs)
             if checkpoint and checkpoint_every and state.iteration % checkpoint_every == 0:
-                save_checkpoint(checkpoint, step, state.to_meta())
+                save()
             if max_iterations is not None and state.iteration >= max_iterations:
                 stopped = True
                 break
@@ -146,12 +165,12 @@ def train_gan(step, data, num_epochs, callbacks=(), checkpoint=None, resume=Fals
         state.epoch += 1
         state.batch_in_epoch = 0
         state.close_epoch()
+        if checkpoint:
+            save()                            # before anything optional can fail
         for cb in callbacks:
             cb.on_epoch_end(state)
-        if checkpoint:
-            save_checkpoint(checkpoint, step, state.to_meta())
     if stopped and checkpoint:
-        save_checkpoint(checkpoint, step, state.to_meta())
+        save()
     mx.nd.waitall()
     for cb in callbacks:
         cb.on_train_end(state)
