@@ -29,12 +29,13 @@ import os
 import sys
 
 from .cli_training import run_training
+from .cli_values import ArgumentParser, positive_float, positive_int
 
 EXAMPLES = __doc__.split('Examples::', 1)[1]
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='python -m d2gan', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Train GANs from the d2gan book and sample from their checkpoints.',
         epilog='examples:' + EXAMPLES)
@@ -56,25 +57,26 @@ def build_parser():
     train.add_argument('--dataroot', default=None,
                        help='dataset directory (default: data/ or $D2GAN_DATA; required for '
                             'folder)')
-    train.add_argument('--image-size', type=int, default=None,
+    train.add_argument('--image-size', type=positive_int, default=None,
                        help='default 32; 256 for pix2pix (the paper)')
     train.add_argument('--direction', choices=['AtoB', 'BtoA'], default=None,
                        help="pix2pix: translate A->B or B->A (default: the dataset's usual one, "
                             'BtoA = labels->photo for facades)')
-    train.add_argument('--epochs', type=int, default=20)
-    train.add_argument('--batch-size', type=int, default=None,
+    train.add_argument('--epochs', type=positive_int, default=20)
+    train.add_argument('--batch-size', type=positive_int, default=None,
                        help='default 64; 1 for pix2pix (the paper)')
-    train.add_argument('--lr', type=float, default=None, help="learning rate (recipe's default)")
+    train.add_argument('--lr', type=positive_float, default=None, help="learning rate (recipe's default)")
     train.add_argument('--seed', type=int, default=0)
-    train.add_argument('--device', default='auto', help="auto, cpu, gpu (all GPUs) or gpu:N")
+    train.add_argument('--device', default='auto',
+                       help='auto, cpu, gpu (all GPUs), cpu:N, gpu:N, or a list: cpu:0,cpu:1')
     train.add_argument('--out', default='runs/gan', help='directory for checkpoint and samples')
     train.add_argument('--resume', action='store_true',
                        help='continue from OUT/checkpoint.ckpt if it exists')
-    train.add_argument('--ngf', type=int, default=None,
+    train.add_argument('--ngf', type=positive_int, default=None,
                        help="spade, cyclegan: generator width (recipe's default: 64)")
-    train.add_argument('--ndf', type=int, default=None,
+    train.add_argument('--ndf', type=positive_int, default=None,
                        help="spade, cyclegan: discriminator width (recipe's default: 64)")
-    train.add_argument('--limit', type=int, default=None,
+    train.add_argument('--limit', type=positive_int, default=None,
                        help='use only the first N training images')
     train.add_argument('--kvstore', default=None,
                        choices=['local', 'device', 'nccl', 'dist_sync', 'dist_device_sync'],
@@ -87,15 +89,15 @@ def build_parser():
                        help='stargan, attgan, stgan: comma-separated attributes to learn '
                             '(default: all four of digit-attrs, the offline default dataset; '
                             "the paper's for --dataset celeba)")
-    train.add_argument('--n-critic', type=int, default=None,
+    train.add_argument('--n-critic', type=positive_int, default=None,
                        help="stargan, attgan, stgan: critic updates per generator update "
                             "(recipe's default: 5)")
 
     sample = sub.add_parser('sample', help='write an image grid from a checkpoint',
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sample.add_argument('--checkpoint', required=True)
-    sample.add_argument('--num', type=int, default=64)
-    sample.add_argument('--nrow', type=int, default=8)
+    sample.add_argument('--num', type=positive_int, default=64)
+    sample.add_argument('--nrow', type=positive_int, default=8)
     sample.add_argument('--seed', type=int, default=0)
     sample.add_argument('--device', default='auto')
     sample.add_argument('--out', default='samples.png')
@@ -241,15 +243,15 @@ def add_infer_parser(sub):
                             'grid PNG (or a folder for edits.png)')
     infer.add_argument('--split', default='test', choices=['train', 'val', 'test', 'all'],
                        help='stargan, attgan, stgan: which images of --input to edit')
-    infer.add_argument('--limit', type=int, default=8,
+    infer.add_argument('--limit', type=positive_int, default=8,
                        help='stargan, attgan, stgan: edit the first N images of the split')
-    infer.add_argument('--intensity', type=float, default=None,
+    infer.add_argument('--intensity', type=positive_float, default=None,
                        help='attgan, stgan: code the flipped attributes as +-INTENSITY instead '
                             'of +-0.5 (the references\' test_int)')
-    infer.add_argument('--crop', type=int, default=None,
+    infer.add_argument('--crop', type=positive_int, default=None,
                        help='stargan, attgan, stgan: centre crop before resizing (default 178 '
                             'for a folder named celeba, else none)')
-    infer.add_argument('--batch-size', type=int, default=8)
+    infer.add_argument('--batch-size', type=positive_int, default=8)
     infer.add_argument('--device', default='auto')
 
 
@@ -324,7 +326,7 @@ def add_eval_parser(sub):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     evaluate.add_argument('--checkpoint', required=True)
     evaluate.add_argument('--metric', default='fid,kid', help='comma-separated: fid, kid, is')
-    evaluate.add_argument('--num', type=int, default=2000, help='generated images to evaluate')
+    evaluate.add_argument('--num', type=positive_int, default=2000, help='generated images to evaluate')
     evaluate.add_argument('--extractor', default='digits',
                           help='digits (offline digit classifier) or inception (needs weights)')
     evaluate.add_argument('--inception-weights', default=None,
@@ -336,9 +338,9 @@ def add_eval_parser(sub):
                           help="mnist-digits only: 'heldout' (1,000 digits the digit classifier "
                                "never saw) or 'train' (its 4,000)")
     evaluate.add_argument('--dataroot', default=None)
-    evaluate.add_argument('--num-real', type=int, default=None,
+    evaluate.add_argument('--num-real', type=positive_int, default=None,
                           help='use at most this many real images (None: all)')
-    evaluate.add_argument('--batch-size', type=int, default=200)
+    evaluate.add_argument('--batch-size', type=positive_int, default=200)
     evaluate.add_argument('--seed', type=int, default=0)
     evaluate.add_argument('--device', default='auto')
     evaluate.add_argument('--json', default=None, help='also write the numbers to this file')
@@ -400,16 +402,16 @@ def add_launch_parser(sub):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description='python -m d2gan launch -n 2 -s 1 -- python -m d2gan train --kvstore '
                     'dist_sync ...  (see d2gan/launch.py)')
-    launch.add_argument('-n', '--num-workers', type=int, default=2)
-    launch.add_argument('-s', '--num-servers', type=int, default=1)
+    launch.add_argument('-n', '--num-workers', type=positive_int, default=2)
+    launch.add_argument('-s', '--num-servers', type=positive_int, default=1)
     launch.add_argument('--hosts', default=None,
                         help='hosts file (one host per line): start the job over ssh '
                              '(None: all processes on this machine, on 127.0.0.1)')
     launch.add_argument('--port', type=int, default=None,
                         help='scheduler port (None: a free one locally, 9091 with --hosts)')
-    launch.add_argument('--timeout', type=float, default=None,
+    launch.add_argument('--timeout', type=positive_float, default=None,
                         help='stop the whole job after this many seconds')
-    launch.add_argument('--threads', type=int, default=None,
+    launch.add_argument('--threads', type=positive_int, default=None,
                         help='OMP threads per local worker (None: cores / workers)')
     launch.add_argument('worker_command', nargs=argparse.REMAINDER, metavar='-- COMMAND',
                         help='the command every worker runs')
@@ -424,7 +426,10 @@ def cmd_launch(args):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:        # --help, or a bad option (one error line already printed)
+        return e.code
     command = {'train': cmd_train, 'sample': cmd_sample, 'eval': cmd_eval,
                'infer': cmd_infer, 'models': cmd_models, 'launch': cmd_launch}[args.command]
     from d2gan.data import DatasetNotFoundError

@@ -23,10 +23,20 @@ def try_all_gpus():
 
 
 def as_device_list(device):
-    """Normalise ``None`` / a context / a list of contexts / ``'cpu'``/``'gpu'``/``'auto'``."""
+    """Normalise ``None`` / a context / a list of contexts / a string to a list of contexts.
+
+    Strings: ``'auto'`` (the first GPU, else the CPU), ``'cpu'``, ``'gpu'`` (every GPU),
+    ``'cpu:N'`` / ``'gpu:N'``, or a comma-separated list of these (``'cpu:0,cpu:1'``,
+    ``'gpu:0,gpu:1'``). A GPU that MXNet does not see is a ``ValueError`` naming it.
+    """
     if device is None or device == 'auto':
         return try_all_gpus()[:1]
     if isinstance(device, str):
+        if ',' in device:
+            devices = [d for part in device.split(',') for d in as_device_list(part.strip())]
+            if len(set(devices)) != len(devices):
+                raise ValueError(f'device list {device!r} names a device twice')
+            return devices
         if device == 'cpu':
             return [mx.cpu()]
         if device == 'gpu':
@@ -34,11 +44,16 @@ def as_device_list(device):
                 raise ValueError("device='gpu' was asked for, but MXNet sees no GPU "
                                  "(install mxnet-cu112 on a CUDA 11.2 machine)")
             return try_all_gpus()
-        if device.startswith(('cpu', 'gpu')) and ':' in device:
-            kind, index = device.split(':')
+        kind, _, index = device.partition(':')
+        if kind in ('cpu', 'gpu') and index.isdigit():
+            if kind == 'gpu' and int(index) >= num_gpus():
+                raise ValueError(f'device {device!r}: MXNet sees {num_gpus()} GPU(s) here '
+                                 '(the CPU build of mxnet sees none; install mxnet-cu112 on a '
+                                 'CUDA 11.2 machine), use cpu')
             return [mx.Context(kind, int(index))]
-        raise ValueError(f"unknown device {device!r}: use 'cpu', 'gpu', 'gpu:0', 'auto' "
-                         "or an mx.Context")
+        raise ValueError(f"unknown device {device!r}: use 'cpu', 'gpu', 'cpu:N', 'gpu:N', "
+                         "'auto', a comma-separated list such as 'cpu:0,cpu:1', or an "
+                         'mx.Context')
     if isinstance(device, mx.Context):
         return [device]
     devices = list(device)

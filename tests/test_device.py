@@ -35,6 +35,8 @@ def test_device_names():
     assert as_device_list('cpu') == [mx.cpu()]
     assert as_device_list('cpu:1') == [mx.cpu(1)]
     assert as_device_list(mx.cpu(2)) == [mx.cpu(2)]
+    assert as_device_list('cpu:0,cpu:1') == [mx.cpu(0), mx.cpu(1)]
+    assert as_device_list('cpu:0, cpu:1') == [mx.cpu(0), mx.cpu(1)]
     with pytest.raises(ValueError, match='unknown device'):
         as_device_list('tpu')
     if not d2gan.num_gpus():

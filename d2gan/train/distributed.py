@@ -55,7 +55,12 @@ def create_kvstore(kind):
             f'kvstore {kind!r} needs a scheduler and servers: start the workers with '
             f'`python -m d2gan launch -n WORKERS -s SERVERS -- COMMAND` (it sets DMLC_ROLE, '
             'DMLC_PS_ROOT_URI, DMLC_PS_ROOT_PORT, DMLC_NUM_SERVER, DMLC_NUM_WORKER)')
-    kv = mx.kv.create(kind)
+    try:
+        kv = mx.kv.create(kind)
+    except mx.base.MXNetError as e:     # e.g. nccl on the CPU build: "compile with USE_NCCL=1"
+        reason = str(e).strip().splitlines()[-1]
+        raise ValueError(f'kvstore {kind!r} is not available in this MXNet build ({reason}); '
+                         "on CPUs use 'device' or 'local'") from e
     if kind in DIST_KVSTORES:
         exit_at_once_on_error()
     return kv

@@ -1,0 +1,72 @@
+"""Bad input on the command line: one ``error:`` line, exit 2, nothing trained or lost.
+
+Each trial is what a new user types by mistake; none may fall back to a default silently,
+print a traceback, or exit 0 after a run that diverged.
+"""
+import os
+
+import pytest
+
+from d2gan.cli import main
+
+TINY = ['--image-size', '16', '--epochs', '1', '--batch-size', '16', '--limit', '32']
+
+
+def one_error_line(capsys):
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), lines
+    return lines[0]
+
+
+@pytest.mark.parametrize('argv, says', [
+    (['train', '--batch-size', '0'], '--batch-size: must be at least 1, got 0'),
+    (['train', '--image-size', '0'], '--image-size: must be at least 1'),
+    (['train', '--limit', '0'], '--limit: must be at least 1'),
+    (['train', '--limit', '-5'], '--limit: must be at least 1, got -5'),
+    (['train', '--epochs', '0'], '--epochs: must be at least 1'),
+    (['train', '--lr', '-1'], '--lr: must be a finite number > 0'),
+    (['train', '--lr', 'nan'], '--lr: must be a finite number > 0'),
+    (['train', '--ngf', '0'], '--ngf: must be at least 1'),
+    (['train', '--n-critic', '0'], '--n-critic: must be at least 1'),
+    (['sample', '--checkpoint', 'x', '--num', '0'], '--num: must be at least 1'),
+    (['sample', '--checkpoint', 'x', '--nrow', '0'], '--nrow: must be at least 1'),
+    (['infer', '--checkpoint', 'x', '--input', 'x', '--out', 'x', '--intensity', '0'],
+     '--intensity: must be a finite number > 0'),
+])
+def test_impossible_option_values(tmp_path, capsys, argv, says):
+    assert main(argv + ['--out', str(tmp_path / 'run')] if argv[0] == 'train' else argv) == 2
+    assert says in one_error_line(capsys)
+    assert not (tmp_path / 'run').exists()
+
+
+@pytest.mark.parametrize('device, says', [
+    ('gpu:0', "device 'gpu:0': MXNet sees 0 GPU(s)"),
+    ('tpu', "unknown device 'tpu'"),
+    ('cpu:0,cpu:0', 'names a device twice'),
+])
+def test_devices_that_are_not_there(tmp_path, capsys, device, says):
+    assert main(['train', '--device', device, '--out', str(tmp_path / 'run')] + TINY) == 2
+    assert says in one_error_line(capsys)
+
+
+def test_nccl_on_the_cpu_build(tmp_path, capsys):
+    assert main(['train', '--kvstore', 'nccl', '--out', str(tmp_path / 'run')] + TINY) == 2
+    assert "kvstore 'nccl' is not available in this MXNet build" in one_error_line(capsys)
+
+
+def test_amp_on_cpu(tmp_path, capsys):
+    assert main(['train', '--amp', '--out', str(tmp_path / 'run')] + TINY) == 2
+    assert 'needs GPU devices' in one_error_line(capsys)
+
+
+def test_out_that_is_a_file_fails_before_training(tmp_path, capsys):
+    (tmp_path / 'taken').write_text('x')
+    assert main(['train', '--out', str(tmp_path / 'taken')] + TINY) == 2
+    assert 'cannot write the checkpoint' in one_error_line(capsys)
+
+
+def test_a_diverging_run_exits_2_and_writes_no_checkpoint(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--model', 'lsgan', '--lr', '1e10', '--out', out] + TINY) == 2
+    assert one_error_line(capsys).startswith('error: training diverged at iteration 1')
+    assert not os.path.exists(os.path.join(out, 'checkpoint.ckpt'))
