@@ -70,3 +70,22 @@ def test_a_diverging_run_exits_2_and_writes_no_checkpoint(tmp_path, capsys):
     assert main(['train', '--model', 'lsgan', '--lr', '1e10', '--out', out] + TINY) == 2
     assert one_error_line(capsys).startswith('error: training diverged at iteration 1')
     assert not os.path.exists(os.path.join(out, 'checkpoint.ckpt'))
+
+
+def test_damaged_checkpoint_metadata_names_the_file(tmp_path, capsys):
+    import zipfile
+    bad = tmp_path / 'bad.ckpt'
+    with zipfile.ZipFile(bad, 'w') as zf:
+        zf.writestr('meta.json', '{"config": ')
+    assert main(['sample', '--checkpoint', str(bad), '--out', str(tmp_path / 'g.png')]) == 2
+    line = one_error_line(capsys)
+    assert str(bad) in line and 'damaged metadata' in line
+
+
+def test_a_square_photo_is_not_a_pix2pix_pair(tmp_path):
+    import numpy as np
+    from d2gan.data import DatasetFormatError, paired
+    with pytest.raises(DatasetFormatError, match=r'photo\.jpg: .*wider than tall.*256x256'):
+        paired.split_pair(np.zeros((256, 256, 3), np.uint8), 'photo.jpg')
+    a, b = paired.split_pair(np.zeros((256, 512, 3), np.uint8))
+    assert a.shape == b.shape == (256, 256, 3)

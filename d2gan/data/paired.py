@@ -71,10 +71,11 @@ def _decode(path):
 
 def split_pair(image, path='<array>'):
     """An A|B image ``(H, 2W, 3)`` -> ``(A, B)``, the left and right halves."""
-    w = image.shape[1] // 2
-    if w == 0:
-        raise DatasetFormatError(f'{path}: a paired image must hold A and B side by side, '
-                                 f'but it is only {image.shape[1]} pixel(s) wide')
+    h, width = image.shape[:2]
+    if width <= h:       # a photo, not a pair: its "halves" would be two slivers of one image
+        raise DatasetFormatError(f'{path}: a paired image holds A and B side by side, so it is '
+                                 f'wider than tall (e.g. 512x256), but it is {width}x{h}')
+    w = width // 2
     return image[:, :w], image[:, w:2 * w]
 
 

@@ -95,7 +95,22 @@ def save_checkpoint(path, step, meta):
 def read_meta(path):
     """The ``meta.json`` of a checkpoint, with clear errors for missing or damaged files."""
     with _open(path) as zf:
-        return json.loads(zf.read('meta.json'))
+        return _meta(zf, path)
+
+
+def _meta(zf, path):
+    """``meta.json`` of an open checkpoint; :class:`CheckpointError` naming ``path`` if it is
+    not JSON or lacks the keys every reader needs."""
+    try:
+        meta = json.loads(zf.read('meta.json'))
+        problem = None if isinstance(meta, dict) and {'config', 'iteration'} <= set(meta) \
+            else 'no config or iteration'
+    except ValueError as e:
+        problem = f'not JSON: {e}'
+    if problem:
+        raise CheckpointError(f'checkpoint {path} has damaged metadata (meta.json: {problem}); '
+                              'use an earlier checkpoint or retrain')
+    return meta
 
 
 def load_checkpoint(path, step, check_finite=True):
@@ -108,7 +123,7 @@ def load_checkpoint(path, step, check_finite=True):
     """
     with _open(path) as zf:
         names = set(zf.namelist())
-        meta = json.loads(zf.read('meta.json'))
+        meta = _meta(zf, path)
         for name, net in step.networks.items():
             entry = f'net_{name}.params'
             if entry not in names:
