@@ -128,6 +128,8 @@ def make_photo2cartoon(root, splits=None, size=64, seed=0, overwrite=False):
     manifest = _manifest(splits, size, seed)
     if generated_is_current(root, manifest, overwrite):
         return root
+    print(f'cutting {2 * sum(splits.values())} photo/cartoon crops ({size}x{size}) into {root} '
+          '(once; later runs reuse them)', flush=True)
     photos = source_photos()
     for k, split in enumerate(('train', 'test')):
         if split not in splits:

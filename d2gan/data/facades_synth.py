@@ -237,6 +237,8 @@ def make_synthetic_facades(root, splits=None, size=256, seed=0, overwrite=False,
     manifest = _manifest(splits, size, seed)
     if generated_is_current(root, manifest, overwrite):
         return root
+    print(f'drawing {sum(splits.values())} synthetic facades ({size}x{size}) into {root} '
+          '(once; later runs reuse them)', flush=True)
     textures = _textures()
     for k, split in enumerate(('train', 'val', 'test')):
         if split not in splits:
