@@ -133,24 +133,20 @@ def cmd_train(args):
     args.dataset = args.dataset or 'mnist-digits'
     args.image_size = args.image_size or 32
     args.batch_size = args.batch_size or 64
-    X, y = load_dataset(args.dataset, root=args.dataroot, image_size=args.image_size)
-    if args.limit:
-        X, y = X[:args.limit], (None if y is None else y[:args.limit])
+    X, y = load_dataset(args.dataset, root=args.dataroot, image_size=args.image_size,
+                        limit=args.limit)
     if kind == 'labelled' and y is None:
         raise ValueError(f'{args.model} needs class labels, but dataset {args.dataset!r} has none')
     config = dict(image_size=args.image_size, channels=int(X.shape[1]))
     if args.lr is not None:
         config['lr'] = args.lr
-    checkpoint = os.path.join(args.out, 'checkpoint.ckpt')
+    checkpoint = _checkpoint_path(args)
     if args.resume and os.path.exists(checkpoint):
         saved = d2gan.train.read_meta(checkpoint)['config']
         model = saved.pop('model')
         if model != args.model:
             raise ValueError(f'{checkpoint} holds a {model!r} run, not {args.model!r}')
         config = saved
-    elif os.path.exists(checkpoint):
-        raise FileExistsError(f'{checkpoint} exists: pass --resume to continue it, or choose '
-                              'another --out (nothing was overwritten)')
     import mxnet as mx
     mx.random.seed(args.seed)
     par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
@@ -163,10 +159,15 @@ def cmd_train(args):
 
 
 def _checkpoint_path(args):
+    """``OUT/checkpoint.ckpt``; refuses to overwrite one without ``--resume``, and says when
+    ``--resume`` finds none (the run then starts from scratch)."""
     checkpoint = os.path.join(args.out, 'checkpoint.ckpt')
     if os.path.exists(checkpoint) and not args.resume:
         raise FileExistsError(f'{checkpoint} exists: pass --resume to continue it, or choose '
                               'another --out (nothing was overwritten)')
+    if args.resume and not os.path.exists(checkpoint):
+        print(f'--resume: there is no checkpoint at {checkpoint} yet, so this run starts from '
+              'scratch', flush=True)
     return checkpoint
 
 
@@ -363,7 +364,7 @@ def cmd_eval(args):
     else:
         from d2gan.data import load_dataset
         real = load_dataset(args.dataset, root=args.dataroot,
-                            image_size=config.get('image_size', 32))[0]
+                            image_size=config.get('image_size', 32), limit=args.num_real)[0]
         what = f'real images of {args.dataset}'
     real = real[:args.num_real] if args.num_real else real
     results = metrics.evaluate_checkpoint(args.checkpoint, names, args.num, extractor, real,

