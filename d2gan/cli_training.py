@@ -15,6 +15,10 @@ def run_training(args, step, data, checkpoint, num_samples=64, nrow=8, parallel=
     if parallel is not None:
         callbacks = parallel.root_only(callbacks)
         extra['write_checkpoint'] = parallel.is_root
-    d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
-                    resume=args.resume, seed=args.seed, **extra)
-    print(f'checkpoint: {checkpoint}')
+    state = d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+                            resume=args.resume, seed=args.seed, **extra)
+    if state.iterations_this_run == 0 and state.epoch >= args.epochs:
+        print(f'--resume: {checkpoint} has already trained {state.epoch} epoch(s), at least '
+              f'--epochs {args.epochs}; nothing was trained (give a larger --epochs to continue)')
+    else:
+        print(f'checkpoint: {checkpoint}')

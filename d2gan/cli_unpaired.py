@@ -30,6 +30,13 @@ def train_unpaired(args, devices, checkpoint):
         config = d2gan.train.read_meta(checkpoint)['config']
         if config.pop('model') != args.model:
             raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+        schedule = _epochs_split(args.epochs)   # the schedule follows the --epochs asked now
+        if any(config.get(k) != v for k, v in schedule.items()):
+            print(f'--resume: the learning-rate schedule now spans --epochs {args.epochs} '
+                  f'({schedule["n_epochs"]} constant + {schedule["n_epochs_decay"]} decaying; '
+                  f'it was {config.get("n_epochs")} + {config.get("n_epochs_decay")})',
+                  flush=True)
+            config.update(schedule)
     train = unpaired.load_unpaired_dataset(args.dataset, 'train', args.dataroot)
     try:
         test = unpaired.load_unpaired_dataset(args.dataset, 'test', args.dataroot)

@@ -96,3 +96,14 @@ def test_resume_without_a_checkpoint_says_it_starts_fresh(tmp_path, capsys):
     assert main(['train', '--resume', '--out', out] + TINY) == 0
     assert 'there is no checkpoint at' in capsys.readouterr().out
     assert os.path.exists(os.path.join(out, 'checkpoint.ckpt'))
+
+
+def test_resume_with_fewer_epochs_says_nothing_was_trained(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    args = ['train', '--out', out] + TINY
+    assert main(args[:args.index('--epochs') + 1] + ['2'] + args[args.index('--epochs') + 2:]) == 0
+    before = open(os.path.join(out, 'checkpoint.ckpt'), 'rb').read()
+    capsys.readouterr()
+    assert main(args + ['--resume']) == 0          # --epochs 1 < the 2 already trained
+    assert 'has already trained 2 epoch(s)' in capsys.readouterr().out
+    assert open(os.path.join(out, 'checkpoint.ckpt'), 'rb').read() == before

@@ -1,7 +1,17 @@
 """`python -m d2gan train --model cyclegan` and `infer --direction`, on a tiny photo/cartoon set."""
+import numpy as np
+
 import d2gan
 from d2gan.cli import main
 from d2gan.data import cartoon_synth
+
+
+def weights(checkpoint):
+    """Every generator weight of a CycleGAN checkpoint, by name."""
+    step = d2gan.build_gan(**d2gan.train.read_meta(checkpoint)['config'])
+    d2gan.load_checkpoint(checkpoint, step)
+    return {f'{g}.{k}': p.data().asnumpy() for g in ('G_A', 'G_B')
+            for k, p in step.networks[g]._collect_params_with_prefix().items()}
 
 
 def test_train_resume_and_infer_both_directions(tmp_path, capsys):
@@ -13,11 +23,18 @@ def test_train_resume_and_infer_both_directions(tmp_path, capsys):
     assert 'folder' in capsys.readouterr().out
     assert (tmp_path / 'run' / 'samples' / 'epoch_001.png').exists()
     assert main(args) == 2                                       # never overwrites a run
-    resume = args[:args.index('--epochs') + 1] + ['2', '--out', out, '--resume']
-    assert main(resume) == 0
     ckpt = str(tmp_path / 'run' / 'checkpoint.ckpt')
+    before = weights(ckpt)
+    resume = args[:args.index('--epochs') + 1] + ['3', '--out', out, '--resume']
+    assert main(resume) == 0
+    assert 'schedule now spans --epochs 3 (2 constant + 1 decaying' in capsys.readouterr().out
     meta = d2gan.train.read_meta(ckpt)
-    assert meta['epoch'] == 2 and meta['config']['n_epochs'] == 1
+    assert meta['epoch'] == 3 and (meta['config']['n_epochs'], meta['config']['n_epochs_decay']) \
+        == (2, 1)
+    after = weights(ckpt)
+    assert all(not np.array_equal(before[k], after[k]) for k in before)  # epochs 2-3 trained
+    step = d2gan.build_gan(**meta['config'])
+    assert [step.learning_rate(e) for e in range(3)] == [2e-4, 2e-4, 1e-4]  # never 0 or < 0
     capsys.readouterr()
     for direction, side in (('AtoB', 'A'), ('BtoA', 'B')):
         target = str(tmp_path / 'p2c' / 'truth' / f'test{side}')

@@ -98,6 +98,8 @@ def test_linear_decay_is_the_references_rule():
     np.testing.assert_allclose(factors, [1, 1, 1, 0.8, 0.6, 0.4, 0.2])
     with pytest.raises(ValueError, match='n_epochs'):
         linear_decay(0, -1, 2)
+    with pytest.raises(ValueError, match='epoch 8 is past the end .*3 constant \+ 4 decaying'):
+        linear_decay(7, 3, 4)          # the ramp continued would be a negative rate
     step = small(n_epochs=1, n_epochs_decay=3, lr=1e-3)
     step.begin_epoch(2)
     assert step.trainers['G'].learning_rate == pytest.approx(5e-4)

@@ -16,11 +16,18 @@ def linear_decay(epoch, n_epochs, n_epochs_decay):
     ``1`` for the first ``n_epochs`` epochs, then ``1 - k / (n_epochs_decay + 1)`` in the
     ``k``-th decay epoch (``k = 1 .. n_epochs_decay``), the reference's ``lambda_rule``: the
     last epoch trains at ``lr / (n_epochs_decay + 1)`` and the ramp would reach 0 one epoch
-    later. A function of the epoch number only, so a resumed run gets the same rates.
+    later. A function of the epoch number only, so a resumed run gets the same rates. An
+    epoch past the schedule's end is an error: the ramp continued would train with a
+    negative rate, i.e. backwards (to train longer, lengthen the schedule).
     """
     if n_epochs < 0 or n_epochs_decay < 0:
         raise ValueError(f'n_epochs and n_epochs_decay must be >= 0, got {n_epochs}, '
                          f'{n_epochs_decay}')
+    if epoch >= n_epochs + n_epochs_decay:
+        raise ValueError(f'epoch {epoch + 1} is past the end of the learning-rate schedule '
+                         f'({n_epochs} constant + {n_epochs_decay} decaying epochs); to train '
+                         'longer, give a longer schedule (the command line: a larger --epochs '
+                         'with --resume)')
     return 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1)
 
 

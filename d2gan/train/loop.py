@@ -47,8 +47,13 @@ class TrainState:
         return self.examples / max(self.elapsed, 1e-9)
 
     @property
+    def iterations_this_run(self):
+        """Iterations trained in this process (not counting those a resumed checkpoint had)."""
+        return self.iteration - self._start_iteration
+
+    @property
     def eta(self):
-        done = self.iteration - self._start_iteration
+        done = self.iterations_this_run
         if not self.iters_per_epoch or not done:
             return float('nan')
         left = self.num_epochs * self.iters_per_epoch - self.iteration
