@@ -29,6 +29,7 @@ import os
 import sys
 
 from .cli_training import run_training
+from .cli_resume import given_options, recipe_options, resumed_config
 from .cli_values import ArgumentParser, positive_float, positive_int
 
 EXAMPLES = __doc__.split('Examples::', 1)[1]
@@ -66,7 +67,7 @@ def build_parser():
     train.add_argument('--batch-size', type=positive_int, default=None,
                        help='default 64; 1 for pix2pix (the paper)')
     train.add_argument('--lr', type=positive_float, default=None, help="learning rate (recipe's default)")
-    train.add_argument('--seed', type=int, default=0)
+    train.add_argument('--seed', type=int, default=None, help='base seed (default 0)')
     train.add_argument('--device', default='auto',
                        help='auto, cpu, gpu (all GPUs), cpu:N, gpu:N, or a list: cpu:0,cpu:1')
     train.add_argument('--out', default='runs/gan', help='directory for checkpoint and samples')
@@ -115,6 +116,9 @@ def cmd_train(args):
     from d2gan.data import load_dataset
     from d2gan.train.translation_recipes import batch_kind
 
+    args.given = given_options(args)     # before defaults fill in: what --resume must check
+    args.seed = 0 if args.seed is None else args.seed
+
     devices = d2gan.device.as_device_list(args.device)
     if args.model not in d2gan.train.RECIPES:
         d2gan.train.RECIPES.get(args.model)  # raises with the list of valid names
@@ -138,15 +142,10 @@ def cmd_train(args):
     if kind == 'labelled' and y is None:
         raise ValueError(f'{args.model} needs class labels, but dataset {args.dataset!r} has none')
     config = dict(image_size=args.image_size, channels=int(X.shape[1]))
-    if args.lr is not None:
-        config['lr'] = args.lr
+    config.update(recipe_options(args, ('lr', 'ngf', 'ndf', 'n_critic')))
     checkpoint = _checkpoint_path(args)
     if args.resume and os.path.exists(checkpoint):
-        saved = d2gan.train.read_meta(checkpoint)['config']
-        model = saved.pop('model')
-        if model != args.model:
-            raise ValueError(f'{checkpoint} holds a {model!r} run, not {args.model!r}')
-        config = saved
+        config = resumed_config(args, checkpoint)
     import mxnet as mx
     mx.random.seed(args.seed)
     par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
@@ -183,12 +182,7 @@ def _train_paired(args, devices):
     if args.lr is not None:
         config['lr'] = args.lr
     if args.resume and os.path.exists(checkpoint):
-        config = d2gan.train.read_meta(checkpoint)['config']
-        if config.pop('model') != args.model:
-            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
-        if args.direction and args.direction != config.get('direction', args.direction):
-            raise ValueError(f'{checkpoint} was trained {config["direction"]}, not '
-                             f'{args.direction}')
+        config = resumed_config(args, checkpoint)
     config['direction'] = paired.check_direction(
         args.direction or config.get('direction') or paired.default_direction(args.dataset))
     train = paired.load_paired_dataset(args.dataset, 'train', args.dataroot, config['direction'])

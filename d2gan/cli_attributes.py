@@ -8,6 +8,7 @@ row per flipped attribute.
 """
 import os
 
+from .cli_resume import resumed_config, split_list
 from .cli_training import run_training
 from .train.attribute_recipes import book_config
 
@@ -29,10 +30,6 @@ def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=
     raise ValueError(f"attribute datasets: digit-attrs, celeba, folder; got {dataset!r}")
 
 
-def _attrs(text):
-    return [a.strip() for a in text.split(',') if a.strip()] if text else None
-
-
 def train_attributes(args, devices, checkpoint):
     import mxnet as mx
     import d2gan
@@ -40,12 +37,10 @@ def train_attributes(args, devices, checkpoint):
     paper = dataset == 'celeba'
     size = args.image_size or (128 if paper else 32)
     if args.resume and os.path.exists(checkpoint):
-        config = d2gan.train.read_meta(checkpoint)['config']
-        if config.pop('model') != args.model:
-            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+        config = resumed_config(args, checkpoint)
     else:
         config = dict(image_size=size) if paper else book_config(args.model, size)
-        attrs = _attrs(args.attrs)
+        attrs = split_list(args.attrs)
         if attrs:
             config['attrs'] = attrs
         elif dataset == 'digit-attrs':
@@ -87,7 +82,7 @@ def infer_attributes(args, config):
     step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
     d2gan.load_checkpoint(args.checkpoint, step)
     names = list(step.names)
-    flip = _attrs(args.attrs) or names
+    flip = split_list(args.attrs) or names
     unknown = [a for a in flip if a not in names]
     if unknown:
         raise ValueError(f'{unknown} not among the attributes the model was trained on: '

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from .cli_resume import resumed_config
 from .cli_training import run_training
 
 
@@ -39,9 +40,7 @@ def train_semantic(args, devices, checkpoint):
     if args.lr is not None:
         config['lr_G'], config['lr_D'] = args.lr, 4 * args.lr
     if args.resume and os.path.exists(checkpoint):
-        config = d2gan.train.read_meta(checkpoint)['config']
-        if config.pop('model') != args.model:
-            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+        config = resumed_config(args, checkpoint, lr_key='lr_G')
     if args.limit:
         train.examples = train.examples[:args.limit]
     mx.random.seed(args.seed)

@@ -4,6 +4,7 @@ Called by :mod:`d2gan.cli` for recipes whose batches are ``'unpaired'`` ``(A, B)
 """
 import os
 
+from .cli_resume import resumed_config
 from .cli_training import run_training
 
 
@@ -27,9 +28,7 @@ def train_unpaired(args, devices, checkpoint):
         if getattr(args, key, None) is not None:
             config[key] = getattr(args, key)
     if args.resume and os.path.exists(checkpoint):
-        config = d2gan.train.read_meta(checkpoint)['config']
-        if config.pop('model') != args.model:
-            raise ValueError(f'{checkpoint} holds another model, not {args.model!r}')
+        config = resumed_config(args, checkpoint)
         schedule = _epochs_split(args.epochs)   # the schedule follows the --epochs asked now
         if any(config.get(k) != v for k, v in schedule.items()):
             print(f'--resume: the learning-rate schedule now spans --epochs {args.epochs} '

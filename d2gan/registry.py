@@ -1,4 +1,5 @@
 """Name -> constructor registries, with errors that list the valid names."""
+import inspect
 
 
 class Registry:
@@ -27,11 +28,22 @@ class Registry:
     def __contains__(self, name):
         return name in self._builders
 
-    def get(self, name, **kwargs):
-        """Build ``name`` with ``kwargs``; an unknown name raises ``KeyError`` listing valid ones."""
+    def parameters(self, name):
+        """``{argument: default}`` of ``name``'s constructor (``inspect.Parameter.empty``
+        for arguments without a default): what a config for it may hold."""
+        self._check(name)
+        signature = inspect.signature(self._builders[name])
+        return {p.name: p.default for p in signature.parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+    def _check(self, name):
         if name not in self._builders:
             raise KeyError(f'unknown {self.kind} {name!r}; valid names are: '
                            + ', '.join(self.names()))
+
+    def get(self, name, **kwargs):
+        """Build ``name`` with ``kwargs``; an unknown name raises ``KeyError`` listing valid ones."""
+        self._check(name)
         return self._builders[name](**kwargs)
 
 

@@ -27,6 +27,11 @@ def test_train_then_infer_writes_rows_per_flipped_attribute(tmp_path, capsys):
     assert cli.main(['infer', '--checkpoint', checkpoint, '--input', folder, '--attrs',
                      'Male', '--out', grid]) == 2
     assert 'Male' in capsys.readouterr().err
+    # resuming with other attributes used to train the checkpoint's ones silently
+    assert cli.main(['train', '--model', 'stgan', '--attrs', 'Inverted', '--resume',
+                     '--epochs', '2', '--out', out]) == 2
+    err = capsys.readouterr().err
+    assert '--attrs Inverted contradicts' in err and 'trained with --attrs Red_Stroke,Inverted' in err
 
 
 def test_train_rejects_unknown_attribute(tmp_path, capsys):

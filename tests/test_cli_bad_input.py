@@ -107,3 +107,36 @@ def test_resume_with_fewer_epochs_says_nothing_was_trained(tmp_path, capsys):
     assert main(args + ['--resume']) == 0          # --epochs 1 < the 2 already trained
     assert 'has already trained 2 epoch(s)' in capsys.readouterr().out
     assert open(os.path.join(out, 'checkpoint.ckpt'), 'rb').read() == before
+
+
+@pytest.mark.parametrize('option, value, says', [
+    ('--lr', '1e6', '--lr 1000000.0 contradicts'),
+    ('--image-size', '32', '--image-size 32 contradicts'),
+    ('--seed', '5', '--seed 5 contradicts'),
+    ('--ngf', '16', '--ngf 16 contradicts'),
+])
+def test_resume_refuses_options_that_contradict_the_checkpoint(tmp_path, capsys, option, value,
+                                                                 says):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--ngf', '8', '--out', out] + TINY) == 0
+    ckpt = os.path.join(out, 'checkpoint.ckpt')
+    before = open(ckpt, 'rb').read()
+    capsys.readouterr()
+    assert main(['train', '--out', out, '--resume', option, value] + TINY[2:] if option ==
+                '--image-size' else ['train', '--out', out, '--resume', option, value] + TINY) == 2
+    line = one_error_line(capsys)
+    assert says in line and ckpt in line and 'which was trained with' in line
+    assert open(ckpt, 'rb').read() == before
+
+
+def test_width_options_apply_to_dcgan_and_foreign_options_are_refused(tmp_path, capsys):
+    import d2gan
+    out = str(tmp_path / 'run')
+    assert main(['train', '--ngf', '8', '--ndf', '4', '--out', out] + TINY) == 0
+    config = d2gan.train.read_meta(os.path.join(out, 'checkpoint.ckpt'))['config']
+    assert (config['ngf'], config['ndf']) == (8, 4)          # used to be dropped for dcgan
+    capsys.readouterr()
+    assert main(['train', '--n-critic', '5', '--out', str(tmp_path / 'r2')] + TINY) == 2
+    assert "--n-critic does not apply to 'dcgan'" in one_error_line(capsys)
+    assert main(['train', '--model', 'wgan', '--n-critic', '2', '--out', str(tmp_path / 'r3')]
+                + TINY) == 0

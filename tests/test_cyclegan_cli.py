@@ -26,6 +26,9 @@ def test_train_resume_and_infer_both_directions(tmp_path, capsys):
     ckpt = str(tmp_path / 'run' / 'checkpoint.ckpt')
     before = weights(ckpt)
     resume = args[:args.index('--epochs') + 1] + ['3', '--out', out, '--resume']
+    wider = [a if a != '4' else '8' for a in resume]          # --ngf 8 --ndf 8
+    assert main(wider) == 2                                  # used to train width 4 silently
+    assert '--ngf 8 contradicts' in capsys.readouterr().err
     assert main(resume) == 0
     assert 'schedule now spans --epochs 3 (2 constant + 1 decaying' in capsys.readouterr().out
     meta = d2gan.train.read_meta(ckpt)

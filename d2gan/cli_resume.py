@@ -1,0 +1,78 @@
+"""``train --resume``: the checkpoint fixes the run; options given again must agree with it.
+
+A resumed run rebuilds its networks from the checkpoint's config and restores the optimizer
+states, the data order and the noise (the seed), so that it continues exactly where it
+stopped. An option given again that would change any of these and differs from the checkpoint
+used to be dropped silently (``--lr 1e6`` trained at 2e-4, ``--attrs Hat`` trained Smile and
+Hat). Now it is refused, naming both values. ``--epochs`` is the option that applies: it says
+how long to train (CycleGAN's schedule follows it, see :mod:`d2gan.cli_unpaired`).
+
+:func:`recipe_options` is the other half: an option given for a new run reaches the recipe
+when the recipe has that argument, and is refused when it has none.
+"""
+import inspect
+
+from .train import RECIPES, read_meta
+
+#: command-line option (argparse dest) -> the config key it sets
+RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'lr',
+                'n_critic': 'n_critic', 'direction': 'direction', 'attrs': 'attrs'}
+
+
+def given_options(args):
+    """The options of ``train`` given on the command line (argparse leaves the rest None)."""
+    return {k: v for k, v in vars(args).items() if v is not None}
+
+
+def split_list(text):
+    """``'Smile, Hat'`` -> ``['Smile', 'Hat']`` (None for None or an empty list)."""
+    return [a.strip() for a in text.split(',') if a.strip()] or None if text else None
+
+
+def recipe_options(args, options):
+    """``{option: value}`` for each of ``options`` given on the command line; an option that
+    the recipe ``args.model`` has no argument for is a ``ValueError`` (it used to be ignored)."""
+    accepted = RECIPES.parameters(args.model)
+    chosen = {k: getattr(args, k) for k in options if getattr(args, k, None) is not None}
+    for option in chosen:
+        if option not in accepted:
+            flag = '--' + option.replace('_', '-')
+            raise ValueError(f'{flag} does not apply to {args.model!r} (its recipe has no '
+                             f'{option!r}; it takes: {", ".join(sorted(accepted))})')
+    return chosen
+
+
+def resumed_config(args, checkpoint, lr_key='lr'):
+    """The config that rebuilds the checkpoint's step, after checking ``args`` against it.
+
+    ``lr_key`` is the config key ``--lr`` sets (SPADE: ``'lr_G'``). Raises ``ValueError``
+    for another model, or for an option in :data:`RESUME_FIXED` or ``--seed`` that differs
+    from the checkpoint.
+    """
+    meta = read_meta(checkpoint)
+    config = dict(meta['config'])
+    model = config.pop('model')
+    if model != args.model:
+        raise ValueError(f'{checkpoint} holds a {model!r} run, not {args.model!r}')
+    given = getattr(args, 'given', {})
+    defaults = {k: v for k, v in RECIPES.parameters(model).items()
+                if v is not inspect.Parameter.empty}
+    effective = dict(defaults, **config)          # a recipe's default is a setting too
+    saved = {option: effective.get(lr_key if option == 'lr' else key)
+             for option, key in RESUME_FIXED.items()}
+    saved['seed'] = meta.get('seed')
+    for option, value in given.items():
+        if option not in saved or saved[option] is None:
+            continue
+        value = split_list(value) if option == 'attrs' else value
+        if value != saved[option]:
+            flag = '--' + option.replace('_', '-')
+            shown = ','.join(value) if option == 'attrs' else value
+            before = ','.join(saved[option]) if option == 'attrs' else saved[option]
+            raise ValueError(f'{flag} {shown} contradicts {checkpoint}, which was trained with '
+                             f'{flag} {before}: a resumed run keeps its checkpoint\'s settings '
+                             '(drop the option, or start a new run with another --out)')
+    return config
+
+
+__all__ = ['RESUME_FIXED', 'given_options', 'recipe_options', 'resumed_config', 'split_list']
