@@ -304,9 +304,10 @@ def cmd_infer(args):
 
 def cmd_sample(args):
     import d2gan
+    from d2gan.train.translation_recipes import batch_kind
     config = d2gan.train.read_meta(args.checkpoint)['config']
-    if config.get('model') in ('pix2pix', 'cyclegan', 'spade'):
-        raise ValueError(f'a {config["model"]} checkpoint translates images: use '
+    if batch_kind(config.get('model')) in ('paired', 'unpaired', 'semantic', 'attributes'):
+        raise ValueError(f'a {config["model"]} checkpoint translates or edits images: use '
                          f'`python -m d2gan infer --checkpoint {args.checkpoint} --input FOLDER '
                          '--out FOLDER`')
     step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)

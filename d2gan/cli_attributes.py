@@ -6,6 +6,7 @@ networks at 128x128 after the 178 centre crop), or ``folder`` (``--dataroot`` = 
 CelebA's layout). ``infer`` writes the seed's grid: the originals in the first row, then one
 row per flipped attribute.
 """
+import inspect
 import os
 
 from .cli_resume import resumed_config, split_list
@@ -94,6 +95,9 @@ def infer_attributes(args, config):
     data = celeba_attrs.load_attribute_folder(folder, names, args.split, size, crop,
                                               args.limit)
     kwargs = {'intensity': args.intensity} if args.intensity is not None else {}
+    if kwargs and 'intensity' not in inspect.signature(step.edit_rows).parameters:
+        raise ValueError(f'--intensity applies to attgan and stgan, whose attributes are coded '
+                         f'+-intensity; {config["model"]} takes 0/1 target labels')
     rows = step.edit_rows(data.images, data.attrs, [names.index(a) for a in flip],
                           batch_size=args.batch_size, **kwargs)
     out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \

@@ -38,3 +38,18 @@ def test_train_rejects_unknown_attribute(tmp_path, capsys):
     assert cli.main(['train', '--model', 'attgan', '--attrs', 'Blond_Hair', '--limit', '8',
                      '--out', str(tmp_path / 'x')]) == 2
     assert 'Blond_Hair' in capsys.readouterr().err
+
+
+def test_stargan_sample_and_intensity_are_command_line_errors(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    assert cli.main(['train', '--model', 'stargan', '--attrs', 'Inverted', '--limit', '8',
+                     '--batch-size', '4', '--n-critic', '1', '--epochs', '1', '--out', out]) == 0
+    checkpoint = os.path.join(out, 'checkpoint.ckpt')
+    capsys.readouterr()
+    assert cli.main(['sample', '--checkpoint', checkpoint, '--out', str(tmp_path / 'g.png')]) == 2
+    err = capsys.readouterr().err
+    assert 'use `python -m d2gan infer' in err and 'set_sample_data' not in err
+    folder = digit_attrs.make_digit_attrs(verbose=False)
+    assert cli.main(['infer', '--checkpoint', checkpoint, '--input', folder, '--intensity', '1',
+                     '--limit', '2', '--out', str(tmp_path / 'e.png')]) == 2
+    assert '--intensity applies to attgan and stgan' in capsys.readouterr().err

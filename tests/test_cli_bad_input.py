@@ -140,3 +140,11 @@ def test_width_options_apply_to_dcgan_and_foreign_options_are_refused(tmp_path, 
     assert "--n-critic does not apply to 'dcgan'" in one_error_line(capsys)
     assert main(['train', '--model', 'wgan', '--n-critic', '2', '--out', str(tmp_path / 'r3')]
                 + TINY) == 0
+
+
+@pytest.mark.parametrize('size', ['16', '30'])
+def test_cyclegan_image_size_too_small_or_not_a_multiple_of_4(tmp_path, capsys, size):
+    assert main(['train', '--model', 'cyclegan', '--image-size', size, '--limit', '2',
+                 '--out', str(tmp_path / 'run')]) == 2
+    line = one_error_line(capsys)
+    assert 'multiple of 4' in line and 'at least 24' in line and f'got {size}' in line

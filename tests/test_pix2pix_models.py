@@ -214,3 +214,11 @@ def test_registered_names():
     for name in ('unet_256', 'unet_128', 'unet_generator', 'patchgan_discriminator',
                  'pixel_discriminator', 'cgan_generator', 'cgan_discriminator'):
         assert name in names
+
+
+def test_patchgan_output_size_matches_the_network():
+    from d2gan.models.pix2pix import patchgan_output_size
+    assert patchgan_output_size(256) == 30 and patchgan_output_size(16) == 0
+    D = d2gan.get_model('patchgan_discriminator', in_channels=3, ndf=4)
+    D.initialize()
+    assert D(mx.nd.zeros((1, 3, 64, 64))).shape[-1] == patchgan_output_size(64) == 6

@@ -275,6 +275,15 @@ def patchgan_receptive_field(n_layers=3):
     return r
 
 
+def patchgan_output_size(image_size, n_layers=3):
+    """Side of the logit map for an ``image_size`` input (30 for 256 at ``n_layers = 3``);
+    below 1 the image is too small for the discriminator."""
+    size = image_size
+    for _ in range(n_layers):
+        size = (size - 2) // 2 + 1          # 4x4, stride 2, padding 1
+    return size - 2                         # two 4x4 stride-1 convs with padding 1
+
+
 def num_downs_for(image_size):
     """``log2(image_size)``: the U-Net depth that reaches a 1x1 bottleneck."""
     k = math.log2(image_size) if image_size > 0 else 0

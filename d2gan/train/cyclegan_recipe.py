@@ -1,5 +1,6 @@
 """The ``'cyclegan'`` recipe: the paper's networks and hyper-parameters from a plain config."""
 from ..models.cyclegan import cyclegan_discriminator, resnet_generator
+from ..models.pix2pix import patchgan_output_size
 from .cyclegan_step import CycleGANStep
 from .recipes import RECIPES
 
@@ -21,6 +22,11 @@ def cyclegan(image_size=256, channels=3, ngf=64, ndf=64, n_blocks=None, n_layers
     ``image_size`` picks the default ``n_blocks`` and is recorded for the CLI; the networks
     themselves take any size that is a multiple of 4.
     """
+    if image_size % 4 or patchgan_output_size(image_size, n_layers) < 1:
+        smallest = next(s for s in range(4, 1 << 16, 4) if patchgan_output_size(s, n_layers) >= 1)
+        raise ValueError(f'CycleGAN needs an image_size that is a multiple of 4 (the generator '
+                         f'halves it twice) and at least {smallest} (the {n_layers}-layer '
+                         f'PatchGAN), got {image_size}')
     blocks = default_blocks(image_size) if n_blocks is None else n_blocks
     nets = [resnet_generator(channels, channels, ngf, blocks, norm) for _ in range(2)]
     nets += [cyclegan_discriminator(channels, ndf, n_layers, norm) for _ in range(2)]
