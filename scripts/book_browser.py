@@ -21,6 +21,7 @@ import time
 import urllib.request
 
 import websocket
+import yaml
 
 # Waits for MathJax to finish typesetting and for every image to load or fail, then reports.
 PAGE_REPORT_JS = r"""
@@ -154,6 +155,20 @@ class Browser:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def toc_docnames(book_dir):
+    """Every page of the book's ``_toc.yml`` (root first), as Sphinx docnames."""
+    with open(os.path.join(book_dir, '_toc.yml'), encoding='utf-8') as f:
+        toc = yaml.safe_load(f)
+
+    def walk(entries):
+        for entry in entries:
+            if 'file' in entry:
+                yield entry['file']
+            for key in ('chapters', 'sections', 'parts'):
+                yield from walk(entry.get(key, []))
+    return [toc['root']] + list(walk(toc['parts']))
 
 
 def page_url(html_dir, docname):

@@ -12,21 +12,14 @@ import nbformat
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, '_ext'))
+sys.path[:0] = [os.path.join(ROOT, '_ext'), os.path.join(ROOT, 'scripts')]
+import book_browser  # noqa: E402
 import d2gan_book  # noqa: E402
 
 
 def load(name):
     with open(os.path.join(ROOT, name), encoding='utf-8') as f:
         return yaml.safe_load(f)
-
-
-def toc_files(entries):
-    for entry in entries:
-        if 'file' in entry:
-            yield entry['file']
-        for key in ('chapters', 'sections', 'parts'):
-            yield from toc_files(entry.get(key, []))
 
 
 def test_config_executes_and_fails_on_errors():
@@ -37,8 +30,7 @@ def test_config_executes_and_fails_on_errors():
 
 
 def test_every_chapter_notebook_is_in_the_toc_and_has_no_outputs():
-    toc = load('_toc.yml')
-    listed = set(toc_files(toc['parts']))
+    listed = set(book_browser.toc_docnames(ROOT))
     notebooks = set()
     for folder, _, files in os.walk(os.path.join(ROOT, 'chapters')):
         if '.ipynb_checkpoints' in folder:

@@ -9,7 +9,6 @@ import sys
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,19 +18,6 @@ import book_browser  # noqa: E402
 HTML = os.environ.get('D2GAN_BOOK_HTML')
 pytestmark = pytest.mark.skipif(not HTML, reason='no built book: scripts/run_tests.sh sets '
                                                  'D2GAN_BOOK_HTML after the quick build')
-
-
-def toc_docnames():
-    with open(os.path.join(ROOT, '_toc.yml'), encoding='utf-8') as f:
-        toc = yaml.safe_load(f)
-
-    def walk(entries):
-        for entry in entries:
-            if 'file' in entry:
-                yield entry['file']
-            for key in ('chapters', 'sections', 'parts'):
-                yield from walk(entry.get(key, []))
-    return [toc['root']] + list(walk(toc['parts']))
 
 
 def html_files():
@@ -45,7 +31,7 @@ def html_files():
 @pytest.fixture(scope='module')
 def reports():
     with book_browser.Browser() as browser:
-        return {doc: browser.report(book_browser.page_url(HTML, doc)) for doc in toc_docnames()}
+        return {doc: browser.report(book_browser.page_url(HTML, doc)) for doc in book_browser.toc_docnames(ROOT)}
 
 
 def test_every_formula_is_typeset_offline(reports):
