@@ -29,6 +29,9 @@ FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaH
 # data green, losses red, everything else grey.
 GEN, DIS, DATA, LOSS, GREY, INK = '#fde9d9', '#dde8f5', '#e2f0d9', '#f8d7da', '#f3f3f3', '#333333'
 RED, BLUE = '#c0392b', '#2c5d8f'
+# The book's text column is about 700 px wide and the figures about 900 px, so every font
+# size given below is scaled up by this factor to stay readable on the page.
+FONT_SCALE = 1.2
 
 
 def _rich(label):
@@ -55,6 +58,7 @@ class Svg:
         """Text centred (``anchor='middle'``) at (x, y); ``plain=True`` keeps ``_`` as is."""
         style = ' font-style="italic"' if italic else ''
         rich = escape if plain else _rich
+        size = round(size * FONT_SCALE, 1)
         for i, line in enumerate(label.split('\n')):
             self.items.append(
                 f'<text x="{x:.1f}" y="{y + i * size * 1.25:.1f}" font-size="{size}" '
@@ -70,7 +74,7 @@ class Svg:
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.3"{d}/>')
         if label:
             lines = label.split('\n')
-            top = y + h / 2 - (len(lines) - 1) * size * 1.25 / 2
+            top = y + h / 2 - (len(lines) - 1) * size * FONT_SCALE * 1.25 / 2
             self.text(x + w / 2, top, label, size, color=color)
         return (x, y, w, h)
 
@@ -183,9 +187,9 @@ def fig_dcgan():
                          (1, 32, '1×32×32', DATA)],
                 ['转置卷积 4, s1, p0\n+BN+ReLU', '转置卷积 4, s2, p1\n+BN+ReLU',
                  '转置卷积 4, s2, p1\n+BN+ReLU', '转置卷积 4, s2, p1\n+tanh（输出层）'])
-    s.text(735, 60, '1×1 → 4×4：第一层', 12, anchor='start')
-    s.text(735, 80, '4×4 → 16×16：两次“转置卷积+BN+ReLU”', 12, anchor='start')
-    s.text(735, 100, '16×16 → 32×32：输出层', 12, anchor='start')
+    s.text(735, 60, '第一层：1×1 → 4×4', 12, anchor='start')
+    s.text(735, 80, '中间两层：4×4 → 16×16', 12, anchor='start')
+    s.text(735, 100, '输出层：16×16 → 32×32', 12, anchor='start')
     s.text(735, 120, '通道数逐层减半', 12, anchor='start')
 
     s.text(20, 252, '(b) 判别器 D（生成器的镜像）', 15, anchor='start', weight='bold')
@@ -197,7 +201,7 @@ def fig_dcgan():
     s.text(735, 310, '每个步幅 2 的卷积把边长减半', 12, anchor='start')
     s.text(735, 330, 'LeakyReLU 的斜率为 0.2', 12, anchor='start')
     s.text(735, 350, '输入层不用 BN', 12, anchor='start')
-    s.text(500, 455, '图中是本书第 2 章的设置：32×32 灰度图，ngf = ndf = 32', 12, color='#555555')
+    s.text(500, 455, '图中是 DCGAN 一节的设置：32×32 灰度图，ngf = ndf = 32', 12, color='#555555')
     return s
 
 
@@ -260,14 +264,14 @@ def fig_unet():
 
 def fig_patchgan():
     """The 70x70 PatchGAN: receptive-field growth and the 30x30 logit map of a 256x256 input."""
-    s = Svg(900, 330)
+    s = Svg(960, 330)
     # input image with a highlighted 70x70 patch (scale 1 px = 1 px / 1.0 for 256 -> 220)
     k = 220 / 256
     x0, y0 = 30, 60
     s.rect(x0, y0, 256 * k, 256 * k, fill=DATA, stroke=INK, width=1.3)
     s.rect(x0 + 40 * k, y0 + 60 * k, 70 * k, 70 * k, fill=RED, stroke=RED, width=1.5,
            opacity=0.25)
-    s.text(x0 + 128 * k, y0 - 18, '输入（条件图 ⊕ 图像）256×256', 13)
+    s.text(x0 + 128 * k, y0 - 18, '输入 256×256', 13)
     s.text(x0 + 75 * k, y0 + 150 * k, '70×70', 13, color=RED)
     # layer chain
     # next to each layer: the side of the input patch one output logit sees at that layer's
@@ -275,7 +279,8 @@ def fig_patchgan():
     layers = [('C64, s2', '70'), ('C128, s2', '34'), ('C256, s2', '16'), ('C512, s1', '7'),
               ('C1, s1', '4')]
     bx = 290
-    s.text(bx + 190, 36, '5 个 4×4 卷积层；右侧：一个输出值在该层输入上看到的范围', 13)
+    s.text(bx + 145, 36, '5 个 4×4 卷积层', 13)
+    s.text(bx + 300, 36, '一个输出值看到的范围', 13, anchor='start')
     for i, (name, rf) in enumerate(layers):
         y = 60 + i * 44
         s.box(bx + 70, y, 150, 30, name, DIS, size=13)
@@ -285,7 +290,7 @@ def fig_patchgan():
     s.text(bx + 145, 290, '步幅 1：r → r + 3；步幅 2：r → 2(r − 1) + 4', 12)
     s.text(bx + 145, 310, '从输出往回：1 → 4 → 7 → 16 → 34 → 70', 12)
     # output map
-    ox, oy, cell = 690, 80, 6
+    ox, oy, cell = 760, 80, 6
     for i in range(31):
         s.line(ox + i * cell, oy, ox + i * cell, oy + 30 * cell, color='#999999', width=0.5)
         s.line(ox, oy + i * cell, ox + 30 * cell, oy + i * cell, color='#999999', width=0.5)
@@ -294,7 +299,6 @@ def fig_patchgan():
     s.text(ox + 15 * cell, oy - 22, '输出：30×30 的 logit 图', 13)
     s.text(ox + 15 * cell, oy + 30 * cell + 20, '每个值判断一个 70×70 的图像块', 12)
     s.arrow([(x0 + 110 * k + 4, y0 + 95 * k), (bx + 60, 75)], color=RED, dash=True, width=1.0)
-    s.arrow([(bx + 230, 240), (ox - 4, oy + 9.5 * cell)], color=RED, dash=True, width=1.0)
     return s
 
 
@@ -350,15 +354,15 @@ def fig_stargan():
     s.text(650, 22, '(b) 生成器', 15, weight='bold')
     s.box(450, 50, 90, 40, '图像 x', DATA, size=13)
     s.box(450, 100, 90, 40, '目标标签 c', GREY, size=13)
-    s.text(495, 158, '平铺成常数通道，拼接', 11, color='#555555')
+    s.text(445, 158, '平铺成常数通道，拼接', 11, color='#555555', anchor='start')
     s.box(580, 70, 60, 50, 'G', GEN, size=18)
     s.box(680, 70, 90, 50, 'G(x, c)', GEN, size=13)
     s.arrow([(540, 70), (578, 88)])
     s.arrow([(540, 120), (578, 102)])
     s.arrow([(640, 95), (678, 95)])
     s.arrow([(770, 95), (860, 95)], label='送入 D', size=12, label_dy=-12)
-    s.text(815, 125, 'D_{src}：像真的', 12, color=BLUE)
-    s.text(815, 145, 'D_{cls}：是 c', 12, color=BLUE)
+    s.text(790, 125, 'D_{src}：像真的', 12, color=BLUE, anchor='start')
+    s.text(790, 147, 'D_{cls}：是 c', 12, color=BLUE, anchor='start')
     s.box(680, 200, 90, 40, '原标签 c′', GREY, size=13)
     s.box(580, 235, 60, 50, 'G', GEN, size=18)
     s.box(450, 240, 90, 40, 'G(G(x,c), c′)', GEN, size=12)
@@ -406,7 +410,7 @@ def fig_stgan():
     s.arrow([(463, mid - 22), (463, 164)], color='#777777', width=1.0)
     s.arrow([(463, 136), (463, 118)], color='#777777', width=1.0)
     s.arrow([(463, 90), (463, 72)], color='#777777', width=1.0)
-    s.text(500, 184, '状态 s：从粗到细逐个传递', 11, color='#555555', anchor='start')
+    s.text(500, 81, '状态 s 自下而上传递', 11, color='#555555', anchor='start')
     s.text(450, 392, 'STU 是卷积 GRU：更新门逐像素决定保留多少 f_k、写入多少由属性变化驱动的内容', 12)
     return s
 
@@ -441,7 +445,7 @@ def fig_data_parallel():
 def fig_parameter_server():
     """dist_sync: scheduler, servers holding key ranges, workers pushing and pulling."""
     s = Svg(900, 360)
-    s.box(360, 20, 180, 44, 'scheduler（登记、编号、屏障）', GREY, size=12, dash=True)
+    s.box(330, 20, 240, 44, 'scheduler（登记、编号、屏障）', GREY, size=12, dash=True)
     servers = [(180, '键 0 … k/2'), (560, '键 k/2 … k')]
     for i, (x, keys) in enumerate(servers):
         s.box(x, 110, 160, 60, f'server {i}\n{keys}：对梯度求和', DIS, size=12)
