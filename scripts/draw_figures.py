@@ -161,8 +161,11 @@ def fig_gan_game():
 # Chapter 2: DCGAN at 32x32, ngf = ndf = 32 (the chapter's setting)
 # --------------------------------------------------------------------------------------------
 
-def _tensor_row(s, mid, maps, ops, x0=40, gap=160):
-    """Feature maps as boxes (height ~ side, width ~ channels) joined by labelled arrows."""
+def _tensor_row(s, top, title, maps, ops, notes, x0=40, gap=160):
+    """One network as a row: a title, feature maps as boxes (height ~ side, width ~ channels)
+    joined by arrows labelled with their layers, and a few notes on the right."""
+    s.text(20, top, title, 15, anchor='start', weight='bold')
+    mid = top + 98
     boxes = []
     for i, (channels, side, label, fill) in enumerate(maps):
         h = 12 + 3.9 * side
@@ -176,31 +179,25 @@ def _tensor_row(s, mid, maps, ops, x0=40, gap=160):
         xb = boxes[i + 1][0] - 8
         s.arrow([(xa, mid), (xb, mid)])
         s.text((xa + xb) / 2, mid - 30, op, 11, color='#555555')
+    s.text(735, mid - 60, '\n'.join(notes), 12, anchor='start')
 
 
 def fig_dcgan():
     """Generator row and discriminator row with the shapes ``d2gan.models.dcgan`` produces."""
     s = Svg(1000, 470)
-    s.text(20, 22, '(a) 生成器 G', 15, anchor='start', weight='bold')
-    _tensor_row(s, 120, [(100, 1, 'z：100×1×1', DATA), (128, 4, '128×4×4', GEN),
-                         (64, 8, '64×8×8', GEN), (32, 16, '32×16×16', GEN),
-                         (1, 32, '1×32×32', DATA)],
+    _tensor_row(s, 22, '(a) 生成器 G',
+                [(100, 1, 'z：100×1×1', DATA), (128, 4, '128×4×4', GEN), (64, 8, '64×8×8', GEN),
+                 (32, 16, '32×16×16', GEN), (1, 32, '1×32×32', DATA)],
                 ['转置卷积 4, s1, p0\n+BN+ReLU', '转置卷积 4, s2, p1\n+BN+ReLU',
-                 '转置卷积 4, s2, p1\n+BN+ReLU', '转置卷积 4, s2, p1\n+tanh（输出层）'])
-    s.text(735, 60, '第一层：1×1 → 4×4', 12, anchor='start')
-    s.text(735, 80, '中间两层：4×4 → 16×16', 12, anchor='start')
-    s.text(735, 100, '输出层：16×16 → 32×32', 12, anchor='start')
-    s.text(735, 120, '通道数逐层减半', 12, anchor='start')
-
-    s.text(20, 252, '(b) 判别器 D（生成器的镜像）', 15, anchor='start', weight='bold')
-    _tensor_row(s, 350, [(1, 32, '1×32×32', DATA), (32, 16, '32×16×16', DIS),
-                         (64, 8, '64×8×8', DIS), (128, 4, '128×4×4', DIS),
-                         (1, 1, '1×1×1（logit）', GREY)],
+                 '转置卷积 4, s2, p1\n+BN+ReLU', '转置卷积 4, s2, p1\n+tanh（输出层）'],
+                ['第一层：1×1 → 4×4', '中间两层：4×4 → 16×16', '输出层：16×16 → 32×32',
+                 '通道数逐层减半'])
+    _tensor_row(s, 252, '(b) 判别器 D（生成器的镜像）',
+                [(1, 32, '1×32×32', DATA), (32, 16, '32×16×16', DIS), (64, 8, '64×8×8', DIS),
+                 (128, 4, '128×4×4', DIS), (1, 1, '1×1×1（logit）', GREY)],
                 ['卷积 4, s2, p1\n+LeakyReLU', '卷积 4, s2, p1\n+BN+LeakyReLU',
-                 '卷积 4, s2, p1\n+BN+LeakyReLU', '卷积 4, s1, p0'])
-    s.text(735, 310, '每个步幅 2 的卷积把边长减半', 12, anchor='start')
-    s.text(735, 330, 'LeakyReLU 的斜率为 0.2', 12, anchor='start')
-    s.text(735, 350, '输入层不用 BN', 12, anchor='start')
+                 '卷积 4, s2, p1\n+BN+LeakyReLU', '卷积 4, s1, p0'],
+                ['每个步幅 2 的卷积把边长减半', 'LeakyReLU 的斜率为 0.2', '输入层不用 BN'])
     s.text(500, 455, '图中是 DCGAN 一节的设置：32×32 灰度图，ngf = ndf = 32', 12, color='#555555')
     return s
 
