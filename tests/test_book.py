@@ -49,6 +49,7 @@ def test_every_chapter_notebook_is_in_the_toc_and_has_no_outputs():
 def tiny_book(folder, source):
     """A one-notebook book with the real configuration; the notebook runs ``source``."""
     shutil.copy(os.path.join(ROOT, '_config.yml'), folder)
+    shutil.copy(os.path.join(ROOT, 'references.bib'), folder)   # bibtex_bibfiles in the config
     shutil.copytree(os.path.join(ROOT, '_ext'), folder / '_ext')
     (folder / '_toc.yml').write_text('format: jb-book\nroot: intro\nchapters:\n  - file: run\n')
     (folder / 'intro.md').write_text('# Intro\n\n$x^2$\n')
