@@ -100,11 +100,11 @@ def read_meta(path):
 
 def _meta(zf, path):
     """``meta.json`` of an open checkpoint; :class:`CheckpointError` naming ``path`` if it is
-    not JSON or lacks the keys every reader needs."""
+    not JSON or has no ``config`` (which every reader needs to rebuild the step)."""
     try:
         meta = json.loads(zf.read('meta.json'))
-        problem = None if isinstance(meta, dict) and {'config', 'iteration'} <= set(meta) \
-            else 'no config or iteration'
+        problem = None if isinstance(meta, dict) and isinstance(meta.get('config'), dict) \
+            else 'no config'
     except ValueError as e:
         problem = f'not JSON: {e}'
     if problem:
