@@ -9,25 +9,35 @@ _CONFIGURED_BEFORE_MXNET = configure_environment()
 
 import mxnet  # noqa: E402,F401  (after the environment is configured)
 
-from . import data, latent, losses, models, nn, penalty, plot, train  # noqa: E402
-from . import metrics  # noqa: E402  (after train: its callback subclasses train.Callback)
+from . import data, gans, latent, losses, metrics, models, nn, penalty, plot, train  # noqa: E402
 from .data import ArrayBatches  # noqa: E402
 from .device import num_gpus, split_and_load, try_all_gpus, try_gpu  # noqa: E402
 from .losses import get_loss  # noqa: E402
 from .plot import Animator, make_grid, save_grid, show_images  # noqa: E402
-from .registry import get_model, list_models  # noqa: E402
-from .train import (Callback, CheckpointError, GANStep, LivePlot, ProgressPrinter,  # noqa: E402
-                    SampleSaver, TrainingDivergedError, build_gan, list_gans,
-                    load_checkpoint, save_checkpoint, train_gan)
+from .gans import (AttGANStep, CGANStep, CycleGANStep, GANStep, Pix2PixStep,  # noqa: E402
+                   SPADEStep, StarGANStep, translation_metrics)
+from .registry import build_gan, get_model, list_gans, list_models  # noqa: E402
+from .run_size import pick, quick_mode  # noqa: E402
 from .timer import Timer  # noqa: E402
-from .config import pick, quick_mode  # noqa: E402
+from .train import (Callback, CheckpointError, LivePlot, ProgressPrinter,  # noqa: E402
+                    SampleSaver, TrainingDivergedError, load_checkpoint, save_checkpoint,
+                    train_gan)
+
+# The steps were first published as ``d2gan.train.<Step>``; that path keeps working.
+for _name in ('GANStep', 'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep',
+              'StarGANStep', 'AttGANStep', 'translation_metrics'):
+    setattr(train, _name, getattr(gans, _name))
+del _name
 
 __version__ = '0.1.0'
 
 __all__ = ['__version__', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_and_load',
            'get_model', 'list_models', 'build_gan', 'list_gans', 'get_loss', 'GANStep',
+           'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep', 'StarGANStep', 'AttGANStep',
+           'translation_metrics',
            'train_gan', 'Callback', 'ProgressPrinter', 'LivePlot', 'SampleSaver',
            'save_checkpoint', 'load_checkpoint', 'CheckpointError', 'TrainingDivergedError',
-           'ArrayBatches', 'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick',
-           'quick_mode',
-           'data', 'latent', 'losses', 'metrics', 'models', 'nn', 'penalty', 'plot', 'train']
+           'ArrayBatches',
+           'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick', 'quick_mode',
+           'data', 'gans', 'latent', 'losses', 'metrics', 'models', 'nn', 'penalty', 'plot',
+           'train']

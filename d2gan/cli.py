@@ -25,12 +25,32 @@ Examples::
         --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
 """
 import argparse
+import json
 import os
 import sys
 
-from .cli_training import run_training
+import cv2
+import numpy as np
+import mxnet as mx
+
+from . import launch, metrics
+from .cli_attributes import infer_attributes, train_attributes
 from .cli_resume import given_options, recipe_options, resumed_config
+from .cli_semantic import infer_semantic, train_semantic
+from .cli_training import run_training
+from .cli_unpaired import infer_unpaired, train_unpaired
 from .cli_values import ArgumentParser, positive_float, positive_int
+from .data import ArrayBatches, DatasetNotFoundError, list_datasets, list_images, load_dataset
+from .data import paired
+from .data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
+from .data.unpaired import CYCLEGAN_DATASETS, SYNTH_PHOTO2CARTOON
+from .device import as_device_list
+from .gans.translation import translation_metrics
+from .metrics import InceptionWeightsNotFoundError
+from .plot import save_grid, to_numpy_images
+from .registry import batch_kind, build_gan, list_gans, list_models
+from .train import CheckpointError, TrainingDivergedError, load_checkpoint, read_meta
+from .train.distributed import Parallel
 
 EXAMPLES = __doc__.split('Examples::', 1)[1]
 
@@ -112,27 +132,18 @@ def build_parser():
 
 
 def cmd_train(args):
-    import d2gan
-    from d2gan.data import load_dataset
-    from d2gan.train.translation_recipes import batch_kind
-
     args.given = given_options(args)     # before defaults fill in: what --resume must check
     args.seed = 0 if args.seed is None else args.seed
 
-    devices = d2gan.device.as_device_list(args.device)
-    if args.model not in d2gan.train.RECIPES:
-        d2gan.train.RECIPES.get(args.model)  # raises with the list of valid names
-    kind = batch_kind(args.model)
+    devices = as_device_list(args.device)
+    kind = batch_kind(args.model)  # an unknown name raises with the list of valid ones
     if kind == 'paired':
         return _train_paired(args, devices)
     if kind == 'semantic':
-        from d2gan.cli_semantic import train_semantic
         return train_semantic(args, devices, _checkpoint_path(args))
     if kind == 'unpaired':
-        from d2gan.cli_unpaired import train_unpaired
         return train_unpaired(args, devices, _checkpoint_path(args))
     if kind == 'attributes':
-        from d2gan.cli_attributes import train_attributes
         return train_attributes(args, devices, _checkpoint_path(args))
     args.dataset = args.dataset or 'mnist-digits'
     args.image_size = args.image_size or 32
@@ -146,11 +157,10 @@ def cmd_train(args):
     checkpoint = _checkpoint_path(args)
     if args.resume and os.path.exists(checkpoint):
         config = resumed_config(args, checkpoint)
-    import mxnet as mx
     mx.random.seed(args.seed)
-    par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
-    step = par.prepare(d2gan.build_gan(args.model, devices=devices, **config))
-    data = par.shard(d2gan.ArrayBatches((X, y) if kind == 'labelled' else X, args.batch_size))
+    par = Parallel(args.kvstore, args.amp, devices)
+    step = par.prepare(build_gan(args.model, devices=devices, **config))
+    data = par.shard(ArrayBatches((X, y) if kind == 'labelled' else X, args.batch_size))
     print(f'training {args.model} on {args.dataset} ({len(X)} images of '
           f'{tuple(X.shape[1:])}) on {devices} for {args.epochs} epochs; writing to {args.out}',
           flush=True)
@@ -172,10 +182,6 @@ def _checkpoint_path(args):
 
 def _train_paired(args, devices):
     """pix2pix: paired batches with the paper's jitter; sample grids from the val split."""
-    import mxnet as mx
-    import d2gan
-    from d2gan.data import paired
-
     checkpoint = _checkpoint_path(args)
     args.dataset = args.dataset or paired.SYNTH_FACADES
     config = dict(image_size=args.image_size or 256)
@@ -189,13 +195,13 @@ def _train_paired(args, devices):
     try:
         val = paired.load_paired_dataset(args.dataset, 'val', args.dataroot,
                                          config['direction'])
-    except d2gan.data.DatasetNotFoundError:
+    except DatasetNotFoundError:
         val = train
     if args.limit:
         train.files = train.files[:args.limit]
     mx.random.seed(args.seed)
-    par = d2gan.train.distributed.Parallel(args.kvstore, args.amp, devices)
-    step = par.prepare(d2gan.build_gan(args.model, devices=devices, **config))
+    par = Parallel(args.kvstore, args.amp, devices)
+    step = par.prepare(build_gan(args.model, devices=devices, **config))
     size = config['image_size']
     data = par.shard(paired.PairedBatches(train, args.batch_size or 1, size,
                                           cache=len(train) <= 2000))
@@ -251,28 +257,18 @@ def add_infer_parser(sub):
 
 
 def cmd_infer(args):
-    import cv2
-    import numpy as np
-    import d2gan
-    from d2gan.data import list_images, paired
-    from d2gan.plot import to_numpy_images
-    from d2gan.train.translation_recipes import batch_kind
-
-    config = d2gan.train.read_meta(args.checkpoint)['config']
+    config = read_meta(args.checkpoint)['config']
     if batch_kind(config.get('model')) == 'semantic':
-        from d2gan.cli_semantic import infer_semantic
         return infer_semantic(args, config)
     if batch_kind(config.get('model')) == 'unpaired':
-        from d2gan.cli_unpaired import infer_unpaired
         return infer_unpaired(args, config)
     if batch_kind(config.get('model')) == 'attributes':
-        from d2gan.cli_attributes import infer_attributes
         return infer_attributes(args, config)
     if batch_kind(config.get('model')) != 'paired':
         raise ValueError(f'{args.checkpoint} holds a {config.get("model")!r} model; `infer` '
                          'translates images with pix2pix checkpoints (use `sample` for others)')
-    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
-    d2gan.load_checkpoint(args.checkpoint, step)
+    step = build_gan(devices=as_device_list(args.device), **config)
+    load_checkpoint(args.checkpoint, step)
     size = config['image_size']
     direction = paired.check_direction(args.direction or config.get('direction') or 'AtoB')
     files = list_images(args.input)
@@ -294,8 +290,8 @@ def cmd_infer(args):
     print(f'translated {len(files)} images ({size}x{size}, {side}mode {args.mode}) into {args.out}')
     if args.paired:
         real, source = paired.to_tensor(targets), paired.to_tensor(inputs)
-        m = d2gan.train.translation_metrics(fake, real)
-        base = d2gan.train.translation_metrics(source, real) if source.shape == real.shape \
+        m = translation_metrics(fake, real)
+        base = translation_metrics(source, real) if source.shape == real.shape \
             else None
         print(f'  vs ground truth: L1 {m["L1"]:.4f}  PSNR {m["PSNR"]:.2f} dB'
               + (f'   (input copied: L1 {base["L1"]:.4f}  PSNR {base["PSNR"]:.2f} dB)'
@@ -303,16 +299,14 @@ def cmd_infer(args):
 
 
 def cmd_sample(args):
-    import d2gan
-    from d2gan.train.translation_recipes import batch_kind
-    config = d2gan.train.read_meta(args.checkpoint)['config']
+    config = read_meta(args.checkpoint)['config']
     if batch_kind(config.get('model')) in ('paired', 'unpaired', 'semantic', 'attributes'):
         raise ValueError(f'a {config["model"]} checkpoint translates or edits images: use '
                          f'`python -m d2gan infer --checkpoint {args.checkpoint} --input FOLDER '
                          '--out FOLDER`')
-    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
-    d2gan.load_checkpoint(args.checkpoint, step)
-    path = d2gan.save_grid(step.sample(args.num, seed=args.seed), args.out, nrow=args.nrow)
+    step = build_gan(devices=as_device_list(args.device), **config)
+    load_checkpoint(args.checkpoint, step)
+    path = save_grid(step.sample(args.num, seed=args.seed), args.out, nrow=args.nrow)
     print(f'wrote {args.num} samples of {config["model"]} to {path}')
 
 
@@ -343,21 +337,17 @@ def add_eval_parser(sub):
 
 
 def cmd_eval(args):
-    import json
-    import d2gan
-    from d2gan import metrics
     names = [m.strip().lower() for m in args.metric.split(',') if m.strip()]
     unknown = sorted(set(names) - set(metrics.streaming.METRICS))
     if unknown or not names:
         raise ValueError(f'unknown metric(s) {unknown}; valid: fid, kid, is')
-    device = d2gan.device.as_device_list(args.device)[0]
-    config = d2gan.train.read_meta(args.checkpoint)['config']
+    device = as_device_list(args.device)[0]
+    config = read_meta(args.checkpoint)['config']
     kwargs = {'weights': args.inception_weights} if args.inception_weights else {}
     extractor = metrics.get_extractor(args.extractor, device=device, **kwargs)
     if args.dataset == 'mnist-digits':
         real, what = metrics.real_digits(args.split), f'real {args.split} digits'
     else:
-        from d2gan.data import load_dataset
         real = load_dataset(args.dataset, root=args.dataroot,
                             image_size=config.get('image_size', 32), limit=args.num_real)[0]
         what = f'real images of {args.dataset}'
@@ -378,15 +368,11 @@ def cmd_eval(args):
 
 
 def cmd_models(args):
-    import d2gan
-    from d2gan.data import list_datasets
-    print('GAN recipes (--model):', ', '.join(d2gan.list_gans()))
-    print('networks (d2gan.get_model):', ', '.join(d2gan.list_models()))
+    print('GAN recipes (--model):', ', '.join(list_gans()))
+    print('networks (d2gan.get_model):', ', '.join(list_models()))
     print('datasets (--dataset):', ', '.join(list_datasets()))
-    from d2gan.data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
     print('paired datasets (pix2pix --dataset):',
           ', '.join([SYNTH_FACADES, 'folder'] + sorted(PIX2PIX_DATASETS)))
-    from d2gan.data.unpaired import CYCLEGAN_DATASETS, SYNTH_PHOTO2CARTOON
     print('unpaired datasets (cyclegan --dataset):',
           ', '.join([SYNTH_PHOTO2CARTOON, 'folder'] + sorted(CYCLEGAN_DATASETS)))
 
@@ -414,11 +400,10 @@ def add_launch_parser(sub):
 
 
 def cmd_launch(args):
-    from d2gan.launch import launch
     command = args.worker_command
     command = command[1:] if command[:1] == ['--'] else command
-    return launch(command, args.num_workers, args.num_servers, hosts=args.hosts,
-                  port=args.port, timeout=args.timeout, threads=args.threads)
+    return launch.launch(command, args.num_workers, args.num_servers, hosts=args.hosts,
+                         port=args.port, timeout=args.timeout, threads=args.threads)
 
 
 def main(argv=None):
@@ -428,10 +413,6 @@ def main(argv=None):
         return e.code
     command = {'train': cmd_train, 'sample': cmd_sample, 'eval': cmd_eval,
                'infer': cmd_infer, 'models': cmd_models, 'launch': cmd_launch}[args.command]
-    from d2gan.data import DatasetNotFoundError
-    from d2gan.train import CheckpointError
-    from d2gan.train.divergence import TrainingDivergedError
-    from d2gan.metrics import InceptionWeightsNotFoundError
     try:
         code = command(args)
     except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,

@@ -9,13 +9,20 @@ row per flipped attribute.
 import inspect
 import os
 
+import mxnet as mx
+
 from .cli_resume import resumed_config, split_list
 from .cli_training import run_training
-from .train.attribute_recipes import book_config
+from .data import ArrayBatches, DatasetNotFoundError, celeba_attrs, digit_attrs
+from .device import as_device_list
+from .gans.editing import book_config
+from .metrics import score_edits
+from .plot import save_grid
+from .registry import build_gan
+from .train import load_checkpoint
 
 def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=None):
     """``digit-attrs`` | ``celeba`` | ``folder`` (``root`` = the folder) as AttributeData."""
-    from .data import celeba_attrs, digit_attrs
     if dataset == 'digit-attrs':
         attrs = attrs or digit_attrs.DIGIT_ATTRS
         return digit_attrs.load_digit_attrs(attrs, split, root, image_size, limit)
@@ -32,8 +39,6 @@ def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=
 
 
 def train_attributes(args, devices, checkpoint):
-    import mxnet as mx
-    import d2gan
     dataset = args.dataset or 'digit-attrs'
     paper = dataset == 'celeba'
     size = args.image_size or (128 if paper else 32)
@@ -45,12 +50,11 @@ def train_attributes(args, devices, checkpoint):
         if attrs:
             config['attrs'] = attrs
         elif dataset == 'digit-attrs':
-            config['attrs'] = list(d2gan.data.digit_attrs.DIGIT_ATTRS)
+            config['attrs'] = list(digit_attrs.DIGIT_ATTRS)
         if args.lr is not None:
             config['lr'] = args.lr
         if args.n_critic is not None:
             config['n_critic'] = args.n_critic
-    from .data import celeba_attrs
     attrs = config.get('attrs') or (celeba_attrs.STARGAN_ATTRS if args.model == 'stargan'
                                     else celeba_attrs.ATTGAN_ATTRS)
     config['attrs'] = list(attrs)
@@ -59,14 +63,14 @@ def train_attributes(args, devices, checkpoint):
     try:
         test = load_attribute_split(dataset, attrs, 'test', args.dataroot,
                                     config['image_size'], 8)
-    except (d2gan.data.DatasetNotFoundError, ValueError):
+    except (DatasetNotFoundError, ValueError):
         test = train.subset(range(min(8, len(train))))
     mx.random.seed(args.seed)
-    step = d2gan.build_gan(args.model, devices=devices, **config)
+    step = build_gan(args.model, devices=devices, **config)
     step.set_sample_data(test.images[:8], test.attrs[:8])
     n_critic = config.get('n_critic', step.n_critic)
     batch = (args.batch_size or 16) * n_critic
-    data = d2gan.ArrayBatches((train.images, train.attrs), batch)
+    data = ArrayBatches((train.images, train.attrs), batch)
     k = len(test.images[:8])
     print(f'training {args.model} on {dataset} ({len(train)} images, attributes '
           f'{",".join(attrs)}, {config["image_size"]}x{config["image_size"]}) on {devices} for '
@@ -78,10 +82,8 @@ def train_attributes(args, devices, checkpoint):
 def infer_attributes(args, config):
     """Edit the first ``--limit`` images of ``--input`` (a folder in CelebA's layout); write
     the grid (row 0 originals, one row per flipped attribute of ``--attrs``)."""
-    import d2gan
-    from .data import celeba_attrs
-    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
-    d2gan.load_checkpoint(args.checkpoint, step)
+    step = build_gan(devices=as_device_list(args.device), **config)
+    load_checkpoint(args.checkpoint, step)
     names = list(step.names)
     flip = split_list(args.attrs) or names
     unknown = [a for a in flip if a not in names]
@@ -102,11 +104,10 @@ def infer_attributes(args, config):
                           batch_size=args.batch_size, **kwargs)
     out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \
         os.path.join(args.out, 'edits.png')
-    d2gan.save_grid(rows, out, nrow=len(data))
+    save_grid(rows, out, nrow=len(data))
     print(f'wrote {out}: row 1 = {len(data)} original images ({", ".join(data.files)}), rows '
           f'2-{1 + len(flip)} = flipped ' + ', '.join(flip))
-    if set(names) <= set(d2gan.data.digit_attrs.DIGIT_ATTRS):
-        from .metrics import score_edits
+    if set(names) <= set(digit_attrs.DIGIT_ATTRS):
         r = score_edits(step, data.images, data.attrs, names, data.labels, identify=False,
                         batch_size=args.batch_size, **kwargs)
         print('  measured from pixels: edit accuracy '

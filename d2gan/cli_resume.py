@@ -12,7 +12,8 @@ when the recipe has that argument, and is refused when it has none.
 """
 import inspect
 
-from .train import RECIPES, read_meta
+from .registry import RECIPES
+from .train.checkpoint import read_meta
 
 #: command-line option (argparse dest) -> the config key it sets
 RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'lr',

@@ -4,19 +4,23 @@ Called by :mod:`d2gan.cli` for recipes whose batches are ``'semantic'`` ``(maps,
 """
 import os
 
+import cv2
 import numpy as np
+import mxnet as mx
 
 from .cli_resume import resumed_config
 from .cli_training import run_training
+from .data import DatasetNotFoundError, cityscapes, list_images
+from .data.paired import SYNTH_FACADES
+from .device import as_device_list
+from .gans.translation import translation_metrics
+from .plot import to_numpy_images
+from .registry import build_gan
+from .train import load_checkpoint
 
 
 def train_semantic(args, devices, checkpoint):
     """``train --model spade``: Cityscapes-style lists (synth-facades offline by default)."""
-    import mxnet as mx
-    import d2gan
-    from d2gan.data import cityscapes
-    from d2gan.data.paired import SYNTH_FACADES
-
     args.dataset = args.dataset or SYNTH_FACADES
     if args.dataset == 'list':     # --dataroot is a "label\timage\tinstance" list file
         if not args.dataroot:
@@ -30,7 +34,7 @@ def train_semantic(args, devices, checkpoint):
                                                                        args.dataroot)
         try:
             val = cityscapes.load_semantic_dataset(args.dataset, 'val', args.dataroot)[0]
-        except (d2gan.data.DatasetNotFoundError, KeyError):
+        except (DatasetNotFoundError, KeyError):
             val = train
     config = dict(image_size=args.image_size or 256, num_classes=num_classes,
                   dataset=args.dataset)
@@ -44,7 +48,7 @@ def train_semantic(args, devices, checkpoint):
     if args.limit:
         train.examples = train.examples[:args.limit]
     mx.random.seed(args.seed)
-    step = d2gan.build_gan(args.model, devices=devices, **config)
+    step = build_gan(args.model, devices=devices, **config)
     size = config['image_size']
     use_instance = config.get('use_instance', True)
     data = cityscapes.SemanticBatches(train, config['num_classes'], args.batch_size or 1, size,
@@ -68,13 +72,8 @@ def infer_semantic(args, config):
     with the same file names), or a ``label \\t image \\t instance`` list, whose photos are then
     used to report L1 / PSNR.
     """
-    import cv2
-    import d2gan
-    from d2gan.data import cityscapes, list_images
-    from d2gan.plot import to_numpy_images
-
-    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
-    d2gan.load_checkpoint(args.checkpoint, step)
+    step = build_gan(devices=as_device_list(args.device), **config)
+    load_checkpoint(args.checkpoint, step)
     size, num_classes = config['image_size'], config['num_classes']
     use_instance = config.get('use_instance', True)
     targets = None
@@ -104,5 +103,5 @@ def infer_semantic(args, config):
                     cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     print(f'synthesised {len(names)} images ({size}x{size}) from label maps into {args.out}')
     if targets is not None:
-        m = d2gan.train.translation_metrics(fake, targets)
+        m = translation_metrics(fake, targets)
         print(f'  vs ground truth: L1 {m["L1"]:.4f}  PSNR {m["PSNR"]:.2f} dB')

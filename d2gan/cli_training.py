@@ -1,21 +1,22 @@
 """The end of every ``train`` command: progress, sample grids, the loop, the checkpoint path."""
 import os
 
+from .train import ProgressPrinter, SampleSaver, train_gan
+
 
 def run_training(args, step, data, checkpoint, num_samples=64, nrow=8, parallel=None):
-    """``train_gan`` with a progress printer and a :class:`~d2gan.SampleSaver` writing
+    """``train_gan`` with a progress printer and a :class:`~SampleSaver` writing
     ``num_samples`` images (``nrow`` per row) to ``<out>/samples`` after each epoch; resumes
-    when ``args.resume``. With a :class:`~d2gan.train.distributed.Parallel`, only the root
+    when ``args.resume``. With a :class:`~Parallel`, only the root
     worker prints, saves samples and writes the checkpoint."""
-    import d2gan
-    callbacks = [d2gan.ProgressPrinter(),
-                 d2gan.SampleSaver(os.path.join(args.out, 'samples'), num_samples=num_samples,
+    callbacks = [ProgressPrinter(),
+                 SampleSaver(os.path.join(args.out, 'samples'), num_samples=num_samples,
                                    nrow=nrow)]
     extra = {}
     if parallel is not None:
         callbacks = parallel.root_only(callbacks)
         extra['write_checkpoint'] = parallel.is_root
-    state = d2gan.train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
+    state = train_gan(step, data, args.epochs, callbacks=callbacks, checkpoint=checkpoint,
                             resume=args.resume, seed=args.seed, **extra)
     if state.iterations_this_run == 0 and state.epoch >= args.epochs:
         print(f'--resume: {checkpoint} has already trained {state.epoch} epoch(s), at least '

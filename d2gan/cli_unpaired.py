@@ -4,8 +4,18 @@ Called by :mod:`d2gan.cli` for recipes whose batches are ``'unpaired'`` ``(A, B)
 """
 import os
 
+import cv2
+import numpy as np
+import mxnet as mx
+
 from .cli_resume import resumed_config
 from .cli_training import run_training
+from .data import DatasetNotFoundError, list_images, unpaired
+from .device import as_device_list
+from .gans.translation import translation_metrics
+from .plot import to_numpy_images
+from .registry import build_gan
+from .train import load_checkpoint
 
 
 def _epochs_split(epochs):
@@ -15,10 +25,6 @@ def _epochs_split(epochs):
 
 def train_unpaired(args, devices, checkpoint):
     """``train --model cyclegan``: a trainA/trainB folder (synth-photo2cartoon offline)."""
-    import mxnet as mx
-    import d2gan
-    from d2gan.data import unpaired
-
     args.dataset = args.dataset or unpaired.SYNTH_PHOTO2CARTOON
     if args.dataroot and args.dataset == unpaired.SYNTH_PHOTO2CARTOON and os.path.isdir(
             os.path.join(args.dataroot, 'trainA')):
@@ -39,12 +45,12 @@ def train_unpaired(args, devices, checkpoint):
     train = unpaired.load_unpaired_dataset(args.dataset, 'train', args.dataroot)
     try:
         test = unpaired.load_unpaired_dataset(args.dataset, 'test', args.dataroot)
-    except d2gan.data.DatasetNotFoundError:
+    except DatasetNotFoundError:
         test = train
     if args.limit:
         train.files = {d: f[:args.limit] for d, f in train.files.items()}
     mx.random.seed(args.seed)
-    step = d2gan.build_gan(args.model, devices=devices, **config)
+    step = build_gan(args.model, devices=devices, **config)
     size = config['image_size']
     data = unpaired.UnpairedBatches(train, args.batch_size or 1, size,
                                     cache=len(train) <= 2000)
@@ -65,14 +71,8 @@ def infer_unpaired(args, config):
     ``truth/testA`` of synth-photo2cartoon) it reports L1 / PSNR and the copy-the-input
     baseline.
     """
-    import cv2
-    import numpy as np
-    import d2gan
-    from d2gan.data import list_images, unpaired
-    from d2gan.plot import to_numpy_images
-
-    step = d2gan.build_gan(devices=d2gan.device.as_device_list(args.device), **config)
-    d2gan.load_checkpoint(args.checkpoint, step)
+    step = build_gan(devices=as_device_list(args.device), **config)
+    load_checkpoint(args.checkpoint, step)
     size, direction = config['image_size'], args.direction or 'AtoB'
     files = list_images(args.input)
     source = unpaired.load_domain(files, size)
@@ -91,7 +91,7 @@ def infer_unpaired(args, config):
             raise ValueError(f'--target {args.target} lacks {len(missing)} of the input file '
                              f'names, e.g. {missing[0]}')
         real = unpaired.load_domain(targets, size)
-        m = d2gan.train.translation_metrics(fake, real)
-        base = d2gan.train.translation_metrics(source, real)
+        m = translation_metrics(fake, real)
+        base = translation_metrics(source, real)
         print(f'  vs ground truth: L1 {m["L1"]:.4f}  PSNR {m["PSNR"]:.2f} dB'
               f'   (input copied: L1 {base["L1"]:.4f}  PSNR {base["PSNR"]:.2f} dB)')

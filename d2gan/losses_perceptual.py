@@ -5,9 +5,10 @@
 (NVlabs/SPADE ``VGGLoss``); ``y``'s features are constants. It compares images by what an
 ImageNet classifier sees in them -- edges, textures, parts -- rather than pixel by pixel.
 
-The network is gluon-cv's VGG-19 definition (loaded as in :mod:`d2gan.metrics.features`) with
-its ImageNet weights read from a *local* file: nothing is downloaded at run time. A missing
-file raises :class:`VGGWeightsNotFoundError` saying where it was looked for and how to get it.
+The network is gluon-cv's VGG-19 definition (loaded by
+:func:`d2gan.nn.pretrained.gluoncv_model_module`) with its ImageNet weights read from a
+*local* file: nothing is downloaded at run time. A missing file raises
+:class:`VGGWeightsNotFoundError` saying where it was looked for and how to get it.
 Unlike the reference, which feeds ``[-1, 1]`` images straight in, the images are mapped to
 ``[0, 1]`` and normalised with the ImageNet mean and std the weights were trained with.
 """
@@ -16,7 +17,7 @@ import os
 import mxnet as mx
 from mxnet import gluon
 
-from .metrics.features import IMAGENET_MEAN, IMAGENET_STD, gluoncv_model_module
+from .nn.pretrained import IMAGENET_MEAN, IMAGENET_STD, gluoncv_model_module
 
 #: gluon-cv's ImageNet weights for VGG-19 (``model_store.py``: SHA-1 and file name).
 VGG19_SHA1 = 'ad2f660d101905472b83590b59708b71ea22b2e5'

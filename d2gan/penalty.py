@@ -45,7 +45,8 @@ critic update on 64 real + 64 fake images (246 ms, 40 ms), so a critic update wi
 costs 2.3x to 2.7x one without.
 
 **Which critics.** Chains of the layers above, inside ``HybridSequential`` blocks or a critic
-class registered with :func:`register_critic` (``DCGANDiscriminator`` is). Batch norm is refused:
+class registered with :func:`register_critic` (the model families register their critics:
+``DCGANDiscriminator``, ``StarGANDiscriminator``, ``AttGANDiscriminator``). Batch norm is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
@@ -56,7 +57,6 @@ import mxnet as mx
 from mxnet import autograd, nd
 from mxnet.gluon import nn
 
-from .models.dcgan import DCGANDiscriminator
 from .nn.conv_transpose import phase_split_kernel
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
 
@@ -76,11 +76,6 @@ def register_critic(cls):
         _CRITICS[cls] = fn
         return fn
     return decorator
-
-
-@register_critic(DCGANDiscriminator)
-def _dcgan_layers(net):
-    return [net.body]  # the trailing reshape to (N,) does not change the per-example score
 
 
 def critic_layers(net):

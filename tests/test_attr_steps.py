@@ -6,7 +6,7 @@ from mxnet import nd
 
 import d2gan
 from d2gan.metrics import comparison_table, score_edits
-from d2gan.train.translation_recipes import batch_kind
+from d2gan.registry import batch_kind
 
 TINY = {
     'stargan': dict(conv_dim=8, repeat_num=1, d_conv_dim=8, d_repeat_num=3),
@@ -124,7 +124,7 @@ def test_score_edits_on_a_perfect_editor():
 
 def test_stgan_init_reaches_the_step():
     """The recipe's ``init`` is used (the reference's Glorot by default)."""
-    from d2gan.train.attribute_recipes import book_config
+    from d2gan.gans.editing import book_config
     with pytest.raises(ValueError, match="init must be 'torch' or 'xavier'"):
         d2gan.build_gan('stgan', **dict(book_config('stgan', attrs=['a', 'b']), init='normal'))
     steps = {kind: d2gan.build_gan('stgan', **dict(book_config('stgan', attrs=['a', 'b']),

@@ -54,7 +54,7 @@ def digits(n=64):
 
 def test_step_trains_and_samples_rows_per_class():
     step = small_step()
-    assert step.batch_kind == 'labelled'
+    assert d2gan.registry.batch_kind('cgan') == 'labelled'
     X, y = digits()
     state = d2gan.train_gan(step, d2gan.ArrayBatches((X, y), 16), 1)
     assert set(state.history[0]) == {'loss_D', 'loss_G'}

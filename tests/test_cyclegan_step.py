@@ -10,7 +10,7 @@ import pytest
 from mxnet import nd
 
 import d2gan
-from d2gan.train.cyclegan_step import aligned_l1, linear_decay
+from d2gan.gans.cyclegan import aligned_l1, linear_decay
 
 SMALL = dict(image_size=16, ngf=4, ndf=4, n_blocks=1, n_layers=2, pool_size=3)
 
@@ -180,4 +180,4 @@ def test_aligned_l1_ignores_what_instance_norm_cannot_see():
 
 
 def translation_l1(fake, real):
-    return d2gan.train.translation_metrics(fake, real)['L1']
+    return d2gan.translation_metrics(fake, real)['L1']

@@ -137,7 +137,7 @@ def test_narrow_conv_is_plain_for_wide_layers():
 
 def test_affine_instance_norm_equals_gluon_instance_norm():
     from mxnet.gluon import nn
-    from d2gan.models.pix2pix import AffineInstanceNorm
+    from d2gan.nn.norm import AffineInstanceNorm
     ref, fast = nn.InstanceNorm(in_channels=6, scale=True), AffineInstanceNorm(in_channels=6,
                                                                               scale=True)
     assert list(fast.collect_params().keys())[0].endswith('gamma')

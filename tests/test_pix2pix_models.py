@@ -6,9 +6,9 @@ from mxnet import autograd
 
 import d2gan
 from d2gan.models import num_parameters
-from d2gan.models.pix2pix import (InstanceNorm, PatchDiscriminator, UnetGenerator,
-                                  patchgan_discriminator, patchgan_receptive_field,
-                                  pixel_discriminator, unet_generator)
+from d2gan.models.pix2pix import (PatchDiscriminator, UnetGenerator, patchgan_discriminator,
+                                  patchgan_receptive_field, pixel_discriminator, unet_generator)
+from d2gan.nn.norm import InstanceNorm
 
 
 # -- the reference's parameter counts, from its layer shapes ------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from mxnet import autograd, nd
 
 import d2gan
-from d2gan.train import translation_metrics
+from d2gan import translation_metrics
 
 
 def pairs(n=8, size=32, seed=0):

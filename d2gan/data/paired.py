@@ -23,6 +23,7 @@ import mxnet as mx
 
 from .download import data_root, fetch_archive
 from .errors import DatasetFormatError, DatasetNotFoundError
+from .facades_synth import make_synthetic_facades
 from .image_folder import IMAGE_EXTENSIONS
 
 PIX2PIX_URL = 'http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz'
@@ -326,7 +327,6 @@ def load_paired_dataset(name=SYNTH_FACADES, split='train', root=None, direction=
     if list_file is not None:
         return PairListDataset(list_file, root, direction)
     if name == SYNTH_FACADES:
-        from .facades_synth import make_synthetic_facades
         folder = make_synthetic_facades(os.path.join(data_root(root), SYNTH_FACADES))
         return AlignedPairFolder(folder, split, direction)
     if name == 'folder':

@@ -11,6 +11,7 @@ import os
 import numpy as np
 import mxnet as mx
 
+from .cartoon_synth import image_size_of, make_photo2cartoon
 from .download import data_root, fetch_archive
 from .errors import DatasetNotFoundError
 from .image_folder import list_images
@@ -157,7 +158,6 @@ def load_unpaired_dataset(name=SYNTH_PHOTO2CARTOON, split='train', root=None):
     any folder in the CycleGAN layout.
     """
     if name == SYNTH_PHOTO2CARTOON:
-        from .cartoon_synth import make_photo2cartoon
         return UnpairedFolder(make_photo2cartoon(os.path.join(data_root(root), name)), split)
     if name == 'folder':
         if root is None:
@@ -192,3 +192,16 @@ def download_cyclegan(name, root=None, url=None, verbose=True):
     fetch_archive(url or CYCLEGAN_URL.format(name=name), os.path.join(root, f'{name}.zip'),
                   root, verbose=verbose)
     return os.path.join(root, name)
+
+
+def load_test_with_truth(root, image_size=None, limit=None):
+    """The test split of ``synth-photo2cartoon`` (at ``root``) with its answers, float32 NCHW
+    in [-1, 1] (resized to ``image_size``):
+    ``{'A': photos, 'A_truth': their cartoons, 'B': cartoons, 'B_truth': their photos}``."""
+    size = image_size or image_size_of(root)
+    out = {}
+    for domain in 'AB':
+        files = list_images(os.path.join(root, 'test' + domain))[:limit]
+        truth = [os.path.join(root, 'truth', 'test' + domain, os.path.basename(f)) for f in files]
+        out[domain], out[domain + '_truth'] = load_domain(files, size), load_domain(truth, size)
+    return out

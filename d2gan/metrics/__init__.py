@@ -16,16 +16,16 @@ interface, Inception-v3), :mod:`.digit_classifier` (offline digit extractor),
 from .digit_classifier import (DIGIT_CONFIG, DigitClassifier, DigitFeatures, digit_split,
                                load_digit_classifier, train_digit_classifier)
 from .features import (FeatureExtractor, InceptionV3Features, InceptionWeightsNotFoundError,
-                       default_inception_weights, get_extractor)
+                       default_inception_weights)
 from .frechet import fid_from_features, frechet_distance, gaussian_stats, sqrtm_product
 from .inception_score import inception_score
 from .kid import kernel_inception_distance, mmd2_unbiased, polynomial_kernel
 from .streaming import (FeatureStats, RunningGaussian, accumulate, compute_metrics,
                         generator_source, image_batches)
-from .evaluation import (evaluate, evaluate_checkpoint, load_step, real_digits,
+from .evaluation import (evaluate, evaluate_checkpoint, get_extractor, load_step, real_digits,
                          reference_stats)
 from .callback import FIDCallback, MetricCallback
-from .attribute_edit import comparison_table, score_edits  # noqa: E402
+from .attribute_edit import comparison_table, digit_identity, score_edits
 
 __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_product',
            'kernel_inception_distance', 'mmd2_unbiased', 'polynomial_kernel', 'inception_score',
@@ -35,4 +35,4 @@ __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_pro
            'DIGIT_CONFIG', 'DigitClassifier', 'DigitFeatures', 'digit_split',
            'load_digit_classifier', 'train_digit_classifier', 'evaluate', 'evaluate_checkpoint',
            'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback',
-           'score_edits', 'comparison_table']
+           'score_edits', 'comparison_table', 'digit_identity']

@@ -16,6 +16,7 @@ classifier (as the STGAN paper does):
 import numpy as np
 
 from ..data import digit_attrs
+from .digit_classifier import DigitFeatures
 
 
 def score_edits(step, X, A, names=None, labels=None, measure=None, identify=None,
@@ -37,9 +38,8 @@ def score_edits(step, X, A, names=None, labels=None, measure=None, identify=None
     if measure is None:
         measure = lambda images: digit_attrs.measure_attributes(images, names)  # noqa: E731
     if identify is None:
-        from .digit_classifier import DigitFeatures
         classifier = DigitFeatures(verbose=False)  # trained once, then cached
-        identify = lambda images: digit_attrs.digit_identity(images, classifier)  # noqa: E731
+        identify = lambda images: digit_identity(images, classifier)  # noqa: E731
     X = np.asarray(X, np.float32)
     A = np.asarray(A, np.float32)
     source_ids = identify(X) if identify else None
@@ -86,4 +86,16 @@ def comparison_table(results, columns=('edit_acc', 'keep_acc', 'identity', 'L1')
     return '\n'.join(lines)
 
 
-__all__ = ['score_edits', 'comparison_table']
+def digit_identity(images, classifier=None, batch_size=500):
+    """Predicted digit class of each image, int (N,), read from its
+    :func:`~d2gan.data.digit_attrs.canonical_digits` form.
+
+    ``classifier`` is a :class:`DigitFeatures` (loaded, and trained once, if None)."""
+    if classifier is None:
+        classifier = DigitFeatures(verbose=False)
+    canon = digit_attrs.canonical_digits(images)
+    preds = [classifier(canon[i:i + batch_size])[1].argmax(axis=1)
+             for i in range(0, len(canon), batch_size)]
+    return np.concatenate(preds).astype(np.int32)
+
+__all__ = ['score_edits', 'comparison_table', 'digit_identity']

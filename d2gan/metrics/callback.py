@@ -3,7 +3,7 @@ import sys
 
 from ..plot import Animator
 from ..train.callbacks import Callback
-from .evaluation import evaluate, reference_stats
+from .evaluation import evaluate, get_extractor, reference_stats
 from .streaming import generator_source
 
 
@@ -39,7 +39,6 @@ class MetricCallback(Callback):
         self.history = []
 
     def on_train_begin(self, state):
-        from .features import get_extractor
         self.extractor = get_extractor(self.extractor)
         if 'fid' in self.metrics or 'kid' in self.metrics:
             self.reference = reference_stats(self.reference, self.extractor,

@@ -25,6 +25,7 @@ import mxnet as mx
 from mxnet import autograd, gluon
 from mxnet.gluon import nn
 
+from ..data.mnist import digit_split_index, load_mnist_digits
 from .features import FeatureExtractor
 
 #: The recipe; its hash names the cache file. Change ``version`` when the code changes.
@@ -65,23 +66,9 @@ def digit_split(image_size=32, heldout_per_class=100, seed=0):
     dataset is sorted by class, and a class-sorted set would fool metrics computed on
     consecutive chunks (the Inception Score's splits).
     """
-    from ..data import load_mnist_digits
     X, y = load_mnist_digits(image_size)
     train, heldout = digit_split_index(y, heldout_per_class, seed)
     return (X[train], y[train]), (X[heldout], y[heldout])
-
-
-def digit_split_index(y, heldout_per_class=100, seed=0):
-    """Indices ``(train, heldout)`` into the 5,000 digits (labels ``y``) of :func:`digit_split`."""
-    rng = np.random.default_rng(seed)
-    held = np.zeros(len(y), bool)
-    for label in np.unique(y):
-        index = np.flatnonzero(y == label)
-        if heldout_per_class >= len(index):
-            raise ValueError(f'heldout_per_class={heldout_per_class} leaves no training '
-                             f'images of class {label} ({len(index)} in all)')
-        held[rng.choice(index, heldout_per_class, replace=False)] = True
-    return rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))
 
 
 def _shifted(X, max_shift, rng):
@@ -187,7 +174,6 @@ def cache_dir(root=None):
 
 def config_hash(config):
     """12 hex digits identifying ``config`` and the digits it trains on."""
-    from ..data import load_mnist_digits
     X, y = load_mnist_digits(config['image_size'])
     digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode())
     digest.update(np.ascontiguousarray(X).tobytes())

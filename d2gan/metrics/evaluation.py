@@ -1,6 +1,25 @@
 """One call from images (or a generator, or a checkpoint) to FID / KID / IS numbers."""
-from .features import get_extractor
+from ..registry import build_gan
+from ..train.checkpoint import load_checkpoint, read_meta
+from . import digit_classifier
+from .digit_classifier import DigitFeatures, digit_split
+from .features import InceptionV3Features
 from .streaming import FeatureStats, accumulate, compute_metrics, generator_source
+
+
+def get_extractor(name='digits', device=None, **kwargs):
+    """``'digits'`` (offline digit classifier, the default) or ``'inception'``.
+
+    An extractor object (anything callable as ``extractor(images) -> (features, probs)``) is
+    returned unchanged.
+    """
+    if callable(name):
+        return name
+    if name in ('digits', 'digit'):
+        return DigitFeatures(device=device, **kwargs)
+    if name in ('inception', 'inceptionv3', 'inception_v3'):
+        return InceptionV3Features(device=device, **kwargs)
+    raise KeyError(f"unknown feature extractor {name!r}; valid names are: digits, inception")
 
 
 def reference_stats(reference, extractor='digits', num=None, batch_size=200):
@@ -17,9 +36,9 @@ def reference_stats(reference, extractor='digits', num=None, batch_size=200):
 
 def real_digits(split='heldout', image_size=32):
     """The real digits of one part of the fixed split (see :func:`digit_split`)."""
-    from .digit_classifier import DIGIT_CONFIG, digit_split
     parts = dict(zip(('train', 'heldout'), digit_split(
-        image_size, DIGIT_CONFIG['heldout_per_class'], DIGIT_CONFIG['split_seed'])))
+        image_size, digit_classifier.DIGIT_CONFIG['heldout_per_class'],
+        digit_classifier.DIGIT_CONFIG['split_seed'])))
     if split not in parts:
         raise ValueError(f"split must be 'heldout' or 'train', got {split!r}")
     return parts[split][0]
@@ -54,7 +73,6 @@ def evaluate(source, reference=None, extractor='digits', metrics=('fid', 'kid'),
 
 def load_step(checkpoint, device=None):
     """Rebuild the GAN step of a checkpoint from its config and load its weights."""
-    from ..train import build_gan, load_checkpoint, read_meta
     config = dict(read_meta(checkpoint)['config'])
     step = build_gan(devices=device, **config)
     load_checkpoint(checkpoint, step)

@@ -12,19 +12,17 @@ An extractor maps a batch of images (NCHW in ``[-1, 1]``, NDArray or numpy) to n
   MNIST digits; works offline and is what the book uses ("digit FID").
 """
 import hashlib
-import importlib
-import importlib.util
 import os
 
 import numpy as np
 import mxnet as mx
 from mxnet import autograd, gluon
 
+from ..nn.pretrained import IMAGENET_MEAN, IMAGENET_STD, gluoncv_model_module
+
 #: gluon-cv's ImageNet weights for Inception-v3 (``model_store.py``: SHA-1 and file name).
 INCEPTION_SHA1 = 'a5050dbcbfc54908fc1b7700698eb7ffbc150417'
 INCEPTION_FILE = f'inceptionv3-{INCEPTION_SHA1[:8]}.params'
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class InceptionWeightsNotFoundError(FileNotFoundError):
@@ -90,27 +88,6 @@ def _missing_weights(path):
         f'~/.mxnet/models/{INCEPTION_FILE}, and copy it to {path} (or pass weights=PATH, or '
         'set D2GAN_INCEPTION_WEIGHTS). Offline, use the digit extractor '
         "(d2gan.metrics.get_extractor('digits')).")
-
-
-def gluoncv_model_module(name):
-    """gluon-cv's ``gluoncv.model_zoo.<name>`` module (e.g. ``'inception'``, ``'vgg'``).
-
-    gluon-cv 0.10's ``__init__`` refuses to import when PyTorch >= 2 is installed next to it
-    (its version check raises ``RuntimeError``); the network definitions themselves only need
-    MXNet, so in that case the file ``model_zoo/<name>.py`` is loaded directly.
-    """
-    try:
-        return importlib.import_module(f'gluoncv.model_zoo.{name}')
-    except RuntimeError:
-        spec = importlib.util.find_spec('gluoncv')
-        if spec is None or not spec.submodule_search_locations:
-            raise
-        path = os.path.join(list(spec.submodule_search_locations)[0], 'model_zoo',
-                            f'{name}.py')
-        module_spec = importlib.util.spec_from_file_location(f'd2gan_gluoncv_{name}', path)
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        return module
 
 
 def gluoncv_inception_v3():
@@ -202,19 +179,3 @@ def _sha1(path):
         for chunk in iter(lambda: f.read(1 << 20), b''):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def get_extractor(name='digits', device=None, **kwargs):
-    """``'digits'`` (offline digit classifier, the default) or ``'inception'``.
-
-    An extractor object (anything callable as ``extractor(images) -> (features, probs)``) is
-    returned unchanged.
-    """
-    if callable(name):
-        return name
-    if name in ('digits', 'digit'):
-        from .digit_classifier import DigitFeatures
-        return DigitFeatures(device=device, **kwargs)
-    if name in ('inception', 'inceptionv3', 'inception_v3'):
-        return InceptionV3Features(device=device, **kwargs)
-    raise KeyError(f"unknown feature extractor {name!r}; valid names are: digits, inception")

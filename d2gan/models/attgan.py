@@ -25,10 +25,10 @@ parameter counts are 43,459,203 (G) and 44,718,990 (D), checked in
 from mxnet.gluon import nn
 
 from .. import nn as dnn
+from ..nn.concat import concat_all, tile_labels
+from ..nn.norm import AffineInstanceNorm
 from ..penalty import register_critic
 from ..registry import MODELS
-from .pix2pix import AffineInstanceNorm
-from .stargan import concat_all, tile_labels
 
 
 def _widths(dim, layers, max_dim):

@@ -27,7 +27,8 @@ from mxnet.gluon import nn
 
 from .. import nn as dnn
 from ..registry import MODELS
-from .pix2pix import _add, conv_bias, norm_layer, patchgan_discriminator
+from ..nn.norm import add_layers, conv_bias, norm_layer
+from .pix2pix import patchgan_discriminator
 
 
 class ReflectionPad(nn.HybridBlock):
@@ -46,7 +47,7 @@ def _conv_block(seq, cin, cout, kernel, stride=1, padding=0, norm='instance', re
     if reflect:
         seq.add(ReflectionPad(reflect))
     seq.add(nn.Conv2D(cout, kernel, stride, padding, use_bias=conv_bias(norm), in_channels=cin))
-    _add(seq, norm_layer(norm, cout))
+    add_layers(seq, norm_layer(norm, cout))
     seq.add(nn.Activation('relu'))
 
 
@@ -62,7 +63,7 @@ class ResnetBlock(nn.HybridBlock):
                 self.body.add(nn.Dropout(0.5))
             self.body.add(ReflectionPad(1),
                           nn.Conv2D(channels, 3, use_bias=conv_bias(norm), in_channels=channels))
-            _add(self.body, norm_layer(norm, channels))
+            add_layers(self.body, norm_layer(norm, channels))
 
     def hybrid_forward(self, F, x):
         return x + self.body(x)
@@ -102,7 +103,7 @@ class ResnetGenerator(nn.HybridBlock):
             for _ in range(2):                                  # upsampling
                 self.model.add(dnn.Conv2DTranspose(width // 2, 3, 2, 1, output_padding=1,
                                                    use_bias=bias, in_channels=width))
-                _add(self.model, norm_layer(norm, width // 2))
+                add_layers(self.model, norm_layer(norm, width // 2))
                 self.model.add(nn.Activation('relu'))
                 width //= 2
             self.model.add(ReflectionPad(3), dnn.Conv2D(out_channels, 7, in_channels=width),

@@ -17,6 +17,7 @@ import math
 from mxnet.gluon import nn
 
 from .. import nn as dnn
+from ..penalty import register_critic
 from ..registry import MODELS
 from .shape_check import check_image_batch
 
@@ -101,6 +102,11 @@ class DCGANDiscriminator(nn.HybridBlock):
 
     def hybrid_forward(self, F, x):
         return F.reshape(self.body(x), (-1,))
+
+
+@register_critic(DCGANDiscriminator)
+def _dcgan_critic(net):
+    return [net.body]  # the trailing reshape to (N,) does not change the per-example score
 
 
 @MODELS.register('dcgan_generator')

@@ -26,98 +26,9 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from .. import nn as dnn
+from ..nn.concat import concat_channels
+from ..nn.norm import add_layers, check_norm, conv_bias, norm_layer
 from ..registry import MODELS
-
-NORMS = ('batch', 'instance', 'none')
-
-
-class InstanceNorm(nn.HybridBlock):
-    """Instance normalisation *without* learnable scale/shift (PyTorch ``affine=False``).
-
-    Each channel of each image is normalised by its own spatial mean and (biased) variance.
-    Gluon's ``nn.InstanceNorm`` always owns gamma/beta; this block has no parameters at all.
-    Computed as MXNet's fused ``LayerNorm`` over the rows of ``x`` viewed as ``(N C, H W)``
-    (unit scale, zero shift): on CPU about twice as fast in training as the same formula in
-    broadcast operators or MXNet's own ``InstanceNorm`` operator, equal to 1e-6.
-    """
-
-    def __init__(self, epsilon=1e-5, **kwargs):
-        super().__init__(**kwargs)
-        self._epsilon = epsilon
-
-    def hybrid_forward(self, F, x):
-        return normalize_instances(F, x, self._epsilon)
-
-
-def normalize_instances(F, x, epsilon):
-    """Each channel of each image of ``x`` (N, C, H, W) to zero mean and unit variance, through
-    MXNet's fused ``LayerNorm`` on the rows of ``x`` viewed as ``(N C, H W)``."""
-    rows = F.reshape(x, (-3, -1))                                       # (N C, H W)
-    ones = F.BlockGrad(F.ones_like(F.slice_axis(rows, axis=0, begin=0, end=1)))
-    ones = F.reshape(ones, (-1,))
-    return F.reshape_like(F.LayerNorm(rows, ones, ones * 0, axis=-1, eps=epsilon), x)
-
-
-class AffineInstanceNorm(nn.InstanceNorm):
-    """Gluon's ``nn.InstanceNorm`` (the same ``gamma``/``beta`` parameters, names and options),
-    computed faster on CPU: :func:`normalize_instances`, then the per-channel scale and shift
-    as a depthwise 1x1 convolution (oneDNN; its backward is ~15x faster than that of broadcast
-    operators). The book's StarGAN training step (batch 16, 32x32, 2 threads) takes
-    0.17 s instead of 0.23-0.25 s with Gluon's ``InstanceNorm``; values and gradients agree
-    to 1e-4 (``tests/test_nn.py``).
-    Needs ``in_channels``. Used by StarGAN and the AttGAN/STGAN discriminator."""
-
-    def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, in_channels=0, **kwargs):
-        if axis != 1 or not in_channels:
-            raise ValueError('AffineInstanceNorm needs axis=1 and in_channels > 0')
-        super().__init__(axis, epsilon, center, scale, in_channels=in_channels, **kwargs)
-        self._channels = in_channels
-
-    def hybrid_forward(self, F, x, gamma, beta):
-        y = normalize_instances(F, x, self._epsilon)
-        return F.Convolution(y, F.reshape(gamma, (-1, 1, 1, 1)), beta, kernel=(1, 1),
-                             num_filter=self._channels, num_group=self._channels)
-
-
-def concat_channels(F, a, b, plain=False):
-    """``concat(a, b)`` on the channel axis.
-
-    ``plain=True`` routes it through 5-D arrays. Work-around for MXNet 1.9.1's oneDNN on
-    AVX-512 CPUs: the backward pass of a 4-D channel concat whose parts are not multiples of
-    16 channels, receiving a gradient in oneDNN's 16-channel blocked layout, dies with a
-    floating point exception (SIGFPE) -- e.g. every U-Net with ``ngf=8``. MXNet leaves 5-D
-    concats to its own kernel, which first converts the gradient to the plain layout.
-    """
-    if not plain:
-        return F.concat(a, b, dim=1)
-    cat = F.concat(F.expand_dims(a, axis=2), F.expand_dims(b, axis=2), dim=1)
-    return F.reshape(cat, (0, -3, -2))
-
-
-def check_norm(norm):
-    if norm not in NORMS:
-        raise ValueError(f'unknown norm {norm!r}: use ' + ', '.join(repr(n) for n in NORMS))
-    return norm
-
-
-def norm_layer(norm, channels):
-    """``'batch'``: BatchNorm (momentum 0.9 = PyTorch's 0.1); ``'instance'``; ``'none'``: None."""
-    if check_norm(norm) == 'batch':
-        return nn.BatchNorm(in_channels=channels)
-    if norm == 'instance':
-        return InstanceNorm()
-    return None
-
-
-def conv_bias(norm):
-    """Convolutions followed by batch norm need no bias (its beta is one)."""
-    return check_norm(norm) != 'batch'
-
-
-def _add(seq, *layers):
-    for layer in layers:
-        if layer is not None:
-            seq.add(layer)
 
 
 class UnetSkipBlock(nn.HybridBlock):
@@ -141,7 +52,7 @@ class UnetSkipBlock(nn.HybridBlock):
             self.body.add(nn.Conv2D(inner_channels, 4, 2, 1, use_bias=bias,
                                     in_channels=in_channels))
             if not (outermost or innermost):
-                _add(self.body, norm_layer(norm, inner_channels))
+                add_layers(self.body, norm_layer(norm, inner_channels))
             if inner is not None:
                 self.body.add(inner)
             up_in = inner_channels if innermost else 2 * inner_channels
@@ -152,7 +63,7 @@ class UnetSkipBlock(nn.HybridBlock):
             if outermost:
                 self.body.add(nn.Activation('tanh'))
             else:
-                _add(self.body, norm_layer(norm, outer_channels))
+                add_layers(self.body, norm_layer(norm, outer_channels))
                 if dropout:
                     self.body.add(nn.Dropout(0.5))
 
@@ -232,7 +143,7 @@ class PatchDiscriminator(nn.HybridBlock):
                 out = ndf * min(2 ** n, 8)
                 stride = 2 if n < n_layers else 1
                 self.body.add(nn.Conv2D(out, 4, stride, 1, use_bias=bias, in_channels=width))
-                _add(self.body, norm_layer(norm, out), nn.LeakyReLU(0.2))
+                add_layers(self.body, norm_layer(norm, out), nn.LeakyReLU(0.2))
                 width = out
             self.body.add(nn.Conv2D(1, 4, 1, 1, in_channels=width))
 
@@ -256,7 +167,7 @@ class PixelDiscriminator(nn.HybridBlock):
             self.body = nn.HybridSequential(prefix='')
             self.body.add(nn.Conv2D(ndf, 1, in_channels=in_channels), nn.LeakyReLU(0.2),
                           nn.Conv2D(ndf * 2, 1, use_bias=bias, in_channels=ndf))
-            _add(self.body, norm_layer(norm, ndf * 2), nn.LeakyReLU(0.2),
+            add_layers(self.body, norm_layer(norm, ndf * 2), nn.LeakyReLU(0.2),
                  nn.Conv2D(1, 1, use_bias=bias, in_channels=ndf * 2))
 
     def hybrid_forward(self, F, x):

@@ -29,8 +29,9 @@ from mxnet.gluon import nn
 
 from .. import nn as dnn
 from ..nn import SNConv2D, SPADEResBlock, nearest_downsample
+from ..nn.concat import concat_channels
+from ..nn.norm import norm_layer
 from ..registry import MODELS
-from .pix2pix import concat_channels, norm_layer
 
 NUM_UPSAMPLING = {'normal': 5, 'more': 6, 'most': 7}
 

@@ -19,24 +19,10 @@ at its defaults (128x128, conv_dim 64, c_dim 5, repeat_num 6) are the reference'
 from mxnet.gluon import nn
 
 from .. import nn as dnn
+from ..nn.concat import concat_all, tile_labels
+from ..nn.norm import AffineInstanceNorm
 from ..penalty import register_critic
 from ..registry import MODELS
-from .pix2pix import AffineInstanceNorm, concat_channels
-
-
-def tile_labels(F, c, like):
-    """``(N, k)`` labels -> ``(N, k, H, W)``, copied to every pixel of ``like``."""
-    return F.broadcast_like(F.reshape(c, shape=(0, 0, 1, 1)), like, lhs_axes=(2, 3),
-                            rhs_axes=(2, 3))
-
-
-def concat_all(F, parts, plain):
-    """Channel concat of several maps (``plain``: the oneDNN-safe route of
-    :func:`d2gan.models.pix2pix.concat_channels`)."""
-    out = parts[0]
-    for part in parts[1:]:
-        out = concat_channels(F, out, part, plain)
-    return out
 
 
 def _conv_in_relu(seq, channels, kernel, stride, pad, in_channels, transpose=False):
@@ -135,5 +121,4 @@ def stargan_discriminator(image_size=128, c_dim=5, conv_dim=64, repeat_num=6, ch
     return StarGANDiscriminator(image_size, c_dim, conv_dim, repeat_num, channels)
 
 
-__all__ = ['StarGANGenerator', 'StarGANDiscriminator', 'ResidualBlock', 'tile_labels',
-           'concat_all']
+__all__ = ['StarGANGenerator', 'StarGANDiscriminator', 'ResidualBlock']

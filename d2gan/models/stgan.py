@@ -25,10 +25,10 @@ from functools import partial
 
 from mxnet.gluon import nn
 
+from ..nn.concat import concat_all, tile_labels
 from ..nn.stu import SelectiveTransferUnit
 from ..registry import MODELS
 from .attgan import AttGANDiscriminator, AttGANGenerator
-from .stargan import concat_all, tile_labels
 
 
 class STUStack(nn.HybridBlock):

@@ -1,10 +1,20 @@
-"""Layers and blocks shared by the book's networks."""
+"""Every layer the networks share, every oneDNN work-around (one remedy per bug), weight init.
+
+One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channel concat and its
+oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
+``spectral_norm``, ``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
+``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
+"""
+from .concat import concat_all, concat_channels, tile_labels
 from .conv_transpose import Conv2DTranspose
-from .init import dcgan_init
+from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
+from .norm import AffineInstanceNorm, InstanceNorm, norm_layer
 from .spectral_norm import SNConv2D, SNDense, spectral_sigma
 from .spade import SPADE, SPADEResBlock, nearest_downsample
 from .stu import SelectiveTransferUnit
 
-__all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'SNConv2D', 'SNDense', 'spectral_sigma',
-           'SPADE', 'SPADEResBlock', 'nearest_downsample', 'SelectiveTransferUnit']
+__all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D', 'SNDense',
+           'spectral_sigma', 'SPADE', 'SPADEResBlock', 'nearest_downsample',
+           'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'norm_layer',
+           'concat_channels', 'concat_all', 'tile_labels']

@@ -1,4 +1,18 @@
-"""Weight initialisation used by the GAN papers."""
+"""Weight initialisation used by the GAN papers, by scheme name: :func:`init_weights`.
+
+==================  ==================================================  =====================
+scheme              weights                                             used by
+==================  ==================================================  =====================
+``normal``          N(0, 0.02); BN gamma N(1, 0.02); biases, beta 0     DCGAN, Pix2Pix, CycleGAN
+``torch``           U(+-1/sqrt(fan_in)) (PyTorch's layer default)       StarGAN, AttGAN
+``xavier``          Glorot uniform (TF-slim's default)                  STGAN
+``xavier_normal``   Xavier normal with gain 0.02, biases 0              SPADE
+==================  ==================================================  =====================
+
+``normal`` overrides every parameter's own initialiser (the references re-initialise every
+layer); the others leave parameters that bring their own (spectral norm's ``u``, norm
+statistics) as they are.
+"""
 import mxnet as mx
 
 
@@ -33,4 +47,26 @@ def dcgan_init(net, device=None, gain=0.02, force_reinit=False):
     init = DCGANNormal(gain)
     for param in net.collect_params().values():
         param.initialize(init=init, ctx=device, force_reinit=force_reinit)
+    return net
+
+
+SCHEMES = ('normal', 'torch', 'xavier', 'xavier_normal')
+
+
+def init_weights(net, scheme='normal', device=None, gain=0.02):
+    """Initialise ``net`` (one block or a list) on ``device`` with ``scheme`` (see above)."""
+    for block in (net if isinstance(net, (list, tuple)) else [net]):
+        if scheme == 'normal':
+            dcgan_init(block, device, gain)
+        elif scheme == 'torch':
+            block.initialize(mx.init.Xavier(rnd_type='uniform', factor_type='in', magnitude=1.0),
+                             ctx=device)
+        elif scheme == 'xavier':
+            block.initialize(mx.init.Xavier(rnd_type='uniform', factor_type='avg', magnitude=3.0),
+                             ctx=device)
+        elif scheme == 'xavier_normal':  # MXNet's magnitude is the squared gain of PyTorch's
+            block.initialize(mx.init.Xavier(rnd_type='gaussian', factor_type='avg',
+                                            magnitude=gain ** 2), ctx=device)
+        else:
+            raise ValueError(f'init must be one of {SCHEMES}, got {scheme!r}')
     return net

@@ -20,6 +20,7 @@ the pyramid and equals PyTorch's ``interpolate(mode='nearest')`` for integer fac
 """
 from mxnet.gluon import nn
 
+from .norm import InstanceNorm
 from .spectral_norm import SNConv2D
 
 PARAM_FREE_NORMS = ('batch', 'instance')
@@ -42,7 +43,6 @@ def param_free_norm(kind, channels):
     if kind == 'batch':
         return nn.BatchNorm(center=False, scale=False, in_channels=channels)
     if kind == 'instance':
-        from ..models.pix2pix import InstanceNorm  # lazy: models import this package
         return InstanceNorm()
     raise ValueError(f'unknown parameter-free norm {kind!r}: use '
                      + ', '.join(repr(n) for n in PARAM_FREE_NORMS))

@@ -18,6 +18,7 @@ state ``s`` coming up from the coarser level (which carries the attribute *diffe
 """
 from mxnet.gluon import nn
 
+from .concat import concat_all
 from .conv_transpose import Conv2DTranspose
 
 
@@ -27,8 +28,6 @@ class SelectiveTransferUnit(nn.HybridBlock):
 
     def __init__(self, channels, in_channels, state_channels, kernel_size=3, **kwargs):
         super().__init__(**kwargs)
-        from ..models.stargan import concat_all  # the oneDNN-safe concat
-        self._concat = concat_all
         self._plain = (channels % 16 != 0) or (in_channels % 16 != 0)
         pad = kernel_size // 2
         with self.name_scope():
@@ -43,11 +42,11 @@ class SelectiveTransferUnit(nn.HybridBlock):
 
     def hybrid_forward(self, F, f, s):
         s_hat = self.up(s)
-        both = self._concat(F, [f, s_hat], self._plain)
+        both = concat_all(F, [f, s_hat], self._plain)
         r = F.sigmoid(self.reset(both))
         z = F.sigmoid(self.update(both))
         s_new = r * s_hat
-        f_hat = F.tanh(self.info(self._concat(F, [f, s_new], self._plain)))
+        f_hat = F.tanh(self.info(concat_all(F, [f, s_new], self._plain)))
         return (1 - z) * s_hat + z * f_hat, s_new
 
 

@@ -39,6 +39,8 @@ import sys
 import mxnet as mx
 from mxnet import gluon
 
+from ..device import as_device_list
+
 LOCAL_KVSTORES = ('local', 'device', 'nccl')
 DIST_KVSTORES = ('dist_sync', 'dist_device_sync')
 KVSTORES = LOCAL_KVSTORES + DIST_KVSTORES
@@ -256,7 +258,6 @@ class Parallel:
     """
 
     def __init__(self, kvstore=None, amp=False, devices=None):
-        from ..device import as_device_list
         self.amp = amp
         if amp:
             enable_amp(as_device_list(devices))

@@ -6,7 +6,7 @@ these members can be trained by the loop:
 
 * ``networks`` -- ``{name: Block}`` (saved in checkpoints),
 * ``trainers`` -- ``{name: gluon.Trainer}`` (their optimizer states are saved too),
-* ``config`` -- a JSON-able dict that rebuilds the step through :func:`d2gan.train.build_recipe`,
+* ``config`` -- a JSON-able dict that rebuilds the step through :func:`d2gan.build_gan`,
 * ``train_step(batch) -> {loss_name: NDArray}`` -- one optimisation step on a batch,
 * ``sample(num, seed) -> NDArray`` -- images in [-1, 1] for grids.
 
@@ -99,3 +99,20 @@ class Step:
         for net in self.networks.values():
             net.hybridize(**kwargs)
         return self
+
+
+def split_sizes(n, parts):
+    """``parts`` sizes adding up to ``n``; the first ``n % parts`` are one larger."""
+    base, extra = divmod(n, parts)
+    return [base + (i < extra) for i in range(parts)]
+
+
+def critic_chunks(X, parts):
+    """``X`` cut along its first axis into ``parts`` slices, one per critic update."""
+    n = X.shape[0]
+    if n < parts:
+        raise ValueError(f'batch of {n} cannot feed n_critic={parts} critic updates')
+    bounds = [0]
+    for size in split_sizes(n, parts):
+        bounds.append(bounds[-1] + size)
+    return [X[bounds[i]:bounds[i + 1]] for i in range(parts)]

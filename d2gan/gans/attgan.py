@@ -1,8 +1,13 @@
-"""One step of AttGAN (He et al., 2019) and of STGAN (Liu et al., 2019): the same objective,
-different generators and labels."""
+"""AttGAN (He et al., 2019) and STGAN (Liu et al., 2019): one step, :class:`AttGANStep` (the
+same objective, different generators and labels), and the recipes ``attgan`` (AttGAN-PyTorch
+defaults) and ``stgan`` (csmliu/STGAN defaults); batches ``(X, A)``."""
 from mxnet import autograd, nd
 
-from .attribute_step import AttributeStep
+from ..data.celeba_attrs import ATTGAN_ATTRS
+from ..models.attgan import AttGANDiscriminator, AttGANGenerator
+from ..models.stgan import STGANGenerator, stgan_discriminator
+from ..registry import register_recipe
+from .attribute_step import AttributeStep, named
 
 LABELS = ('target', 'diff')
 
@@ -75,3 +80,51 @@ class AttGANStep(AttributeStep):
         (default ``test_int``)."""
         intensity = self.test_int if intensity is None else intensity
         return super().edit(X, A, B, batch_size, intensity=intensity)
+
+
+def _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim, stgan):
+    if stgan:
+        return stgan_discriminator(len(attrs), dis_dim, dis_fc_dim, dis_layers, image_size,
+                                   max_dim, channels)
+    return AttGANDiscriminator(len(attrs), dis_dim, dis_fc_dim, dis_layers, image_size,
+                               max_dim, channels)
+
+
+@register_recipe('attgan', batch_kind='attributes')
+def attgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64,
+           enc_layers=5, dec_layers=5, shortcut_layers=1, inject_layers=1, dis_dim=64,
+           dis_fc_dim=1024, dis_layers=5, max_dim=1024, thres_int=0.5, test_int=1.0,
+           b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0,
+           lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999,
+           devices=None, hybridize=True):
+    """AttGAN (AttGAN-PyTorch defaults with the paper's shortcut 1 + inject 1 model)."""
+    net_G = AttGANGenerator(len(attrs), enc_dim, dec_dim, enc_layers, dec_layers,
+                            shortcut_layers, inject_layers, max_dim, channels)
+    net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
+                      stgan=False)
+    return named(AttGANStep(net_G, net_D, 'target', thres_int, test_int, b_distribution,
+                             lambda_rec, lambda_cls_G, lambda_cls_D, lambda_gp, n_critic,
+                             target_mode, lr, beta1=beta1, beta2=beta2, devices=devices,
+                             hybridize=hybridize),
+                  attrs)
+
+
+@register_recipe('stgan', batch_kind='attributes')
+def stgan(attrs=ATTGAN_ATTRS, image_size=128, channels=3, enc_dim=64, dec_dim=64,
+          enc_layers=5, dec_layers=5, shortcut_layers=4, inject_layers=4, stu_dim=64,
+          stu_layers=4, stu_inject_layers=4, stu_kernel_size=3, dis_dim=64, dis_fc_dim=1024,
+          dis_layers=5, max_dim=1024, label='diff', thres_int=0.5, test_int=1.0,
+          b_distribution='none', lambda_rec=100.0, lambda_cls_G=10.0, lambda_cls_D=1.0,
+          lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, beta1=0.5, beta2=0.999,
+          init='xavier', devices=None, hybridize=True):
+    """STGAN (csmliu/STGAN defaults): difference labels, 4 STUs, shortcut 4, inject 4;
+    ``init='xavier'`` is TF-slim's Glorot init of the reference, ``'torch'`` AttGAN's."""
+    net_G = STGANGenerator(len(attrs), enc_dim, dec_dim, enc_layers, dec_layers,
+                           shortcut_layers, inject_layers, stu_dim, stu_layers,
+                           stu_inject_layers, stu_kernel_size, max_dim, channels)
+    net_D = _attgan_D(attrs, image_size, channels, dis_dim, dis_fc_dim, dis_layers, max_dim,
+                      stgan=True)
+    return named(AttGANStep(net_G, net_D, label, thres_int, test_int, b_distribution,
+                             lambda_rec, lambda_cls_G, lambda_cls_D, lambda_gp, n_critic,
+                             target_mode, lr, beta1=beta1, beta2=beta2, init=init,
+                             devices=devices, hybridize=hybridize), attrs)

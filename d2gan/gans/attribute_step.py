@@ -22,31 +22,17 @@ from mxnet import autograd, nd
 
 from ..data.celeba_attrs import check_attribute_conflict
 from ..losses import attribute_bce, get_loss
+from ..nn.init import init_weights
 from ..penalty import GradientPenalty
-from .gan_step import _chunks
-from .step import Step
+from ..train.step import Step, critic_chunks
 
 TARGET_MODES = ('shuffle', 'flip')
-
-
-def init_networks(nets, devices, kind='torch'):
-    """``'torch'``: PyTorch's default layer init (U(+-1/sqrt(fan_in)), the PyTorch references);
-    ``'xavier'``: Glorot uniform (TF slim, the TensorFlow references). Biases 0, norms 1/0."""
-    if kind == 'torch':
-        init = mx.init.Xavier(rnd_type='uniform', factor_type='in', magnitude=1.0)
-    elif kind == 'xavier':
-        init = mx.init.Xavier(rnd_type='uniform', factor_type='avg', magnitude=3.0)
-    else:
-        raise ValueError(f"init must be 'torch' or 'xavier', got {kind!r}")
-    for net in nets:
-        net.initialize(init, ctx=devices)
 
 
 class AttributeStep(Step):
     """Base class; see the module docstring. ``cls_reduce``: BCE summed or averaged over the
     attributes (:func:`d2gan.losses.attribute_bce`)."""
 
-    batch_kind = 'attributes'
     cls_reduce = 'mean'
 
     def __init__(self, net_G, net_D, n_attrs, lambda_rec, lambda_cls_G, lambda_cls_D=1.0,
@@ -62,7 +48,9 @@ class AttributeStep(Step):
         self.loss = get_loss('wgan')
         self.penalty = GradientPenalty(lambda_gp)
         if initialize:
-            init_networks([net_G, net_D], self.devices, init)
+            if init not in ('torch', 'xavier'):  # the references' two schemes
+                raise ValueError(f"init must be 'torch' or 'xavier', got {init!r}")
+            init_weights([net_G, net_D], init, self.devices)
         self.set_pair(net_G, net_D, lr, beta1, beta2, lr_D=lr_D, initialize=False)
         self.names, self.sample_data = None, None
         if hybridize:
@@ -93,7 +81,7 @@ class AttributeStep(Step):
         if A.shape != (X.shape[0], self.n_attrs):
             raise ValueError(f'attributes have shape {A.shape}, expected '
                              f'({X.shape[0]}, {self.n_attrs}) for images {X.shape}')
-        chunks = list(zip(_chunks(X, self.n_critic), _chunks(A, self.n_critic)))
+        chunks = list(zip(critic_chunks(X, self.n_critic), critic_chunks(A, self.n_critic)))
         for x, a in chunks:
             logs = self._d_update(x, a)
         logs.update(self._g_update(*chunks[-1]))
@@ -203,3 +191,9 @@ class AttributeStep(Step):
 
     def sample_nrow(self, num):
         return max(1, num // (1 + self.n_attrs))
+
+
+def named(step, attrs):
+    """``step`` with ``names``, the attributes its labels stand for (kept in its config)."""
+    step.names = tuple(attrs)
+    return step

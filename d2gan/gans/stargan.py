@@ -1,5 +1,9 @@
-"""One step of StarGAN (Choi et al., 2018): one generator, all attribute domains."""
-from .attribute_step import AttributeStep
+"""StarGAN (Choi et al., 2018), one generator for all attribute domains: :class:`StarGANStep`
+and the recipe ``stargan`` (batches ``(X, A)``; defaults: yunjey/stargan at 128x128)."""
+from ..data.celeba_attrs import STARGAN_ATTRS
+from ..models.stargan import StarGANDiscriminator, StarGANGenerator
+from ..registry import register_recipe
+from .attribute_step import AttributeStep, named
 
 
 class StarGANStep(AttributeStep):
@@ -18,11 +22,11 @@ class StarGANStep(AttributeStep):
 
     BCE summed over the attributes, L1 averaged over pixels; lambda_cls = 1, lambda_rec = 10,
     lambda_gp = 10, Adam(1e-4, 0.5, 0.999), ``n_critic = 5`` critic updates per G update (the
-    batch is split into ``n_critic`` chunks, see :mod:`d2gan.train.attribute_step`). The labels
+    batch is split into ``n_critic`` chunks, see :mod:`d2gan.gans.attribute_step`). The labels
     enter G as {0, 1} vectors tiled over the image. D's patch scores are averaged per image
     (the reference's penalty differentiates their sum; the book's penalty their mean).
     The reference decays both learning rates linearly over its last 100k of 200k iterations;
-    the book's short runs keep them constant.
+    this step keeps them constant.
     """
 
     cls_reduce = 'sum'
@@ -37,3 +41,17 @@ class StarGANStep(AttributeStep):
     def generate(self, x, a, b, reconstruct=False):
         fake = self.net_G(x, b)
         return fake, (self.net_G(fake, a) if reconstruct else None)
+
+
+@register_recipe('stargan', batch_kind='attributes')
+def stargan(attrs=STARGAN_ATTRS, image_size=128, channels=3, conv_dim=64, repeat_num=6,
+            d_conv_dim=64, d_repeat_num=6, lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0,
+            n_critic=5, target_mode='shuffle', lr=1e-4, lr_D=None, beta1=0.5, beta2=0.999,
+            devices=None, hybridize=True):
+    """StarGAN (yunjey/stargan defaults): G 64-wide with 6 residual blocks, D 6 levels;
+    ``lr`` / ``lr_D`` are the reference's ``g_lr`` / ``d_lr`` (``lr_D=None``: the same)."""
+    net_G = StarGANGenerator(len(attrs), conv_dim, repeat_num, channels)
+    net_D = StarGANDiscriminator(image_size, len(attrs), d_conv_dim, d_repeat_num, channels)
+    return named(StarGANStep(net_G, net_D, lambda_cls, lambda_rec, lambda_gp, n_critic,
+                              target_mode, lr, lr_D, beta1=beta1, beta2=beta2, devices=devices,
+                              hybridize=hybridize), attrs)

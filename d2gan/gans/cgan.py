@@ -1,9 +1,11 @@
-"""One step of a class-conditional GAN (CGAN)."""
+"""The class-conditional GAN: :class:`CGANStep` and the recipe ``cgan`` (batches ``(X, y)``)."""
 import numpy as np
 from mxnet import autograd, nd
 
 from ..losses import GANLoss, get_loss
-from .step import Step
+from ..models.cgan import CGANDiscriminator, CGANGenerator
+from ..registry import register_recipe
+from ..train.step import Step
 
 
 class CGANStep(Step):
@@ -24,7 +26,6 @@ class CGANStep(Step):
     net_D : CGANDiscriminator ``(image, onehot(y)) -> (N,)`` logits
     """
 
-    batch_kind = 'labelled'
 
     def __init__(self, net_G, net_D, loss='vanilla', lr=2e-4, beta1=0.5, beta2=0.999,
                  devices=None, initialize=True, hybridize=True):
@@ -104,3 +105,13 @@ class CGANStep(Step):
         ys = (1 - t) * eye[start] + t * eye[end]
         z = np.repeat(self.noise(num_z, self.latent_dim, seed).asnumpy(), steps, axis=0)
         return self.generate(z, np.tile(ys, (num_z, 1)))
+
+
+@register_recipe('cgan', batch_kind='labelled')
+def cgan(image_size=32, channels=1, num_classes=10, latent_dim=100, ngf=64, ndf=64,
+         embed_dim=None, loss='vanilla', lr=2e-4, beta1=0.5, devices=None, hybridize=True):
+    """Class-conditional DCGAN: one-hot labels (``embed_dim`` for a learned embedding)."""
+    net_G = CGANGenerator(latent_dim, num_classes, channels, image_size, ngf, embed_dim)
+    net_D = CGANDiscriminator(num_classes, channels, image_size, ndf, embed_dim)
+    return CGANStep(net_G, net_D, loss=loss, lr=lr, beta1=beta1, devices=devices,
+                    hybridize=hybridize)

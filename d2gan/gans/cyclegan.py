@@ -1,13 +1,17 @@
-"""One step of CycleGAN: two GANs between unpaired domains, tied together by cycle consistency."""
+"""CycleGAN: :class:`CycleGANStep` (two GANs between unpaired domains, tied together by cycle
+consistency) and the recipe ``cyclegan`` (batches ``(A, B)``, unpaired)."""
 import numpy as np
 import mxnet as mx
 from mxnet import autograd, nd
 
 from ..image_pool import ImagePool
 from ..losses import GANLoss, get_loss
+from ..models.cyclegan import cyclegan_discriminator, resnet_generator
+from ..models.pix2pix import patchgan_output_size
 from ..nn import dcgan_init
-from .pix2pix_step import translation_metrics, unit_scale_pair
-from .step import Step, make_trainer
+from ..registry import register_recipe
+from ..train.step import Step, make_trainer
+from .translation import translation_metrics, unit_scale_pair
 
 
 def linear_decay(epoch, n_epochs, n_epochs_decay):
@@ -97,7 +101,6 @@ class CycleGANStep(Step):
     ``idt_A`` (= ``|G_A(b) - b|``), ``idt_B``, on the [-1, 1] pixel scale.
     """
 
-    batch_kind = 'unpaired'
 
     def __init__(self, G_A, G_B, D_A, D_B, lambda_A=10.0, lambda_B=10.0, lambda_identity=0.5,
                  loss='lsgan', lr=2e-4, beta1=0.5, beta2=0.999, n_epochs=100,
@@ -278,3 +281,34 @@ class CycleGANStep(Step):
     def sample_nrow(num):
         """The ``nrow`` that lays out :meth:`sample` ``(num)`` as six rows."""
         return max(1, num // 6)
+
+
+def default_blocks(image_size):
+    """Residual blocks of the paper: 9 for 256x256 and larger, 6 below (128x128)."""
+    return 9 if image_size >= 256 else 6
+
+
+@register_recipe('cyclegan', batch_kind='unpaired')
+def cyclegan(image_size=256, channels=3, ngf=64, ndf=64, n_blocks=None, n_layers=3,
+             norm='instance', lambda_A=10.0, lambda_B=10.0, lambda_identity=0.5, loss='lsgan',
+             pool_size=50, pool_seed=0, lr=2e-4, beta1=0.5, n_epochs=100, n_epochs_decay=100,
+             devices=None, hybridize=True):
+    """The paper's CycleGAN: ``resnet_9blocks`` (256) / ``resnet_6blocks`` (128) generators,
+    70x70 PatchGAN discriminators, instance norm, LSGAN, lambda = 10, identity 0.5, pools of
+    50, Adam(2e-4, 0.5), 100 epochs at a constant rate then 100 of linear decay.
+
+    ``image_size`` picks the default ``n_blocks`` and is recorded for the CLI; the networks
+    themselves take any size that is a multiple of 4.
+    """
+    if image_size % 4 or patchgan_output_size(image_size, n_layers) < 1:
+        smallest = next(s for s in range(4, 1 << 16, 4) if patchgan_output_size(s, n_layers) >= 1)
+        raise ValueError(f'CycleGAN needs an image_size that is a multiple of 4 (the generator '
+                         f'halves it twice) and at least {smallest} (the {n_layers}-layer '
+                         f'PatchGAN), got {image_size}')
+    blocks = default_blocks(image_size) if n_blocks is None else n_blocks
+    nets = [resnet_generator(channels, channels, ngf, blocks, norm) for _ in range(2)]
+    nets += [cyclegan_discriminator(channels, ndf, n_layers, norm) for _ in range(2)]
+    return CycleGANStep(*nets, lambda_A=lambda_A, lambda_B=lambda_B,
+                        lambda_identity=lambda_identity, loss=loss, lr=lr, beta1=beta1,
+                        n_epochs=n_epochs, n_epochs_decay=n_epochs_decay, pool_size=pool_size,
+                        pool_seed=pool_seed, devices=devices, hybridize=hybridize)

@@ -1,11 +1,17 @@
-"""One step of Pix2Pix: a conditional GAN on pairs plus an L1 reconstruction term."""
+"""Pix2Pix: :class:`Pix2PixStep` (a conditional GAN on pairs plus an L1 term) and the recipe
+``pix2pix`` (batches ``(A, B)``, aligned)."""
 import numpy as np
 import mxnet as mx
 from mxnet import autograd, nd
 
+from ..data.paired import check_direction
 from ..image_pool import ImagePool
 from ..losses import GANLoss, get_loss
-from .step import Step
+from ..models.pix2pix import (num_downs_for, patchgan_discriminator, pixel_discriminator,
+                              unet_generator)
+from ..registry import register_recipe
+from ..train.step import Step
+from .translation import translation_metrics
 
 
 class Pix2PixStep(Step):
@@ -35,7 +41,6 @@ class Pix2PixStep(Step):
     ``G(a)`` on the batch in the [-1, 1] pixel scale.
     """
 
-    batch_kind = 'paired'
 
     def __init__(self, net_G, net_D, lambda_l1=100.0, lambda_gan=1.0, loss='vanilla', lr=2e-4,
                  beta1=0.5, beta2=0.999, pool_size=50, pool_seed=0, test_mode='eval',
@@ -169,32 +174,27 @@ def _running_stats(net):
             if name.endswith(('running_mean', 'running_var', 'moving_mean', 'moving_var'))]
 
 
-def unit_scale_pair(fake, real):
-    """``fake`` and ``real`` (NDArrays or arrays in [-1, 1], same shape) as float64 numpy
-    arrays on the [0, 1] scale, clipped -- the common start of the translation metrics."""
-    f = fake.asnumpy() if isinstance(fake, nd.NDArray) else np.asarray(fake)
-    r = real.asnumpy() if isinstance(real, nd.NDArray) else np.asarray(real)
-    if f.shape != r.shape:
-        raise ValueError(f'shapes differ: {f.shape} vs {r.shape}')
-    return ((np.clip(f, -1, 1).astype(np.float64) + 1) / 2,
-            (np.clip(r, -1, 1).astype(np.float64) + 1) / 2)
+@register_recipe('pix2pix', batch_kind='paired')
+def pix2pix(image_size=256, in_channels=3, out_channels=3, ngf=64, ndf=64, net_D='patchgan',
+            n_layers=3, norm='batch', dropout=True, lambda_l1=100.0, lambda_gan=1.0,
+            loss='vanilla', pool_size=50, pool_seed=0, lr=2e-4, beta1=0.5, test_mode='eval',
+            direction='AtoB', devices=None, hybridize=True):
+    """The paper's Pix2Pix: U-Net with ``log2(image_size)`` downsamplings (``unet_256`` at
+    256), 70x70 PatchGAN (``net_D='pixel'`` for 1x1), batch norm, lambda_L1 = 100,
+    Adam(2e-4, 0.5); D's fake pairs pass an image pool of 50 (the reference default is 0).
 
-
-def translation_metrics(fake, real):
-    """L1, PSNR and a sharpness ratio between two batches of images in [-1, 1].
-
-    All on the [0, 1] scale: ``L1 = mean |fake - real|``; ``PSNR = 10 log10(1 / MSE)`` per
-    image (in dB, capped at 100), averaged over the images; ``sharpness`` = mean absolute
-    difference between neighbouring pixels of ``fake`` divided by that of ``real`` (1 = as
-    much fine detail as the targets, < 1 = blurrier). L1 and PSNR reward the *average*
-    plausible output, i.e. blur; the ratio shows what they miss.
-    """
-    f, r = unit_scale_pair(fake, real)
-    axes = tuple(range(1, f.ndim))
-    mse = np.maximum(((f - r) ** 2).mean(axis=axes), 1e-10)  # PSNR <= 100 dB
-    return {'L1': float(np.abs(f - r).mean()), 'PSNR': float((10 * np.log10(1 / mse)).mean()),
-            'sharpness': float(_detail(f) / max(_detail(r), 1e-12))}
-
-
-def _detail(x):
-    return np.abs(np.diff(x, axis=-1)).mean() + np.abs(np.diff(x, axis=-2)).mean()
+    ``direction`` only records which side of the pairs is the input (``step.direction``), so
+    that a checkpoint knows how it was trained (the CLI's ``infer`` reads it)."""
+    net_G = unet_generator(in_channels, out_channels, num_downs_for(image_size), ngf, norm,
+                           dropout)
+    if net_D == 'patchgan':
+        D = patchgan_discriminator(in_channels + out_channels, ndf, n_layers, norm)
+    elif net_D == 'pixel':
+        D = pixel_discriminator(in_channels + out_channels, ndf, norm)
+    else:
+        raise ValueError(f"net_D must be 'patchgan' or 'pixel', got {net_D!r}")
+    step = Pix2PixStep(net_G, D, lambda_l1=lambda_l1, lambda_gan=lambda_gan, loss=loss, lr=lr,
+                       beta1=beta1, pool_size=pool_size, pool_seed=pool_seed,
+                       test_mode=test_mode, devices=devices, hybridize=hybridize)
+    step.direction = check_direction(direction)
+    return step

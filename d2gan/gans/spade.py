@@ -1,21 +1,19 @@
-"""One step of SPADE: semantic map -> photo with hinge loss, feature matching and VGG loss."""
+"""SPADE: :class:`SPADEStep` (semantic map -> photo with hinge loss, feature matching and VGG
+loss) and the recipe ``spade``, whose batches are ``(maps, images)`` with one-hot maps
+(+ instance edges) from :class:`d2gan.data.SemanticBatches`."""
 import numpy as np
 import mxnet as mx
 from mxnet import autograd, nd
 
+from ..data.cityscapes import colorize_maps, label_channels, label_palette
 from ..losses import (GANLoss, feature_matching_loss, get_loss, multiscale_d_loss,
                       multiscale_g_loss)
-from .pix2pix_step import translation_metrics
-from .step import Step
-
-
-def xavier_init(net, devices, gain=0.02):
-    """The reference's ``init_type='xavier'``: weights ~ Xavier-normal with ``gain`` (0.02),
-    biases 0; parameters that bring their own initialiser (spectral norm's ``u``, batch-norm
-    statistics) keep it. MXNet's ``magnitude`` is the squared gain of PyTorch's."""
-    net.initialize(mx.init.Xavier(rnd_type='gaussian', factor_type='avg', magnitude=gain ** 2),
-                   ctx=devices)
-    return net
+from ..losses_perceptual import VGGLoss, vgg19_weights_available
+from ..models.spade import spade_discriminator, spade_generator
+from ..nn.init import init_weights
+from ..registry import register_recipe
+from ..train.step import Step
+from .translation import translation_metrics
 
 
 class SPADEStep(Step):
@@ -43,7 +41,6 @@ class SPADEStep(Step):
     ``|G(m) - x|`` in the [-1, 1] scale.
     """
 
-    batch_kind = 'semantic'
 
     def __init__(self, net_G, net_D, lambda_feat=10.0, vgg=None, lambda_vgg=10.0, loss='hinge',
                  lr_G=1e-4, lr_D=4e-4, beta1=0.0, beta2=0.9, devices=None, initialize=True,
@@ -54,7 +51,7 @@ class SPADEStep(Step):
         self.loss = loss if isinstance(loss, GANLoss) else get_loss(loss)
         if initialize:
             for net in (net_G, net_D):
-                xavier_init(net, self.devices)
+                init_weights(net, 'xavier_normal', self.devices)
         self.set_pair(net_G, net_D, lr_G, beta1, beta2, lr_D=lr_D, initialize=False)
         self.sample_data, self.palette = None, None
         if hybridize:
@@ -119,7 +116,6 @@ class SPADEStep(Step):
 
     def set_sample_data(self, M, X, palette=None):
         """Maps and photos that :meth:`sample` shows; ``palette`` colours the classes."""
-        from ..data.cityscapes import label_palette
         M = M.asnumpy() if isinstance(M, nd.NDArray) else np.asarray(M, np.float32)
         X = X.asnumpy() if isinstance(X, nd.NDArray) else np.asarray(X, np.float32)
         if len(M) != len(X) or not len(M):
@@ -131,7 +127,6 @@ class SPADEStep(Step):
 
     def sample(self, num, seed=0):
         """A grid: ``k = max(1, num // 3)`` coloured maps, their ``G(m)``, the real photos."""
-        from ..data.cityscapes import colorize_maps
         if self.sample_data is None:
             raise ValueError('SPADEStep.sample shows synthesised images: call '
                              'step.set_sample_data(maps, images) first (e.g. the validation split)')
@@ -145,3 +140,43 @@ class SPADEStep(Step):
     @staticmethod
     def sample_nrow(num):
         return max(1, num // 3)
+
+
+def resolve_vgg(lambda_vgg=None, vgg_weights=None, device=None):
+    """``(VGGLoss or None, lambda_vgg)``.
+
+    ``lambda_vgg=None`` (default) means "the paper's 10 if the VGG-19 weights are on disk, else
+    no VGG term"; an explicit ``lambda_vgg > 0`` without the weights raises
+    :class:`~d2gan.losses_perceptual.VGGWeightsNotFoundError`.
+    """
+    if lambda_vgg is None:
+        if not vgg19_weights_available(vgg_weights):
+            return None, 0.0
+        lambda_vgg = 10.0
+    if lambda_vgg <= 0:
+        return None, 0.0
+    return VGGLoss(vgg_weights, device=device), float(lambda_vgg)
+
+
+@register_recipe('spade', batch_kind='semantic')
+def spade(image_size=256, num_classes=35, use_instance=True, ngf=64, ndf=64, n_layers=4,
+          num_D=2, hidden=128, num_upsampling='normal', norm_G='batch', lambda_feat=10.0,
+          lambda_vgg=None, vgg_weights=None, loss='hinge', lr_G=1e-4, lr_D=4e-4, beta1=0.0,
+          beta2=0.9, dataset=None, devices=None, hybridize=True):
+    """The paper's SPADE: SPADE generator (ngf 64, SPADE hidden 128, batch norm, spectral norm,
+    5 upsamplings), two-scale PatchGAN with 4 layers, spectral + instance norm, hinge loss,
+    feature matching x10, VGG x10 (when the weights are found, see :func:`resolve_vgg`),
+    Adam(1e-4 / 4e-4, beta (0, 0.9)).
+
+    ``num_classes`` (+1 with ``use_instance``) fixes the input channels (Cityscapes: 35);
+    ``image_size`` and ``dataset`` are only recorded (for the CLI): the networks are fully
+    convolutional. ``step.lambda_vgg`` says whether the VGG term is on.
+    """
+    channels = label_channels(num_classes, use_instance)
+    net_G = spade_generator(channels, ngf, 3, num_upsampling, hidden, norm_G)
+    net_D = spade_discriminator(channels + 3, ndf, n_layers, num_D)
+    step = SPADEStep(net_G, net_D, lambda_feat=lambda_feat, lambda_vgg=0.0, loss=loss,
+                     lr_G=lr_G, lr_D=lr_D, beta1=beta1, beta2=beta2, devices=devices,
+                     hybridize=hybridize)
+    step.vgg, step.lambda_vgg = resolve_vgg(lambda_vgg, vgg_weights, step.devices[0])
+    return step

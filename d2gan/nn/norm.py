@@ -1,0 +1,84 @@
+"""The normalisation layers the image-to-image networks share, chosen by name.
+
+``norm_layer(norm, channels)`` gives ``'batch'`` (Gluon's BatchNorm), ``'instance'`` (no
+parameters, PyTorch's ``affine=False``) or ``'none'``; :class:`AffineInstanceNorm` is Gluon's
+``nn.InstanceNorm`` with the same parameters, computed faster on CPU. Both instance norms
+normalise through MXNet's fused ``LayerNorm`` (:func:`normalize_instances`).
+"""
+from mxnet.gluon import nn
+
+NORMS = ('batch', 'instance', 'none')
+
+
+class InstanceNorm(nn.HybridBlock):
+    """Instance normalisation *without* learnable scale/shift (PyTorch ``affine=False``).
+
+    Each channel of each image is normalised by its own spatial mean and (biased) variance.
+    Gluon's ``nn.InstanceNorm`` always owns gamma/beta; this block has no parameters at all.
+    Computed as MXNet's fused ``LayerNorm`` over the rows of ``x`` viewed as ``(N C, H W)``
+    (unit scale, zero shift): on CPU about twice as fast in training as the same formula in
+    broadcast operators or MXNet's own ``InstanceNorm`` operator, equal to 1e-6.
+    """
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self._epsilon = epsilon
+
+    def hybrid_forward(self, F, x):
+        return normalize_instances(F, x, self._epsilon)
+
+
+def normalize_instances(F, x, epsilon):
+    """Each channel of each image of ``x`` (N, C, H, W) to zero mean and unit variance, through
+    MXNet's fused ``LayerNorm`` on the rows of ``x`` viewed as ``(N C, H W)``."""
+    rows = F.reshape(x, (-3, -1))                                       # (N C, H W)
+    ones = F.BlockGrad(F.ones_like(F.slice_axis(rows, axis=0, begin=0, end=1)))
+    ones = F.reshape(ones, (-1,))
+    return F.reshape_like(F.LayerNorm(rows, ones, ones * 0, axis=-1, eps=epsilon), x)
+
+
+class AffineInstanceNorm(nn.InstanceNorm):
+    """Gluon's ``nn.InstanceNorm`` (the same ``gamma``/``beta`` parameters, names and options),
+    computed faster on CPU: :func:`normalize_instances`, then the per-channel scale and shift
+    as a depthwise 1x1 convolution (oneDNN; its backward is ~15x faster than that of broadcast
+    operators); values and gradients agree with Gluon's ``InstanceNorm`` to 1e-4
+    (``tests/test_nn.py``).
+    Needs ``in_channels``. Used by StarGAN and the AttGAN/STGAN discriminator."""
+
+    def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, in_channels=0, **kwargs):
+        if axis != 1 or not in_channels:
+            raise ValueError('AffineInstanceNorm needs axis=1 and in_channels > 0')
+        super().__init__(axis, epsilon, center, scale, in_channels=in_channels, **kwargs)
+        self._channels = in_channels
+
+    def hybrid_forward(self, F, x, gamma, beta):
+        y = normalize_instances(F, x, self._epsilon)
+        return F.Convolution(y, F.reshape(gamma, (-1, 1, 1, 1)), beta, kernel=(1, 1),
+                             num_filter=self._channels, num_group=self._channels)
+
+
+def check_norm(norm):
+    if norm not in NORMS:
+        raise ValueError(f'unknown norm {norm!r}: use ' + ', '.join(repr(n) for n in NORMS))
+    return norm
+
+
+def norm_layer(norm, channels):
+    """``'batch'``: BatchNorm (momentum 0.9 = PyTorch's 0.1); ``'instance'``; ``'none'``: None."""
+    if check_norm(norm) == 'batch':
+        return nn.BatchNorm(in_channels=channels)
+    if norm == 'instance':
+        return InstanceNorm()
+    return None
+
+
+def conv_bias(norm):
+    """Convolutions followed by batch norm need no bias (its beta is one)."""
+    return check_norm(norm) != 'batch'
+
+
+def add_layers(seq, *layers):
+    """``seq.add`` every layer that is not ``None`` (``norm_layer('none', c)`` is ``None``)."""
+    for layer in layers:
+        if layer is not None:
+            seq.add(layer)
