@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -272,6 +273,7 @@ def cmd_infer(args):
     size = config['image_size']
     direction = paired.check_direction(args.direction or config.get('direction') or 'AtoB')
     files = list_images(args.input)
+    print(f'translating {len(files)} images of {args.input} ...', flush=True)
     inputs, targets = [], []
     for path in files:
         image = paired._decode(path)
@@ -336,6 +338,18 @@ def add_eval_parser(sub):
     evaluate.add_argument('--json', default=None, help='also write the numbers to this file')
 
 
+class EvalProgress:
+    """Prints ``features of n/num generated images`` at most every ``every`` seconds."""
+
+    def __init__(self, num, every=5.0):
+        self.num, self.every, self.last = num, every, time.time()
+
+    def __call__(self, n):
+        if time.time() - self.last >= self.every or n == self.num:
+            print(f'  features of {n}/{self.num} generated images', flush=True)
+            self.last = time.time()
+
+
 def cmd_eval(args):
     names = [m.strip().lower() for m in args.metric.split(',') if m.strip()]
     unknown = sorted(set(names) - set(metrics.streaming.METRICS))
@@ -354,7 +368,7 @@ def cmd_eval(args):
     real = real[:args.num_real] if args.num_real else real
     results = metrics.evaluate_checkpoint(args.checkpoint, names, args.num, extractor, real,
                                           device=device, batch_size=args.batch_size,
-                                          seed=args.seed)
+                                          seed=args.seed, progress=EvalProgress(args.num))
     print(f'{results["num"]} samples of {config.get("model")} ({args.checkpoint}) vs '
           f'{len(real)} {what}, {args.extractor} features:')
     formats = {'fid': '{fid:.2f}', 'kid': '{kid:.5f} ± {kid_std:.5f}',

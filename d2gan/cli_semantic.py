@@ -83,6 +83,7 @@ def infer_semantic(args, config):
         maps, targets = cityscapes.load_semantic(dataset, num_classes, size, use_instance)
     else:
         files = list_images(args.input)
+        print(f'translating {len(files)} images of {args.input} ...', flush=True)
         names = [os.path.basename(f) for f in files]
         labels, instances = [], []
         for path in files:

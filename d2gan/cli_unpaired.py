@@ -75,6 +75,7 @@ def infer_unpaired(args, config):
     load_checkpoint(args.checkpoint, step)
     size, direction = config['image_size'], args.direction or 'AtoB'
     files = list_images(args.input)
+    print(f'translating {len(files)} images of {args.input} ...', flush=True)
     source = unpaired.load_domain(files, size)
     fake = step.translate(source, direction, args.batch_size)
     os.makedirs(args.out, exist_ok=True)

@@ -1,7 +1,8 @@
-"""Run-size switch shared by the chapters and the CLI.
+"""Run-size switch of the chapters.
 
-``D2GAN_QUICK=1`` (set by CI) asks every chapter for a short run that still exercises every
-code path; without it the chapters train to the results the book shows.
+``D2GAN_QUICK=1`` (set by the test command) asks every chapter for a short run that still
+exercises every code path; without it the chapters train to the results the book shows. The
+command line does not read it: there the run size is what ``--epochs`` and ``--limit`` say.
 """
 import os
 

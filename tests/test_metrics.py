@@ -343,6 +343,7 @@ def test_eval_command_on_a_checkpoint(tmp_path, capsys, monkeypatch):
                  '--json', report]) == 0
     out = capsys.readouterr().out
     assert 'fid' in out and 'kid' in out and 'is' in out and '1000 real heldout digits' in out
+    assert 'features of 200/200 generated images' in out          # eval shows progress
     expected = metrics.evaluate_checkpoint(path, ('fid',), 200, reference='heldout')
     assert f"{expected['fid']:.2f}" in out
     import json

@@ -45,7 +45,8 @@ def real_digits(split='heldout', image_size=32):
 
 
 def evaluate(source, reference=None, extractor='digits', metrics=('fid', 'kid'), num=None,
-             batch_size=200, seed=0, kid_subsets=100, kid_subset_size=None, is_splits=10):
+             batch_size=200, seed=0, kid_subsets=100, kid_subset_size=None, is_splits=10,
+             progress=None):
     """FID / KID / IS of the images of ``source`` against ``reference``.
 
     Parameters
@@ -56,6 +57,7 @@ def evaluate(source, reference=None, extractor='digits', metrics=('fid', 'kid'),
         compute it once with :func:`reference_stats` when evaluating several models.
     extractor : ``'digits'``, ``'inception'`` or a feature extractor object.
     num : how many images to draw from ``source`` (required for a generator).
+    progress : called with the number of ``source`` images done after every batch.
 
     Returns a dict: ``fid``, ``kid``/``kid_std``, ``is``/``is_std``, ``num`` (images used).
     """
@@ -64,7 +66,8 @@ def evaluate(source, reference=None, extractor='digits', metrics=('fid', 'kid'),
     if reference is not None:
         reference = reference_stats(reference, extractor, batch_size=batch_size)
     stats = accumulate(extractor, source, num, batch_size,
-                       keep_features='kid' in metrics, keep_probs='is' in metrics)
+                       keep_features='kid' in metrics, keep_probs='is' in metrics,
+                       progress=progress)
     out = compute_metrics(stats, reference, metrics, kid_subsets, kid_subset_size, is_splits,
                           seed)
     out['num'] = stats.n

@@ -153,16 +153,19 @@ def image_batches(source, num=None, batch_size=100):
 
 
 def accumulate(extractor, source, num=None, batch_size=100, keep_features=True,
-               keep_probs=True):
+               keep_probs=True, progress=None):
     """Run ``extractor`` over the images of ``source`` (see :func:`image_batches`).
 
     ``extractor(images) -> (features, probs)`` (numpy; ``probs`` may be None). Returns a
-    :class:`FeatureStats`; only one batch of images is alive at a time.
+    :class:`FeatureStats`; only one batch of images is alive at a time. ``progress(n)``, if
+    given, is called with the number of images done after every batch.
     """
     stats = FeatureStats(keep_features, keep_probs)
     for images in image_batches(source, num, batch_size):
         features, probs = extractor(images)
         stats.update(features, probs)
+        if progress is not None:
+            progress(stats.n)
     if num is not None and stats.n < num:
         raise ValueError(f'the source gave only {stats.n} images, {num} were asked for')
     return stats
