@@ -121,4 +121,4 @@ def test_command_line_trains_on_labelled_digits(tmp_path, capsys):
     assert os.path.getsize(grid) > 0
     assert main(['infer', '--checkpoint', os.path.join(out, 'checkpoint.ckpt'), '--input',
                  str(tmp_path), '--out', str(tmp_path / 'x')]) == 2
-    assert 'pix2pix' in capsys.readouterr().err
+    assert 'use `sample`' in capsys.readouterr().err

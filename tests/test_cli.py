@@ -61,3 +61,11 @@ def test_corrupt_checkpoint_for_sample(tmp_path, capsys):
     assert main(['sample', '--checkpoint', str(bad), '--out', str(tmp_path / 'g.png')]) == 2
     assert 'corrupt' in capsys.readouterr().err
     assert not (tmp_path / 'g.png').exists()
+
+
+def test_every_batch_kind_has_its_cli_module():
+    from d2gan.cli.main import MODULE_OF_KIND
+    from d2gan.registry import BATCH_KINDS
+    assert sorted(MODULE_OF_KIND) == sorted(BATCH_KINDS)
+    for module in set(MODULE_OF_KIND.values()):
+        assert callable(module.new_config) and callable(module.load_data), module.__name__

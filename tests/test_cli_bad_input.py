@@ -148,3 +148,37 @@ def test_cyclegan_image_size_too_small_or_not_a_multiple_of_4(tmp_path, capsys, 
                  '--out', str(tmp_path / 'run')]) == 2
     line = one_error_line(capsys)
     assert 'multiple of 4' in line and 'at least 24' in line and f'got {size}' in line
+
+
+@pytest.mark.parametrize('argv, says', [
+    (['--model', 'dcgan', '--direction', 'AtoB'],
+     "--direction does not apply to 'dcgan'; it applies to: pix2pix"),
+    (['--model', 'dcgan', '--attrs', 'Smile'],
+     "--attrs does not apply to 'dcgan'; it applies to: attgan, stargan, stgan"),
+    (['--model', 'stargan', '--ngf', '8'], "--ngf does not apply to 'stargan'"),
+    (['--model', 'cyclegan', '--n-critic', '2'], "--n-critic does not apply to 'cyclegan'"),
+    (['--model', 'spade', '--amp'], 'mixed precision (amp) needs GPU devices'),
+    (['--model', 'stgan', '--kvstore', 'nccl'], "kvstore 'nccl' is not available"),
+])
+def test_an_option_a_recipe_does_not_take_is_refused(tmp_path, capsys, argv, says):
+    out = tmp_path / 'run'
+    assert main(['train', '--out', str(out), '--epochs', '1'] + argv) == 2
+    line = one_error_line(capsys)
+    assert says in line, line
+    assert not (out / 'checkpoint.ckpt').exists()
+
+
+def test_infer_options_of_another_batch_kind_are_refused(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--model', 'cyclegan', '--image-size', '32', '--ngf', '4', '--ndf',
+                 '4', '--limit', '2', '--epochs', '1', '--out', out]) == 0
+    ckpt = os.path.join(out, 'checkpoint.ckpt')
+    capsys.readouterr()
+    for option, owners in [(['--paired'], 'pix2pix'), (['--mode', 'train'], 'pix2pix'),
+                           (['--attrs', 'Smile'], 'attgan, stargan, stgan'),
+                           (['--instances', out], 'spade')]:
+        assert main(['infer', '--checkpoint', ckpt, '--input', out, '--out',
+                     str(tmp_path / 'x')] + option) == 2
+        line = one_error_line(capsys)
+        assert f"{option[0]} does not apply to 'cyclegan'; it applies to: {owners}" in line
+    assert not (tmp_path / 'x').exists()

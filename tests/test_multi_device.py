@@ -114,3 +114,4 @@ def test_parallel_without_flags_changes_nothing():
     data = d2gan.ArrayBatches(np.zeros((4, 1, 16, 16), 'float32'), 4)
     assert par.shard(data) is data and par.is_root
     assert par.root_only([1, 2]) == [1, 2]
+

@@ -127,7 +127,7 @@ def test_cli_trains_and_infers_from_label_maps(tmp_path, capsys):
             '--epochs', '1', '--out', out]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert '4 maps, 7 classes' in printed and 'without (no VGG-19 weights' in printed
+    assert '4 maps, 7 classes' in printed and 'without the VGG loss (no VGG-19 weights' in printed
     assert os.path.exists(os.path.join(out, 'samples', 'epoch_001.png'))
     ckpt = os.path.join(out, 'checkpoint.ckpt')
     assert main(['infer', '--checkpoint', ckpt, '--input', lists['val'],

@@ -101,7 +101,7 @@ class AttributeStep(Step):
                 adv.append(self.loss.d_loss(real_adv, fake_adv).sum())
                 cls.append(attribute_bce(real_cls, a.detach(), self.cls_reduce).sum())
             totals = [d + self.lambda_cls_D * c for d, c in zip(adv, cls)]
-        autograd.backward(totals)
+        self.backward(totals, self.trainers['D'])
         gp = sum(self.penalty(self.net_D, x.detach(), f).as_in_context(self.devices[0])
                  for x, f in zip(xs, fakes))
         self.trainers['D'].step(n)
@@ -121,7 +121,7 @@ class AttributeStep(Step):
                 cls.append(attribute_bce(fake_cls, b, self.cls_reduce).sum())
                 rec.append(nd.abs(recon - x).reshape((x.shape[0], -1)).mean(axis=1).sum())
                 totals.append(adv[-1] + self.lambda_cls_G * cls[-1] + self.lambda_rec * rec[-1])
-        autograd.backward(totals)
+        self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         return {'loss_G_adv': self._mean(adv, n), 'loss_G_cls': self._mean(cls, n),
                 'L1_rec': self._mean(rec, n)}

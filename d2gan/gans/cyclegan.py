@@ -159,13 +159,13 @@ class CycleGANStep(Step):
                 gan_a = self.loss.g_loss(self.D_A(fake_b)).sum()
                 cycle_a = _l1(self.G_B(fake_b), a.detach())
                 loss = self.g_scale * gan_a + self.lambda_A * cycle_a
-            loss.backward()
+            self.backward([loss], self.trainers['G'])
             with autograd.record():                              # B -> A -> B
                 fake_a = self.G_B(b.detach())
                 gan_b = self.loss.g_loss(self.D_B(fake_a)).sum()
                 cycle_b = _l1(self.G_A(fake_a), b.detach())
                 loss = self.g_scale * gan_b + self.lambda_B * cycle_b
-            loss.backward()
+            self.backward([loss], self.trainers['G'])
             values = {'loss_G_A': self.g_scale * gan_a, 'loss_G_B': self.g_scale * gan_b,
                       'cycle_A': cycle_a, 'cycle_B': cycle_b}
             if self.lambda_identity > 0:
@@ -174,7 +174,7 @@ class CycleGANStep(Step):
                     idt_b = _l1(self.G_B(a.detach()), a.detach())
                     loss = self.lambda_identity * (self.lambda_B * idt_a
                                                    + self.lambda_A * idt_b)
-                loss.backward()
+                self.backward([loss], self.trainers['G'])
                 values.update(idt_A=idt_a, idt_B=idt_b)
             for key, value in values.items():
                 terms.setdefault(key, []).append(value)
@@ -198,7 +198,7 @@ class CycleGANStep(Step):
                    for b, p in zip(Bs, pooled_B)]
             d_B = [self.loss.d_loss(self.D_B(a.detach()), self.D_B(p)).sum()
                    for a, p in zip(As, pooled_A)]
-        autograd.backward(d_A + d_B)
+        self.backward(d_A + d_B, self.trainers['D'])
         self.trainers['D'].step(n)
         logs = {'loss_D_A': self._mean(d_A, n), 'loss_D_B': self._mean(d_B, n)}
         logs.update({k: self._mean(v, n) for k, v in terms.items()})

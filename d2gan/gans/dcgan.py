@@ -24,7 +24,7 @@ from ..losses import GANLoss, get_loss
 from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ..penalty import GradientPenalty
 from ..registry import register_recipe
-from ..train.step import Step, critic_chunks, split_sizes
+from ..train.step import Step, critic_chunks
 
 
 class GANStep(Step):
@@ -101,10 +101,9 @@ class GANStep(Step):
         return sum(loss.as_in_context(self.devices[0]) for loss in losses) / X.shape[0], extra
 
     def _g_update(self, n):
-        sizes = split_sizes(n, len(self.devices))
         with autograd.record():
             losses = [self.loss.g_loss(self.net_D(self._fake(k, d))).sum()
-                      for k, d in zip(sizes, self.devices)]
+                      for k, d in self.shares(n)]
         self.backward(losses, self.trainers['G'])
         self.trainers['G'].step(n)
         return sum(loss.as_in_context(self.devices[0]) for loss in losses) / n

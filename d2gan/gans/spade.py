@@ -85,13 +85,13 @@ class SPADEStep(Step):
                                    .mean(axis=1).sum().detach())
                 totals.append(total)
                 fakes.append(fake.detach())
-        autograd.backward(totals)
+        self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         with autograd.record():
             losses = [multiscale_d_loss(self.loss, self.net_D.judge(m.detach(), x.detach()),
                                         self.net_D.judge(m.detach(), f)).sum()
                       for m, x, f in zip(Ms, Xs, fakes)]
-        autograd.backward(losses)
+        self.backward(losses, self.trainers['D'])
         self.trainers['D'].step(n)
         logs = {'loss_D': self._mean(losses, n)}
         logs.update({k: self._mean(v, n) for k, v in terms.items() if v})

@@ -29,9 +29,11 @@ worker holds the optimizer state that checkpoints save.
 
 Batch norm. Every device and every worker normalises with the statistics of *its own* slice
 (per-device statistics), as the papers' multi-GPU code without synchronised BN did; the running
-averages therefore differ between replicas, and rank 0's (the first device's) are saved. With
-small per-device batches, ``mxnet.gluon.contrib.nn.SyncBatchNorm`` (one process, several GPUs)
-computes the statistics over the whole batch instead.
+averages therefore differ between replicas. A checkpoint holds, in one process, their mean over
+the devices (Gluon's ``save_parameters`` averages a parameter's copies), and with ``dist_sync``
+rank 0's (its devices' mean). With small per-device batches,
+``mxnet.gluon.contrib.nn.SyncBatchNorm`` (one process, several GPUs) computes the statistics
+over the whole batch instead; on CPU contexts it hangs in MXNet 1.9.1.
 """
 import os
 import sys

@@ -26,6 +26,9 @@ def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
     """A ``gluon.Trainer`` for ``net``: Adam(``lr``, ``beta1``, ``beta2``) or RMSProp(``lr``).
 
     ``net`` may be a list of blocks that share one optimizer (CycleGAN's two generators).
+    The update runs on every device (``update_on_kvstore=False``), not inside the kvstore:
+    otherwise, with several devices, the kvstore keeps its own copy of the weights and a change
+    a step makes to them after the update (WGAN's clipping) is lost at the next update.
     """
     nets = list(net) if isinstance(net, (list, tuple)) else [net]
     all_params = gluon.ParameterDict()
@@ -40,7 +43,7 @@ def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
         params = {'learning_rate': lr}
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'rmsprop'")
-    return gluon.Trainer(all_params, optimizer, params)
+    return gluon.Trainer(all_params, optimizer, params, update_on_kvstore=False)
 
 
 class Step:
@@ -72,6 +75,11 @@ class Step:
     def split(self, batch):
         """Slices of ``batch`` (an NDArray / numpy array) on each of ``self.devices``."""
         return split_and_load(batch, self.devices)
+
+    def shares(self, n):
+        """``[(size, device)]``: how ``n`` examples that the step draws itself (noise) are
+        spread over ``self.devices`` -- the sizes :meth:`split` gives a batch of ``n``."""
+        return list(zip(split_sizes(n, len(self.devices)), self.devices))
 
     def backward(self, losses, trainer):
         """``autograd.backward(losses)``, through ``trainer``'s dynamic loss scale when float16

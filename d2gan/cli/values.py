@@ -16,6 +16,15 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f'error: {message} (see `{self.prog} --help`)\n')
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default unless it is None or False (the help text says those)."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def positive_int(text):
     """An integer >= 1 (sizes, counts, epochs)."""
     try:
@@ -38,4 +47,4 @@ def positive_float(text):
     return value
 
 
-__all__ = ['ArgumentParser', 'positive_int', 'positive_float']
+__all__ = ['ArgumentParser', 'HelpFormatter', 'positive_int', 'positive_float']

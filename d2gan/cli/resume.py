@@ -5,15 +5,15 @@ states, the data order and the noise (the seed), so that it continues exactly wh
 stopped. An option given again that would change any of these and differs from the checkpoint
 used to be dropped silently (``--lr 1e6`` trained at 2e-4, ``--attrs Hat`` trained Smile and
 Hat). Now it is refused, naming both values. ``--epochs`` is the option that applies: it says
-how long to train (CycleGAN's schedule follows it, see :mod:`d2gan.cli_unpaired`).
+how long to train (CycleGAN's schedule follows it, see :mod:`d2gan.cli.unpaired`).
 
 :func:`recipe_options` is the other half: an option given for a new run reaches the recipe
 when the recipe has that argument, and is refused when it has none.
 """
 import inspect
 
-from .registry import RECIPES
-from .train.checkpoint import read_meta
+from ..registry import RECIPES
+from ..train.checkpoint import read_meta
 
 #: command-line option (argparse dest) -> the config key it sets
 RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'lr',
@@ -30,16 +30,31 @@ def split_list(text):
     return [a.strip() for a in text.split(',') if a.strip()] or None if text else None
 
 
-def recipe_options(args, options):
-    """``{option: value}`` for each of ``options`` given on the command line; an option that
-    the recipe ``args.model`` has no argument for is a ``ValueError`` (it used to be ignored)."""
+def recipes_with(argument):
+    """The recipes whose constructor takes ``argument`` (the ones an option for it fits)."""
+    return [name for name in RECIPES.names() if argument in RECIPES.parameters(name)]
+
+
+def recipe_options(args, options, renamed=None):
+    """``{config key: value}`` for each of ``options`` given on the command line.
+
+    ``renamed`` maps an option to the recipe argument it sets where the names differ (SPADE's
+    ``--lr`` is ``lr_G``). An option that the recipe ``args.model`` has no argument for is a
+    ``ValueError`` naming the recipes it applies to (it used to be ignored).
+    """
+    renamed = renamed or {}
     accepted = RECIPES.parameters(args.model)
-    chosen = {k: getattr(args, k) for k in options if getattr(args, k, None) is not None}
-    for option in chosen:
-        if option not in accepted:
+    chosen = {}
+    for option in options:
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        key = renamed.get(option, option)
+        if key not in accepted:
             flag = '--' + option.replace('_', '-')
             raise ValueError(f'{flag} does not apply to {args.model!r} (its recipe has no '
-                             f'{option!r}; it takes: {", ".join(sorted(accepted))})')
+                             f'{key!r}); it applies to: {", ".join(recipes_with(option))}')
+        chosen[key] = value
     return chosen
 
 
@@ -76,4 +91,5 @@ def resumed_config(args, checkpoint, lr_key='lr'):
     return config
 
 
-__all__ = ['RESUME_FIXED', 'given_options', 'recipe_options', 'resumed_config', 'split_list']
+__all__ = ['RESUME_FIXED', 'given_options', 'recipe_options', 'recipes_with', 'resumed_config',
+           'split_list']

@@ -1,0 +1,234 @@
+"""Command line: ``python -m d2gan train|sample|eval|infer|models``.
+
+Examples::
+
+    python -m d2gan train --model dcgan --dataset mnist-digits --epochs 20 --out runs/dcgan
+    python -m d2gan train --model dcgan --out runs/dcgan --resume      # continue a run
+    python -m d2gan launch -n 2 -s 1 -- python -m d2gan train --kvstore dist_sync --out runs/d
+    python -m d2gan sample --checkpoint runs/dcgan/checkpoint.ckpt --out grid.png
+    python -m d2gan eval --checkpoint runs/dcgan/checkpoint.ckpt --metric fid,kid --num 2000
+    python -m d2gan train --model pix2pix --dataset synth-facades --image-size 64 --out runs/p2p
+    python -m d2gan infer --checkpoint runs/p2p/checkpoint.ckpt --input data/synth-facades/test \
+        --paired --out runs/p2p/test
+    python -m d2gan train --model spade --image-size 64 --ngf 16 --ndf 16 --batch-size 4 \
+        --out runs/spade
+    python -m d2gan infer --checkpoint runs/spade/checkpoint.ckpt \
+        --input data/synth-facades/val_list.txt --out runs/spade/val     # or a folder of labels
+    python -m d2gan train --model cyclegan --image-size 64 --ngf 16 --ndf 32 --batch-size 1 \
+        --epochs 3 --out runs/cyclegan   # offline photo<->cartoon; --dataset horse2zebra: paper
+    python -m d2gan infer --checkpoint runs/cyclegan/checkpoint.ckpt --direction AtoB \
+        --input data/synth-photo2cartoon/testA --target data/synth-photo2cartoon/truth/testA \
+        --out runs/cyclegan/testA
+    python -m d2gan train --model stgan --attrs Red_Stroke,Thick,Inverted,Framed --epochs 10 \
+        --out runs/stgan      # offline digit-attrs; --dataset celeba for the paper's setting
+    python -m d2gan infer --checkpoint runs/stgan/checkpoint.ckpt --input data/digit-attrs \
+        --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
+"""
+import argparse
+import sys
+
+from ..data import DatasetNotFoundError, list_datasets
+from ..data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
+from ..data.unpaired import CYCLEGAN_DATASETS, SYNTH_PHOTO2CARTOON
+from ..metrics import InceptionWeightsNotFoundError
+from ..registry import batch_kind, list_gans, list_models
+from ..train import CheckpointError, TrainingDivergedError, read_meta
+from ..train.distributed import KVSTORES
+from . import attributes, evaluate, images, launch_job, paired, semantic, unpaired
+from .common import recipes_of, refuse_foreign_options, train
+from .resume import given_options, recipes_with
+from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
+
+EXAMPLES = __doc__.split('Examples::', 1)[1]
+
+#: One module per batch kind (:data:`d2gan.registry.BATCH_KINDS`); a new kind adds its own.
+KIND_MODULES = (images, paired, unpaired, semantic, attributes)
+MODULE_OF_KIND = {kind: module for module in KIND_MODULES for kind in module.KINDS}
+
+
+class _Recorder:
+    """An argument group that remembers which options it added (for the kinds that own them)."""
+
+    def __init__(self, group, kinds, owned):
+        self.group, self.kinds, self.owned = group, kinds, owned
+
+    def add_argument(self, *names, **kwargs):
+        action = self.group.add_argument(*names, **kwargs)
+        self.owned[action.dest] = self.owned.get(action.dest, ()) + tuple(self.kinds)
+        return action
+
+
+def _kind_groups(parser, hook):
+    """One argument group per batch kind module that has options for this command, titled with
+    its recipes; returns ``{option: kinds that take it}``."""
+    owned = {}
+    for module in KIND_MODULES:
+        if hasattr(module, hook):
+            names = ', '.join(recipes_of(module.KINDS))
+            group = parser.add_argument_group(f'{module.TITLE} ({names})')
+            getattr(module, hook)(_Recorder(group, module.KINDS, owned))
+    return owned
+
+
+def _for_recipes(argument, text):
+    return f'{text} (recipes: {", ".join(recipes_with(argument))})'
+
+
+def build_parser():
+    parser = ArgumentParser(
+        prog='python -m d2gan', formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Train GANs from the d2gan book and sample from their checkpoints.',
+        epilog='examples:' + EXAMPLES)
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND')
+    sub.required = True
+    add_train_parser(sub)
+
+    sample = sub.add_parser('sample', help='write an image grid from a checkpoint',
+                            formatter_class=HelpFormatter)
+    sample.add_argument('--checkpoint', required=True)
+    sample.add_argument('--num', type=positive_int, default=64)
+    sample.add_argument('--nrow', type=positive_int, default=8)
+    sample.add_argument('--seed', type=int, default=0)
+    sample.add_argument('--device', default='auto')
+    sample.add_argument('--out', default='samples.png')
+
+    evaluate.add_parser(sub)
+    add_infer_parser(sub)
+    launch_job.add_parser(sub)
+    sub.add_parser('models', help='list GAN recipes, networks and datasets')
+    return parser
+
+
+def add_train_parser(sub):
+    train_parser = sub.add_parser(
+        'train', help='train a GAN; checkpoints after every epoch',
+        formatter_class=HelpFormatter,
+        description='Every option means the same for every recipe; an option a recipe does not '
+                    'take is an error naming the recipes it applies to. Defaults shown as None '
+                    "are the recipe's.")
+    add = train_parser.add_argument
+    add('--model', default='dcgan', help='GAN recipe: ' + ', '.join(list_gans()))
+    add('--dataset', default=None,
+        help='mnist-digits (offline, 5,000 real digits; the default), mnist, fashion-mnist, '
+             'folder; for pix2pix: synth-facades (offline, the default), facades, cityscapes, '
+             'maps, edges2shoes, folder; for spade: synth-facades (offline, the default), '
+             'cityscapes, list (--dataroot = a label<TAB>image<TAB>instance list); for '
+             'cyclegan: synth-photo2cartoon (offline, the default), horse2zebra, apple2orange, '
+             'summer2winter, monet2photo, cityscapes, folder (--dataroot with trainA/ trainB/ '
+             'testA/ testB/); for stargan, attgan, stgan: digit-attrs (offline, the default), '
+             "celeba, folder (CelebA's layout)")
+    add('--dataroot', default=None,
+        help='dataset directory (default: data/ or $D2GAN_DATA; required for folder)')
+    add('--image-size', type=positive_int, default=None,
+        help='default 32; 256 for pix2pix, cyclegan, spade; 128 for celeba (the papers)')
+    add('--epochs', type=positive_int, default=20)
+    add('--batch-size', type=positive_int, default=None,
+        help='the global batch (split over --device, shared by dist_sync workers); default 64; '
+             '1 for pix2pix, cyclegan, spade; 16 per critic update for the attribute editors')
+    add('--limit', type=positive_int, default=None, help='use only the first N training images')
+    add('--seed', type=int, default=None, help='base seed (default 0)')
+    add('--out', default='runs/gan', help='directory for checkpoint and samples')
+    add('--resume', action='store_true', help='continue from OUT/checkpoint.ckpt if it exists')
+
+    scale = train_parser.add_argument_group('devices and scale (every recipe)')
+    scale.add_argument('--device', default='auto',
+                       help='auto, cpu, gpu (all GPUs), cpu:N, gpu:N, or a list: cpu:0,cpu:1')
+    scale.add_argument('--kvstore', default=None, choices=list(KVSTORES),
+                       help='gradient aggregation: local/device/nccl over the --device list, '
+                            'dist_sync(_device) over the workers of `launch` (the batch size '
+                            'is then the global one); default: one process, the steps\' own')
+    scale.add_argument('--amp', action='store_true', default=None,
+                       help='float16 mixed precision (mxnet.contrib.amp; GPUs only)')
+
+    recipe = train_parser.add_argument_group(
+        "the recipe's arguments (refused by recipes that do not have them)")
+    recipe.add_argument('--lr', type=positive_float, default=None,
+                        help=_for_recipes('lr', 'learning rate') + '; spade: the generator\'s '
+                             "(the discriminator's is 4x)")
+    recipe.add_argument('--ngf', type=positive_int, default=None,
+                        help=_for_recipes('ngf', 'generator width'))
+    recipe.add_argument('--ndf', type=positive_int, default=None,
+                        help=_for_recipes('ndf', 'discriminator width'))
+    recipe.add_argument('--n-critic', type=positive_int, default=None,
+                        help=_for_recipes('n_critic', 'critic updates per generator update'))
+    train_parser.set_defaults(owned=_kind_groups(train_parser, 'add_train_options'))
+
+
+def add_infer_parser(sub):
+    infer = sub.add_parser(
+        'infer', help='translate or edit images with a pix2pix, cyclegan, spade, stargan, '
+                      'attgan or stgan checkpoint',
+        formatter_class=HelpFormatter)
+    infer.add_argument('--checkpoint', required=True)
+    infer.add_argument('--input', required=True,
+                       help='folder of input images (spade: of label maps, or a '
+                            '"label<TAB>image<TAB>instance" list file)')
+    infer.add_argument('--out', required=True, help='folder for the translated PNGs')
+    infer.add_argument('--batch-size', type=positive_int, default=None, help='default 8')
+    infer.add_argument('--device', default='auto')
+    both = infer.add_argument_group(f'translation ({", ".join(recipes_of(("paired", "unpaired")))})')
+    owned = {}
+    _Recorder(both, ('paired', 'unpaired'), owned).add_argument(
+        '--direction', choices=['AtoB', 'BtoA'], default=None,
+        help="pix2pix with --paired: which side is the input (default: the checkpoint's); "
+             'cyclegan: G_A (AtoB, the default) or G_B (BtoA)')
+    owned.update(_kind_groups(infer, 'add_infer_options'))
+    infer.set_defaults(owned=owned)
+
+
+def cmd_train(args):
+    return train(args, MODULE_OF_KIND[batch_kind(args.model)], args.owned)
+
+
+def cmd_infer(args):
+    model = read_meta(args.checkpoint)['config'].get('model')
+    kind = batch_kind(model)
+    if kind not in ('paired', 'unpaired', 'semantic', 'attributes'):
+        raise ValueError(f'{args.checkpoint} holds a {model!r} model, which generates images '
+                         'from noise: use `sample` (`infer` translates or edits images)')
+    args.given, args.model = given_options(args), model
+    refuse_foreign_options(args, args.owned, kind)
+    return MODULE_OF_KIND[kind].infer(args)
+
+
+def cmd_sample(args):
+    config = read_meta(args.checkpoint)['config']
+    if batch_kind(config.get('model')) not in images.KINDS:
+        raise ValueError(f'a {config["model"]} checkpoint translates or edits images: use '
+                         f'`python -m d2gan infer --checkpoint {args.checkpoint} --input FOLDER '
+                         '--out FOLDER`')
+    return images.sample(args)
+
+
+def cmd_models(args):
+    print('GAN recipes (--model):', ', '.join(list_gans()))
+    print('networks (d2gan.get_model):', ', '.join(list_models()))
+    print('datasets (--dataset):', ', '.join(list_datasets()))
+    print('paired datasets (pix2pix --dataset):',
+          ', '.join([SYNTH_FACADES, 'folder'] + sorted(PIX2PIX_DATASETS)))
+    print('unpaired datasets (cyclegan --dataset):',
+          ', '.join([SYNTH_PHOTO2CARTOON, 'folder'] + sorted(CYCLEGAN_DATASETS)))
+
+
+COMMANDS = {'train': cmd_train, 'sample': cmd_sample, 'eval': evaluate.run, 'infer': cmd_infer,
+            'models': cmd_models, 'launch': launch_job.run}
+
+
+def main(argv=None):
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:        # --help, or a bad option (one error line already printed)
+        return e.code
+    try:
+        code = COMMANDS[args.command](args)
+    except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,
+            InceptionWeightsNotFoundError, TrainingDivergedError) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f'error: {message}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        hint = (f'; the last checkpoint in {args.out} is kept: run the same command with '
+                '--resume to continue' if args.command == 'train' else '')
+        print(f'interrupted{hint}', file=sys.stderr)
+        return 130
+    return code or 0
