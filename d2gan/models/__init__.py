@@ -18,3 +18,5 @@ from . import stargan, attgan, stgan  # noqa: F401,E402  (attribute editing)
 from .stargan import StarGANDiscriminator, StarGANGenerator  # noqa: F401,E402
 from .attgan import AttGANDiscriminator, AttGANGenerator  # noqa: F401,E402
 from .stgan import STGANGenerator, stgan_discriminator  # noqa: F401,E402
+from . import pggan  # noqa: F401,E402  (progressive growing)
+from .pggan import PGGANDiscriminator, PGGANGenerator  # noqa: F401,E402

@@ -2,11 +2,13 @@
 
 One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channel concat and its
 oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
-``spectral_norm``, ``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
+``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
+``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
 ``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
 """
 from .concat import concat_all, concat_channels, tile_labels
 from .conv_transpose import Conv2DTranspose
+from .equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
 from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
 from .norm import AffineInstanceNorm, InstanceNorm, norm_layer
@@ -17,4 +19,5 @@ from .stu import SelectiveTransferUnit
 __all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D', 'SNDense',
            'spectral_sigma', 'SPADE', 'SPADEResBlock', 'nearest_downsample',
            'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'norm_layer',
-           'concat_channels', 'concat_all', 'tile_labels']
+           'concat_channels', 'concat_all', 'tile_labels', 'EqualizedConv2D', 'EqualizedDense',
+           'MinibatchStdDev', 'PixelNorm']

@@ -1,0 +1,209 @@
+"""PGGAN networks (Karras et al., 2018), as ``G_paper`` / ``D_paper`` of
+tkarras/progressive_growing_of_gans ``networks.py``.
+
+Feature maps per resolution ``2**res``: ``nf(res - 1)`` with
+``nf(stage) = min(int(fmap_base / 2**(stage * fmap_decay)), fmap_max)`` (512 up to 64x64, then
+halving to 16 at 1024 for the paper's ``fmap_base = 8192``). Every layer has an equalized
+learning rate (:mod:`d2gan.nn.equalized`); the generator normalises every pixel's features
+(pixel norm) after each leaky ReLU, the discriminator appends the minibatch standard deviation
+before its last convolution.
+
+Growing. Both networks take a *level of detail* ``lod`` next to their input, as the reference:
+``lod = log2(resolution) - log2(current resolution)`` with a fraction while a new level fades
+in. The generator returns images at the current resolution ``2**(log2(resolution) -
+floor(lod))``; at a fractional ``lod`` the new top level's image is blended with the previous
+level's, up-sampled (nearest), by ``t = lod - floor(lod)`` (``t = 1``: only the old level). The
+discriminator takes images at that resolution and blends the same way after its top block. The
+reference keeps every tensor at full resolution and up-/down-samples around the blocks; computing
+at the current resolution gives the same numbers (nearest up-sampling and 2x2 averaging commute
+with the blocks that are skipped) for far less work on a CPU.
+
+Deviation: the reference fuses up-sampling into a transposed convolution (and down-sampling into
+a strided one) with a *computed* 4-tap weight; that is the same function as nearest up-sampling
+followed by the 3x3 convolution (2x2 average pooling after it), which is what runs here, because
+MXNet's oneDNN backward of a transposed convolution with a computed weight fails on CPU. The
+parameters are the same (tests/test_pggan_models.py counts them against the reference's shapes).
+"""
+import math
+
+import mxnet as mx
+from mxnet.gluon import nn
+
+from ..nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from ..registry import MODELS
+
+
+def feature_maps(fmap_base=8192, fmap_decay=1.0, fmap_max=512):
+    """``nf(stage)`` of the reference."""
+    return lambda stage: min(int(fmap_base / (2.0 ** (stage * fmap_decay))), fmap_max)
+
+
+def _log2(resolution):
+    res = int(round(math.log2(resolution)))
+    if resolution < 4 or 2 ** res != resolution:
+        raise ValueError(f'resolution must be a power of 2, at least 4; got {resolution}')
+    return res
+
+
+def split_lod(lod, max_lod):
+    """``(level, t)``: the top level (0 = 4x4) and the fade of the level below it."""
+    if not 0 <= lod <= max_lod:
+        raise ValueError(f'lod must be in [0, {max_lod}], got {lod}')
+    whole = math.floor(lod)
+    top = max_lod - whole
+    return top, lod - whole
+
+
+class _Act(nn.HybridBlock):
+    """Leaky ReLU (0.2), then pixel norm where the generator uses it."""
+
+    def __init__(self, pixel_norm, **kwargs):
+        super().__init__(**kwargs)
+        self.norm = PixelNorm() if pixel_norm else None
+
+    def hybrid_forward(self, F, x):
+        x = F.LeakyReLU(x, slope=0.2)
+        return self.norm(x) if self.norm is not None else x
+
+
+class _Bias(nn.HybridBlock):
+    """A per-channel bias (the 4x4 dense layer of G adds it after the reshape)."""
+
+    def __init__(self, channels, **kwargs):
+        super().__init__(**kwargs)
+        self.bias = self.params.get('bias', shape=(channels,), init='zeros')
+
+    def hybrid_forward(self, F, x, bias):
+        return F.broadcast_add(x, F.reshape(bias, (1, -1, 1, 1)))
+
+
+class _GBlock(nn.HybridBlock):
+    """4x4: pixel norm of z, dense to 4x4 maps, conv. Higher: up x2 (nearest), conv, conv."""
+
+    def __init__(self, res, nf, latent_dim, normalize_latents, use_pixelnorm, **kwargs):
+        super().__init__(**kwargs)
+        self.first = res == 2
+        out = nf(res - 1)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            if self.first:
+                if normalize_latents:
+                    self.body.add(PixelNorm())
+                self.body.add(EqualizedDense(out * 16, latent_dim, gain=math.sqrt(2) / 4,
+                                             use_bias=False),
+                              nn.HybridLambda(lambda F, x: F.reshape(x, (0, -1, 4, 4))),
+                              _Bias(out), _Act(use_pixelnorm),
+                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm))
+            else:
+                self.body.add(nn.HybridLambda(lambda F, x: F.UpSampling(
+                                  x, scale=2, sample_type='nearest')),
+                              EqualizedConv2D(out, nf(res - 2), 3), _Act(use_pixelnorm),
+                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm))
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+class PGGANGenerator(nn.Block):
+    """``(z (N, latent_dim), lod) -> images (N, num_channels, S, S)`` in about [-1, 1],
+    ``S = 2**(log2(resolution) - floor(lod))`` (linear output, as the reference)."""
+
+    def __init__(self, resolution=1024, num_channels=3, fmap_base=8192, fmap_decay=1.0,
+                 fmap_max=512, latent_dim=None, normalize_latents=True, use_pixelnorm=True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.resolution_log2 = _log2(resolution)
+        nf = feature_maps(fmap_base, fmap_decay, fmap_max)
+        self.latent_dim = latent_dim or nf(0)
+        self.max_lod = self.resolution_log2 - 2
+        with self.name_scope():
+            self.blocks = nn.HybridSequential()
+            self.to_rgb = nn.HybridSequential()
+            for res in range(2, self.resolution_log2 + 1):
+                self.blocks.add(_GBlock(res, nf, self.latent_dim, normalize_latents,
+                                        use_pixelnorm))
+                self.to_rgb.add(EqualizedConv2D(num_channels, nf(res - 1), 1, gain=1))
+
+    def forward(self, z, lod=0.0):
+        top, t = split_lod(lod, self.max_lod)
+        x = z
+        for level in range(top + 1):
+            previous = x
+            x = self.blocks[level](x)
+        image = self.to_rgb[top](x)
+        if t > 0:
+            old = mx.nd.UpSampling(self.to_rgb[top - 1](previous), scale=2, sample_type='nearest')
+            image = image + (old - image) * t
+        return image
+
+
+class _DBlock(nn.HybridBlock):
+    """Higher than 4x4: conv, conv, 2x2 average pool. 4x4: minibatch stddev, conv, dense,
+    dense to ``1 + label_size`` outputs."""
+
+    def __init__(self, res, nf, mbstd_group_size, label_size, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            if res >= 3:
+                self.body.add(EqualizedConv2D(nf(res - 1), nf(res - 1), 3), _Act(False),
+                              EqualizedConv2D(nf(res - 2), nf(res - 1), 3), _Act(False),
+                              nn.AvgPool2D(2))
+            else:
+                extra = 1 if mbstd_group_size > 1 else 0
+                if extra:
+                    self.body.add(MinibatchStdDev(mbstd_group_size))
+                self.body.add(EqualizedConv2D(nf(1), nf(1) + extra, 3), _Act(False),
+                              EqualizedDense(nf(0), nf(1) * 16), _Act(False),
+                              EqualizedDense(1 + label_size, nf(0), gain=1))
+
+    def hybrid_forward(self, F, x):
+        return self.body(x)
+
+
+class PGGANDiscriminator(nn.Block):
+    """``(images (N, C, S, S), lod) -> scores (N, 1 + label_size)``, ``S`` as the generator's
+    output at the same ``lod``."""
+
+    def __init__(self, resolution=1024, num_channels=3, fmap_base=8192, fmap_decay=1.0,
+                 fmap_max=512, mbstd_group_size=4, label_size=0, **kwargs):
+        super().__init__(**kwargs)
+        self.resolution_log2 = _log2(resolution)
+        nf = feature_maps(fmap_base, fmap_decay, fmap_max)
+        self.max_lod = self.resolution_log2 - 2
+        with self.name_scope():
+            self.from_rgb = nn.HybridSequential()
+            self.blocks = nn.HybridSequential()
+            for res in range(2, self.resolution_log2 + 1):
+                self.from_rgb.add(EqualizedConv2D(nf(res - 1), num_channels, 1))
+                self.blocks.add(_DBlock(res, nf, mbstd_group_size, label_size))
+            self.act = _Act(False)
+
+    def forward(self, images, lod=0.0):
+        top, t = split_lod(lod, self.max_lod)
+        size = 2 ** (top + 2)
+        if images.shape[-1] != size or images.shape[-2] != size:
+            raise ValueError(f'at lod {lod} the discriminator takes {size}x{size} images, got '
+                             f'{tuple(images.shape)}')
+        x = self.blocks[top](self.act(self.from_rgb[top](images)))
+        if t > 0:
+            small = mx.nd.Pooling(images, kernel=(2, 2), stride=(2, 2), pool_type='avg')
+            old = self.act(self.from_rgb[top - 1](small))
+            x = x + (old - x) * t
+        for level in range(top - 1, -1, -1):
+            x = self.blocks[level](x)
+        return x
+
+
+@MODELS.register('pggan_generator')
+def pggan_generator(**kwargs):
+    return PGGANGenerator(**kwargs)
+
+
+@MODELS.register('pggan_discriminator')
+def pggan_discriminator(**kwargs):
+    return PGGANDiscriminator(**kwargs)
+
+
+__all__ = ['PGGANGenerator', 'PGGANDiscriminator', 'feature_maps', 'split_lod',
+           'pggan_generator', 'pggan_discriminator']

@@ -1,0 +1,104 @@
+"""Equalized learning rate (Karras et al., PGGAN): layers whose weights are stored as N(0, 1)
+and scaled by He's constant ``gain / sqrt(fan_in)`` at run time.
+
+Adam divides each update by the gradient's running magnitude, so with an ordinary He
+initialisation a layer with a large fan-in learns as fast, in relative terms, as one with a
+small fan-in only if their weights have the same scale. Storing ``w ~ N(0, 1)`` and multiplying
+by the constant in the forward pass makes every weight's dynamic range the same, hence the same
+effective learning rate. ``lr_mult`` (StyleGAN's mapping network: 0.01) slows a layer down the
+same way: the stored weight is ``N(0, 1 / lr_mult)``, the run-time scale ``lr_mult * gain /
+sqrt(fan_in)``, and the bias is multiplied by ``lr_mult``.
+
+Also here: :class:`PixelNorm` (PGGAN's generator normalises every pixel's feature vector) and
+:class:`MinibatchStdDev` (the discriminator's last block sees the spread of its batch).
+"""
+import math
+
+import mxnet as mx
+from mxnet.gluon import nn
+
+
+class _Equalized(nn.HybridBlock):
+    """Shared bookkeeping: the stored weight, the bias and the run-time scales."""
+
+    def __init__(self, weight_shape, fan_in, gain, lr_mult, use_bias, bias_init, out,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.scale = lr_mult * gain / math.sqrt(fan_in)
+        self.lr_mult = lr_mult
+        with self.name_scope():
+            self.weight = self.params.get('weight', shape=weight_shape,
+                                          init=mx.init.Normal(1.0 / lr_mult))
+            self.bias = self.params.get('bias', shape=(out,), init=mx.init.Constant(
+                bias_init / lr_mult)) if use_bias else None
+
+
+class EqualizedDense(_Equalized):
+    """``x (N, in_units) -> (N, units)``; a 4-D input is flattened first (as the references)."""
+
+    def __init__(self, units, in_units, gain=math.sqrt(2), lr_mult=1.0, use_bias=True,
+                 bias_init=0.0, **kwargs):
+        super().__init__((units, in_units), in_units, gain, lr_mult, use_bias, bias_init,
+                         units, **kwargs)
+        self.units = units
+
+    def hybrid_forward(self, F, x, weight, bias=None):
+        return F.FullyConnected(x, weight * self.scale,
+                                None if bias is None else bias * self.lr_mult,
+                                num_hidden=self.units, no_bias=bias is None, flatten=True)
+
+
+class EqualizedConv2D(_Equalized):
+    """A stride-1 ``kernel x kernel`` convolution with 'same' padding."""
+
+    def __init__(self, channels, in_channels, kernel_size=3, gain=math.sqrt(2), lr_mult=1.0,
+                 use_bias=True, bias_init=0.0, **kwargs):
+        if kernel_size % 2 != 1:
+            raise ValueError(f'kernel_size must be odd for same padding, got {kernel_size}')
+        super().__init__((channels, in_channels, kernel_size, kernel_size),
+                         in_channels * kernel_size ** 2, gain, lr_mult, use_bias, bias_init,
+                         channels, **kwargs)
+        self.channels, self.kernel_size = channels, kernel_size
+
+    def hybrid_forward(self, F, x, weight, bias=None):
+        k = self.kernel_size
+        return F.Convolution(x, weight * self.scale,
+                             None if bias is None else bias * self.lr_mult,
+                             kernel=(k, k), pad=(k // 2, k // 2), num_filter=self.channels,
+                             no_bias=bias is None)
+
+
+class PixelNorm(nn.HybridBlock):
+    """``x / sqrt(mean over channels of x^2 + eps)`` at every pixel (or of every vector)."""
+
+    def __init__(self, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def hybrid_forward(self, F, x):
+        return F.broadcast_mul(x, F.rsqrt(F.mean(F.square(x), axis=1, keepdims=True)
+                                          + self.epsilon))
+
+
+class MinibatchStdDev(nn.HybridBlock):
+    """Append one feature map: the standard deviation of each feature over a group of
+    ``group_size`` examples, averaged over features and pixels (PGGAN's
+    ``minibatch_stddev_layer``). Example ``n`` belongs to group ``n % (N / group_size)``, as in
+    the reference; the batch must be a multiple of ``group_size``."""
+
+    def __init__(self, group_size=4, epsilon=1e-8, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size, self.epsilon = group_size, epsilon
+
+    def hybrid_forward(self, F, x):
+        g = self.group_size
+        y = F.reshape(x, shape=(-4, g, -1, -2))                     # (G, M, C, H, W)
+        y = F.broadcast_sub(y, F.mean(y, axis=0, keepdims=True))
+        y = F.sqrt(F.mean(F.square(y), axis=0) + self.epsilon)     # (M, C, H, W)
+        y = F.mean(y, axis=(1, 2, 3), keepdims=True)                # (M, 1, 1, 1)
+        y = F.tile(y, reps=(g, 1, 1, 1))                            # (N, 1, 1, 1)
+        y = F.broadcast_like(y, F.slice_axis(x, axis=1, begin=0, end=1))
+        return F.concat(x, y, dim=1)
+
+
+__all__ = ['EqualizedDense', 'EqualizedConv2D', 'PixelNorm', 'MinibatchStdDev']
