@@ -20,3 +20,5 @@ from .attgan import AttGANDiscriminator, AttGANGenerator  # noqa: F401,E402
 from .stgan import STGANGenerator, stgan_discriminator  # noqa: F401,E402
 from . import pggan  # noqa: F401,E402  (progressive growing)
 from .pggan import PGGANDiscriminator, PGGANGenerator  # noqa: F401,E402
+from . import stylegan2  # noqa: F401,E402  (style-based generator)
+from .stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator  # noqa: F401,E402

@@ -3,12 +3,13 @@
 One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channel concat and its
 oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
 ``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
-``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
+``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
 ``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
 """
 from .concat import concat_all, concat_channels, tile_labels
 from .conv_transpose import Conv2DTranspose
 from .equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from .upfirdn import UpFirDn2D, downsample2d, upsample2d
 from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
 from .norm import AffineInstanceNorm, InstanceNorm, norm_layer
@@ -20,4 +21,4 @@ __all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D'
            'spectral_sigma', 'SPADE', 'SPADEResBlock', 'nearest_downsample',
            'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'norm_layer',
            'concat_channels', 'concat_all', 'tile_labels', 'EqualizedConv2D', 'EqualizedDense',
-           'MinibatchStdDev', 'PixelNorm']
+           'MinibatchStdDev', 'PixelNorm', 'UpFirDn2D', 'upsample2d', 'downsample2d']

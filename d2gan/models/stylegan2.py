@@ -1,0 +1,317 @@
+"""StyleGAN2 networks (Karras et al., 2020), as ``training/networks.py`` of
+NVlabs/stylegan2-ada-pytorch: a mapping network z -> w (8 layers, learning rate x 0.01), a
+*skip* synthesis network of modulated / demodulated convolutions with per-pixel noise, and a
+*residual* discriminator with minibatch standard deviation.
+
+Channels at resolution ``res``: ``min(channel_base // res, channel_max)`` (config F: 32768 and
+512). Every weight is stored as N(0, 1) and scaled at run time (equalized learning rate); the
+activations are leaky ReLU times ``sqrt(2)``, bias added first (``bias_act``).
+
+Modulated convolution runs in the reference's *non-fused* form, the one it trains with: scale
+the input channels by the styles, convolve with the shared weight, scale the output channels
+by the demodulation coefficients ``1 / sqrt(sum_{i,k} (w_{oik} s_i)^2 + 1e-8)``. The weight
+stays a plain parameter, which MXNet's oneDNN backward needs (a per-example computed weight of
+a transposed convolution crashes it on CPU). Up-sampling layers convolve with the flipped
+weight (``flip_weight=False`` in the reference) after ``upfirdn2d`` (:mod:`d2gan.nn.upfirdn`).
+"""
+import math
+
+import mxnet as mx
+from mxnet import autograd
+from mxnet.gluon import nn
+
+from ..nn.equalized import EqualizedDense, MinibatchStdDev
+from ..nn.upfirdn import UpFirDn2D, down_padding, downsample2d, up_padding, upsample2d
+from ..registry import MODELS
+
+SQRT2 = math.sqrt(2)
+
+
+def channels_at(channel_base=32768, channel_max=512):
+    """``{resolution: channels}`` of the reference."""
+    return lambda res: min(channel_base // res, channel_max)
+
+
+def _log2(resolution):
+    res = int(round(math.log2(resolution)))
+    if resolution < 4 or 2 ** res != resolution:
+        raise ValueError(f'resolution must be a power of 2, at least 4; got {resolution}')
+    return res
+
+
+def lrelu(F, x, gain=1.0):
+    """``bias_act``'s leaky ReLU: slope 0.2, times ``sqrt(2) * gain``."""
+    return F.LeakyReLU(x, slope=0.2) * (SQRT2 * gain)
+
+
+class MappingNetwork(nn.HybridBlock):
+    """``z (N, z_dim) -> w (N, w_dim)``: normalise z's second moment, then ``num_layers``
+    fully connected layers with leaky ReLU, each at ``lr_multiplier`` times the learning
+    rate."""
+
+    def __init__(self, z_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01, **kwargs):
+        super().__init__(**kwargs)
+        features = [z_dim] + [w_dim] * num_layers
+        with self.name_scope():
+            self.layers = nn.HybridSequential()
+            for i in range(num_layers):
+                self.layers.add(EqualizedDense(features[i + 1], features[i], gain=1,
+                                               lr_mult=lr_multiplier))
+
+    def hybrid_forward(self, F, z):
+        x = F.broadcast_mul(z, F.rsqrt(F.mean(F.square(z), axis=1, keepdims=True) + 1e-8))
+        for layer in self.layers:
+            x = lrelu(F, layer(x))
+        return x
+
+
+class SynthesisLayer(nn.HybridBlock):
+    """Modulated 3x3 convolution (``up=2``: after up-sampling), demodulation, noise, bias,
+    leaky ReLU. ``(x, w) -> x``."""
+
+    def __init__(self, in_channels, out_channels, w_dim, resolution, up=1, use_noise=True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.out_channels, self.up, self.use_noise = out_channels, up, use_noise
+        with self.name_scope():
+            self.affine = EqualizedDense(in_channels, w_dim, gain=1, bias_init=1)
+            self.weight = self.params.get('weight', shape=(out_channels, in_channels, 3, 3),
+                                          init=mx.init.Normal(1.0))
+            self.bias = self.params.get('bias', shape=(out_channels,), init='zeros')
+            if use_noise:
+                self.noise_strength = self.params.get('noise_strength', shape=(1,),
+                                                      init='zeros')
+            if up > 1:
+                self.resample = UpFirDn2D(in_channels, up=up, pad=up_padding(4, up, 1))
+
+    def hybrid_forward(self, F, x, w, weight, bias, noise_strength=None):
+        styles = self.affine(w)                                           # (N, in)
+        x = F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1)))
+        if self.up > 1:
+            x = self.resample(x)
+            y = F.Convolution(x, F.flip(weight, axis=(2, 3)), kernel=(3, 3),
+                              num_filter=self.out_channels, no_bias=True)
+        else:
+            y = F.Convolution(x, weight, kernel=(3, 3), pad=(1, 1),
+                              num_filter=self.out_channels, no_bias=True)
+        power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)), transpose_b=True)
+        y = F.broadcast_mul(y, F.reshape(F.rsqrt(power + 1e-8), (0, 0, 1, 1)))
+        if self.use_noise:
+            noise = F.random.normal_like(F.slice_axis(y, axis=1, begin=0, end=1))
+            y = F.broadcast_add(y, F.broadcast_mul(noise, F.reshape(noise_strength,
+                                                                     (1, 1, 1, 1))))
+        return lrelu(F, F.broadcast_add(y, F.reshape(bias, (1, -1, 1, 1))))
+
+
+class ToRGBLayer(nn.HybridBlock):
+    """Modulated 1x1 convolution to image channels, no demodulation, no activation."""
+
+    def __init__(self, in_channels, img_channels, w_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.img_channels, self.weight_gain = img_channels, 1 / math.sqrt(in_channels)
+        with self.name_scope():
+            self.affine = EqualizedDense(in_channels, w_dim, gain=1, bias_init=1)
+            self.weight = self.params.get('weight', shape=(img_channels, in_channels, 1, 1),
+                                          init=mx.init.Normal(1.0))
+            self.bias = self.params.get('bias', shape=(img_channels,), init='zeros')
+
+    def hybrid_forward(self, F, x, w, weight, bias):
+        styles = self.affine(w) * self.weight_gain
+        x = F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1)))
+        return F.Convolution(x, weight, bias, kernel=(1, 1), num_filter=self.img_channels)
+
+
+class SynthesisBlock(nn.HybridBlock):
+    """One resolution of the skip generator: (const | up-conv) + conv, and the image so far
+    up-sampled plus this block's ToRGB. ``(x, img, ws) -> (x, img)``; ``ws`` holds
+    ``num_conv + 1`` latents (the ToRGB one is the next block's first)."""
+
+    def __init__(self, in_channels, out_channels, w_dim, resolution, img_channels, **kwargs):
+        super().__init__(**kwargs)
+        self.first = in_channels == 0
+        self.num_conv = 1 if self.first else 2
+        self.out_channels, self.resolution = out_channels, resolution
+        with self.name_scope():
+            if self.first:
+                self.const = self.params.get('const', shape=(out_channels, resolution,
+                                                             resolution),
+                                             init=mx.init.Normal(1.0))
+            else:
+                self.conv0 = SynthesisLayer(in_channels, out_channels, w_dim, resolution, up=2)
+                self.img_up = upsample2d(img_channels)
+            self.conv1 = SynthesisLayer(out_channels, out_channels, w_dim, resolution)
+            self.torgb = ToRGBLayer(out_channels, img_channels, w_dim)
+
+    def hybrid_forward(self, F, *inputs, const=None):
+        """``(ws)`` for the first block, ``(x, img, ws)`` for the others."""
+        x, img, ws = (None, None) + inputs if self.first else inputs
+        w = [F.squeeze(F.slice_axis(ws, axis=1, begin=i, end=i + 1), axis=1)
+             for i in range(self.num_conv + 1)]
+        if self.first:
+            ones = F.reshape(F.ones_like(F.slice_axis(w[0], axis=1, begin=0, end=1)),
+                             (-1, 1, 1, 1))
+            x = self.conv1(F.broadcast_mul(ones, F.expand_dims(const, axis=0)), w[0])
+        else:
+            x = self.conv1(self.conv0(x, w[0]), w[1])
+        y = self.torgb(x, w[-1])
+        return x, (y if self.first else self.img_up(img) + y)
+
+
+class SynthesisNetwork(nn.HybridBlock):
+    """``ws (N, num_ws, w_dim) -> images (N, img_channels, resolution, resolution)``."""
+
+    def __init__(self, w_dim=512, resolution=1024, img_channels=3, channel_base=32768,
+                 channel_max=512, **kwargs):
+        super().__init__(**kwargs)
+        ch = channels_at(channel_base, channel_max)
+        self.resolutions = [2 ** i for i in range(2, _log2(resolution) + 1)]
+        self.num_ws = 0
+        with self.name_scope():
+            self.blocks = nn.HybridSequential()
+            for res in self.resolutions:
+                block = SynthesisBlock(ch(res // 2) if res > 4 else 0, ch(res), w_dim, res,
+                                       img_channels)
+                self.blocks.add(block)
+                self.num_ws += block.num_conv
+        self.num_ws += 1                                 # the last block's ToRGB
+
+    def hybrid_forward(self, F, ws):
+        x = img = None
+        start = 0
+        for block in self.blocks:
+            block_ws = F.slice_axis(ws, axis=1, begin=start, end=start + block.num_conv + 1)
+            x, img = block(block_ws) if x is None else block(x, img, block_ws)
+            start += block.num_conv
+        return img
+
+
+class StyleGAN2Generator(nn.Block):
+    """``z (N, z_dim) -> images``; ``truncation_psi < 1`` pulls w towards the running mean
+    ``w_avg`` (updated in training mode with ``w_avg_beta``), as the reference."""
+
+    def __init__(self, resolution=1024, img_channels=3, z_dim=512, w_dim=512,
+                 mapping_layers=8, channel_base=32768, channel_max=512, lr_multiplier=0.01,
+                 w_avg_beta=0.995, **kwargs):
+        super().__init__(**kwargs)
+        self.z_dim, self.w_dim, self.w_avg_beta = z_dim, w_dim, w_avg_beta
+        with self.name_scope():
+            self.synthesis = SynthesisNetwork(w_dim, resolution, img_channels, channel_base,
+                                              channel_max)
+            self.mapping = MappingNetwork(z_dim, w_dim, mapping_layers, lr_multiplier)
+            self.w_avg = self.params.get('w_avg', shape=(w_dim,), init='zeros',
+                                         grad_req='null', differentiable=False)
+        self.num_ws = self.synthesis.num_ws
+
+    def map(self, z, truncation_psi=1.0, truncation_cutoff=None):
+        """``z -> ws (N, num_ws, w_dim)``, truncated towards ``w_avg``."""
+        w = self.mapping(z)
+        if autograd.is_training() and self.w_avg_beta is not None:
+            avg = self.w_avg.data(w.context)
+            avg[:] = w.detach().mean(axis=0) * (1 - self.w_avg_beta) + avg * self.w_avg_beta
+        ws = mx.nd.repeat(w.expand_dims(1), self.num_ws, axis=1)
+        if truncation_psi != 1:
+            avg = self.w_avg.data(w.context).reshape((1, 1, -1))
+            cut = self.num_ws if truncation_cutoff is None else truncation_cutoff
+            head = avg + (ws[:, :cut] - avg) * truncation_psi
+            ws = head if cut == self.num_ws else mx.nd.concat(head, ws[:, cut:], dim=1)
+        return ws
+
+    def forward(self, z, truncation_psi=1.0, truncation_cutoff=None):
+        return self.synthesis(self.map(z, truncation_psi, truncation_cutoff))
+
+
+class DiscriminatorBlock(nn.HybridBlock):
+    """Residual block: (FromRGB on the first), conv, conv down, plus a 1x1 down-sampled skip,
+    the sum scaled by ``sqrt(1/2)``."""
+
+    def __init__(self, in_channels, tmp_channels, out_channels, img_channels, **kwargs):
+        super().__init__(**kwargs)
+        self.first = in_channels == 0
+        with self.name_scope():
+            if self.first:
+                self.fromrgb = _Conv(img_channels, tmp_channels, 1)
+            self.conv0 = _Conv(tmp_channels, tmp_channels, 3)
+            self.conv1 = _Conv(tmp_channels, out_channels, 3, down=2, gain=math.sqrt(0.5))
+            self.skip = _Conv(tmp_channels, out_channels, 1, down=2, use_bias=False,
+                              activation=False, gain=math.sqrt(0.5))
+
+    def hybrid_forward(self, F, x):
+        if self.first:
+            x = self.fromrgb(x)
+        return self.skip(x) + self.conv1(self.conv0(x))
+
+
+class _Conv(nn.HybridBlock):
+    """``Conv2dLayer``: weight / sqrt(fan_in), optional 2x down-sampling through the FIR
+    filter, bias, leaky ReLU x sqrt(2) (or linear), times ``gain``."""
+
+    def __init__(self, in_channels, out_channels, kernel, down=1, use_bias=True,
+                 activation=True, gain=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.kernel, self.down, self.activation, self.gain = kernel, down, activation, gain
+        self.out_channels = out_channels
+        self.weight_gain = 1 / math.sqrt(in_channels * kernel ** 2)
+        with self.name_scope():
+            self.weight = self.params.get('weight', shape=(out_channels, in_channels, kernel,
+                                                           kernel), init=mx.init.Normal(1.0))
+            self.bias = self.params.get('bias', shape=(out_channels,),
+                                        init='zeros') if use_bias else None
+            if down > 1:
+                # 3x3: filter with the conv's padding folded in, then a strided conv;
+                # 1x1: filter and subsample, then the conv (the reference's fast paths)
+                pad = down_padding(4, down, kernel // 2)
+                self.resample = UpFirDn2D(in_channels, down=down if kernel == 1 else 1,
+                                          pad=pad, gain=1)
+
+    def hybrid_forward(self, F, x, weight, bias=None):
+        stride = 1
+        pad = self.kernel // 2
+        if self.down > 1:
+            x = self.resample(x)
+            stride, pad = (1 if self.kernel == 1 else self.down), 0
+        x = F.Convolution(x, weight * self.weight_gain, bias, kernel=(self.kernel,) * 2,
+                          stride=(stride, stride), pad=(pad, pad),
+                          num_filter=self.out_channels, no_bias=bias is None)
+        return lrelu(F, x, self.gain) if self.activation else x * self.gain
+
+
+class StyleGAN2Discriminator(nn.HybridBlock):
+    """``images (N, C, R, R) -> scores (N, 1)``: residual blocks down to 4x4, then minibatch
+    stddev, conv, fully connected, output (``DiscriminatorEpilogue``)."""
+
+    def __init__(self, resolution=1024, img_channels=3, channel_base=32768, channel_max=512,
+                 mbstd_group_size=4, **kwargs):
+        super().__init__(**kwargs)
+        ch = channels_at(channel_base, channel_max)
+        log2 = _log2(resolution)
+        with self.name_scope():
+            self.blocks = nn.HybridSequential()
+            for res in [2 ** i for i in range(log2, 2, -1)]:
+                self.blocks.add(DiscriminatorBlock(ch(res) if res < resolution else 0, ch(res),
+                                                   ch(res // 2), img_channels))
+            c = ch(4)
+            self.mbstd = MinibatchStdDev(mbstd_group_size)
+            self.conv = _Conv(c + 1, c, 3)
+            self.fc = EqualizedDense(c, c * 16, gain=1)
+            self.out = EqualizedDense(1, c, gain=1)
+
+    def hybrid_forward(self, F, x):
+        for block in self.blocks:
+            x = block(x)
+        x = self.conv(self.mbstd(x))
+        return self.out(lrelu(F, self.fc(x)))
+
+
+@MODELS.register('stylegan2_generator')
+def stylegan2_generator(**kwargs):
+    return StyleGAN2Generator(**kwargs)
+
+
+@MODELS.register('stylegan2_discriminator')
+def stylegan2_discriminator(**kwargs):
+    return StyleGAN2Discriminator(**kwargs)
+
+
+__all__ = ['MappingNetwork', 'SynthesisNetwork', 'StyleGAN2Generator',
+           'StyleGAN2Discriminator', 'channels_at', 'stylegan2_generator',
+           'stylegan2_discriminator']
