@@ -27,6 +27,14 @@ tanh, sigmoid, ...  ``dy * f'(x)`` with ``f'`` written with forward operators
 InstanceNorm,       ``(g - mean(g) - x_hat * mean(g * x_hat)) / s`` with ``g = gamma * dy``,
 LayerNorm           ``x_hat = (x - mu) / s``, means over the normalised axes
 SNConv2D, SNDense   as Conv2D / Dense with the normalised weight ``W / sigma(W)``
+Equalized conv,     as Conv2D / Dense with the run-time scaled weight (PGGAN, StyleGAN2)
+dense
+UpFirDn2D           undo the subsampling, the depthwise FIR filter (a one-channel
+                    convolution per plane, as above), the padding and the zero insertion
+MinibatchStdDev     ``dy`` of the input channels plus, through the group's standard
+                    deviation, ``d_g / (G s) * sum(dy_std) / (C H W)`` for every group member
+                    (cross-example terms: the batch sum is differentiated, as the references)
+residual block      the input gradients of the two branches added (StyleGAN2's D)
 ==================  =====================================================================
 
 Every entry is a differentiable forward operator of the input and the parameters (the ReLU
@@ -46,7 +54,8 @@ costs 2.3x to 2.7x one without.
 
 **Which critics.** Chains of the layers above, inside ``HybridSequential`` blocks or a critic
 class registered with :func:`register_critic` (the model families register their critics:
-``DCGANDiscriminator``, ``StarGANDiscriminator``, ``AttGANDiscriminator``). Batch norm is refused:
+``DCGANDiscriminator``, ``StarGANDiscriminator``, ``AttGANDiscriminator``,
+``StyleGAN2Discriminator``, whose residual block brings its own rule). Batch norm is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
@@ -58,7 +67,9 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .nn.conv_transpose import phase_split_kernel
+from .nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
+from .nn.upfirdn import UpFirDn2D, interleave_zeros, pad_or_crop
 
 # --------------------------------------------------------------------------------------------
 # Walking the critic: its layers in order.
@@ -346,27 +357,162 @@ class _FlattenRule:
         return g.F.reshape(dy, shape=shape)
 
 
+class _EqualizedConvRule:
+    """Equalized-lr convolution: the stored weight times its run-time scale."""
+
+    @staticmethod
+    def forward(g, layer, x, shape):
+        F = g.F
+        k, s, p = layer.kernel_size, layer.stride, layer.padding
+        w = g.param(layer.weight) * layer.scale
+        if layer.bias is None:
+            y = F.Convolution(x, w, kernel=(k, k), stride=(s, s), pad=(p, p),
+                              num_filter=layer.channels, no_bias=True)
+        else:
+            y = F.Convolution(x, w, g.param(layer.bias) * layer.lr_mult, kernel=(k, k),
+                              stride=(s, s), pad=(p, p), num_filter=layer.channels)
+        out = shape[:1] + (layer.channels,) + tuple((n + 2 * p - k) // s + 1 for n in shape[2:])
+        return y, out, (w, shape, out)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        w, shape, out = cache
+        k, s, p = layer.kernel_size, layer.stride, layer.padding
+        return conv2d_input_grad(g.F, dy, w, (layer.channels, shape[1], k, k), (s, s), (p, p),
+                                 shape[2:], out[2:])
+
+
+class _EqualizedDenseRule:
+    @staticmethod
+    def forward(g, layer, x, shape):
+        w = g.param(layer.weight) * layer.scale
+        if layer.bias is None:
+            y = g.F.FullyConnected(x, w, num_hidden=layer.units, no_bias=True, flatten=True)
+        else:
+            y = g.F.FullyConnected(x, w, g.param(layer.bias) * layer.lr_mult,
+                                   num_hidden=layer.units, flatten=True)
+        return y, (shape[0], layer.units), (w, shape)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        w, shape = cache
+        return g.F.reshape(g.F.dot(dy, w), shape=shape)
+
+
+class _ScaledLeakyReLURule:
+    @staticmethod
+    def forward(g, layer, x, shape):
+        if layer.slope == 1:
+            return x * layer.gain, shape, None
+        mask = g.mask(x, layer.slope) * layer.gain
+        return g.mul(x, mask), shape, mask
+
+    @staticmethod
+    def input_grad(g, layer, mask, dy):
+        return dy * layer.gain if mask is None else g.mul(dy, mask)
+
+
+class _UpFirDnRule:
+    """Zero insertion, pad / crop, depthwise FIR filter, subsampling. The depthwise filter's
+    input gradient is that of a one-channel convolution of every (example, channel) plane."""
+
+    @staticmethod
+    def forward(g, layer, x, shape):
+        F = g.F
+        n, c, h, w = shape
+        up, (before, after) = layer.up, layer.pad
+        y = pad_or_crop(F, interleave_zeros(F, x, up), before, after)
+        padded = tuple(up * m + before + after for m in (h, w))
+        kernel = g.param(layer.kernel)
+        y = F.Convolution(y, kernel, kernel=(layer.size, layer.size),
+                          stride=(layer.down, layer.down), num_filter=c, num_group=c,
+                          no_bias=True)
+        out = (n, c) + tuple((m - layer.size) // layer.down + 1 for m in padded)
+        return y, out, (kernel, shape, padded, out)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        F = g.F
+        kernel, (n, c, h, w), padded, out = cache
+        planes = F.expand_dims(F.reshape(dy, shape=(-3, -2)), axis=1)      # (N*C, 1, h, w)
+        one = F.slice_axis(kernel, axis=0, begin=0, end=1)                   # (1, 1, k, k)
+        dx = conv2d_input_grad(F, planes, one, (1, 1, layer.size, layer.size),
+                               (layer.down, layer.down), (0, 0), padded, out[2:])
+        dx = F.reshape(dx, shape=(n, c) + padded)
+        before, after = layer.pad
+        dx = pad_or_crop(F, dx, -before, -after)                            # undo the padding
+        if layer.up > 1:                                                    # the inserted zeros
+            dx = F.slice(dx, begin=(None, None, 0, 0), end=(None, None, None, None),
+                         step=(None, None, layer.up, layer.up))
+        return dx
+
+
+class _MinibatchStdDevRule:
+    """``[x, std]``: the std feature of group ``m`` depends on every member's input, so its
+    gradient has cross-example terms -- the references differentiate the batch sum, as here."""
+
+    @staticmethod
+    def forward(g, layer, x, shape):
+        F = g.F
+        n, c, h, w = shape
+        k = layer.group_size
+        y = F.reshape(x, shape=(k, n // k, c, h, w))
+        d = F.broadcast_sub(y, F.mean(y, axis=0, keepdims=True))
+        std = F.sqrt(F.mean(F.square(d), axis=0) + layer.epsilon)          # (M, C, H, W)
+        feature = F.mean(std, axis=(1, 2, 3), keepdims=True)                # (M, 1, 1, 1)
+        feature = F.broadcast_like(F.tile(feature, reps=(k, 1, 1, 1)),
+                                   F.slice_axis(x, axis=1, begin=0, end=1))
+        return F.concat(x, feature, dim=1), (n, c + 1, h, w), (d, std, shape)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        F = g.F
+        d, std, (n, c, h, w) = cache
+        k = layer.group_size
+        dfeature = F.reshape(F.slice_axis(dy, axis=1, begin=c, end=c + 1),
+                             shape=(k, n // k, 1, h, w))
+        dfeature = F.sum(dfeature, axis=(0, 2, 3, 4), keepdims=True)        # (1, M, 1, 1, 1)
+        through = F.broadcast_mul(F.broadcast_div(d, F.expand_dims(std, axis=0)), dfeature)
+        through = F.reshape(through, shape=(n, c, h, w)) * (1.0 / (k * c * h * w))
+        return F.slice_axis(dy, axis=1, begin=0, end=c) + through
+
+
 for _type, _rule in [(nn.Conv2D, _Conv2DRule), (nn.Dense, _DenseRule),
                      (nn.LeakyReLU, _LeakyReLURule), (nn.Activation, _ActivationRule),
                      (nn.InstanceNorm, _NormRule), (nn.LayerNorm, _NormRule),
-                     (nn.Flatten, _FlattenRule)]:
+                     (nn.Flatten, _FlattenRule), (EqualizedConv2D, _EqualizedConvRule),
+                     (EqualizedDense, _EqualizedDenseRule),
+                     (ScaledLeakyReLU, _ScaledLeakyReLURule), (UpFirDn2D, _UpFirDnRule),
+                     (MinibatchStdDev, _MinibatchStdDevRule)]:
     register_layer(_type, _rule)
 
 
 # --------------------------------------------------------------------------------------------
 # The input gradient, as NDArrays or inside one hybridized graph.
 
-def _input_grad(g, layers, x, shape):
-    steps, h = [], x
+def chain_forward(g, layers, x, shape):
+    """Run a chain of layers through their rules: ``(y, shape, steps)``; a composite layer's
+    rule (a residual block) calls it for each branch."""
+    steps = []
     for layer in layers:
         rule = _rule_for(layer)
-        h, shape, cache = rule.forward(g, layer, h, shape)
+        x, shape, cache = rule.forward(g, layer, x, shape)
         steps.append((layer, rule, cache))
+    return x, shape, steps
+
+
+def chain_input_grad(g, steps, dy):
+    """The input gradient of a chain run by :func:`chain_forward`, from its output's ``dy``."""
+    for layer, rule, cache in reversed(steps):
+        dy = rule.input_grad(g, layer, cache, dy)
+    return dy
+
+
+def _input_grad(g, layers, x, shape):
+    h, shape, steps = chain_forward(g, layers, x, shape)
     per_example = int(np.prod(shape[1:]))
     grad = g.F.BlockGrad(g.F.ones_like(h)) * (1.0 / per_example)
-    for layer, rule, cache in reversed(steps):
-        grad = rule.input_grad(g, layer, cache, grad)
-    return grad, h
+    return chain_input_grad(g, steps, grad), h
 
 
 def critic_input_gradient(net_D, x):
@@ -520,4 +666,5 @@ class R1Penalty(InputGradientPenalty):
 
 __all__ = ['GradientPenalty', 'R1Penalty', 'InputGradientPenalty', 'PenaltyGraph',
            'critic_input_gradient', 'gradient_norm', 'interpolate', 'critic_layers',
-           'register_critic', 'register_layer', 'conv2d_input_grad']
+           'register_critic', 'register_layer', 'conv2d_input_grad', 'chain_forward',
+           'chain_input_grad']

@@ -20,8 +20,10 @@ import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon import nn
 
-from ..nn.equalized import EqualizedDense, MinibatchStdDev
-from ..nn.upfirdn import UpFirDn2D, down_padding, downsample2d, up_padding, upsample2d
+from ..nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
+from ..nn.upfirdn import UpFirDn2D, down_padding, up_padding, upsample2d
+from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
+                       register_layer)
 from ..registry import MODELS
 
 SQRT2 = math.sqrt(2)
@@ -222,57 +224,43 @@ class StyleGAN2Generator(nn.Block):
 
 class DiscriminatorBlock(nn.HybridBlock):
     """Residual block: (FromRGB on the first), conv, conv down, plus a 1x1 down-sampled skip,
-    the sum scaled by ``sqrt(1/2)``."""
+    both branches scaled by ``sqrt(1/2)``. ``main`` and ``skip`` are chains of leaf layers, so
+    the gradient penalties can walk them (:mod:`d2gan.penalty`)."""
 
     def __init__(self, in_channels, tmp_channels, out_channels, img_channels, **kwargs):
         super().__init__(**kwargs)
         self.first = in_channels == 0
+        half = math.sqrt(0.5)
         with self.name_scope():
-            if self.first:
-                self.fromrgb = _Conv(img_channels, tmp_channels, 1)
-            self.conv0 = _Conv(tmp_channels, tmp_channels, 3)
-            self.conv1 = _Conv(tmp_channels, out_channels, 3, down=2, gain=math.sqrt(0.5))
-            self.skip = _Conv(tmp_channels, out_channels, 1, down=2, use_bias=False,
-                              activation=False, gain=math.sqrt(0.5))
+            self.fromrgb = conv_layer(img_channels, tmp_channels, 1) if self.first else None
+            self.main = nn.HybridSequential()
+            self.main.add(conv_layer(tmp_channels, tmp_channels, 3),
+                          conv_layer(tmp_channels, out_channels, 3, down=2, gain=half))
+            self.skip = conv_layer(tmp_channels, out_channels, 1, down=2, use_bias=False,
+                                   activation=False, gain=half)
 
     def hybrid_forward(self, F, x):
         if self.first:
             x = self.fromrgb(x)
-        return self.skip(x) + self.conv1(self.conv0(x))
+        return self.skip(x) + self.main(x)
 
 
-class _Conv(nn.HybridBlock):
-    """``Conv2dLayer``: weight / sqrt(fan_in), optional 2x down-sampling through the FIR
-    filter, bias, leaky ReLU x sqrt(2) (or linear), times ``gain``."""
-
-    def __init__(self, in_channels, out_channels, kernel, down=1, use_bias=True,
-                 activation=True, gain=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.kernel, self.down, self.activation, self.gain = kernel, down, activation, gain
-        self.out_channels = out_channels
-        self.weight_gain = 1 / math.sqrt(in_channels * kernel ** 2)
-        with self.name_scope():
-            self.weight = self.params.get('weight', shape=(out_channels, in_channels, kernel,
-                                                           kernel), init=mx.init.Normal(1.0))
-            self.bias = self.params.get('bias', shape=(out_channels,),
-                                        init='zeros') if use_bias else None
-            if down > 1:
-                # 3x3: filter with the conv's padding folded in, then a strided conv;
-                # 1x1: filter and subsample, then the conv (the reference's fast paths)
-                pad = down_padding(4, down, kernel // 2)
-                self.resample = UpFirDn2D(in_channels, down=down if kernel == 1 else 1,
-                                          pad=pad, gain=1)
-
-    def hybrid_forward(self, F, x, weight, bias=None):
-        stride = 1
-        pad = self.kernel // 2
-        if self.down > 1:
-            x = self.resample(x)
-            stride, pad = (1 if self.kernel == 1 else self.down), 0
-        x = F.Convolution(x, weight * self.weight_gain, bias, kernel=(self.kernel,) * 2,
-                          stride=(stride, stride), pad=(pad, pad),
-                          num_filter=self.out_channels, no_bias=bias is None)
-        return lrelu(F, x, self.gain) if self.activation else x * self.gain
+def conv_layer(in_channels, out_channels, kernel, down=1, use_bias=True, activation=True,
+               gain=1.0):
+    """``Conv2dLayer`` as a chain: [FIR filter (down-sampling)], convolution with weight /
+    sqrt(fan_in), [bias], leaky ReLU x sqrt(2) (or linear), times ``gain``. A 3x3 layer filters
+    with its padding folded in and then strides; a 1x1 layer filters and subsamples first (the
+    reference's fast paths)."""
+    chain = nn.HybridSequential()
+    stride, pad = 1, kernel // 2
+    if down > 1:
+        chain.add(UpFirDn2D(in_channels, down=1 if kernel > 1 else down,
+                            pad=down_padding(4, down, kernel // 2), gain=1))
+        stride, pad = (down if kernel > 1 else 1), 0
+    chain.add(EqualizedConv2D(out_channels, in_channels, kernel, gain=1, use_bias=use_bias,
+                              stride=stride, padding=pad),
+              ScaledLeakyReLU(0.2 if activation else 1.0, (SQRT2 if activation else 1) * gain))
+    return chain
 
 
 class StyleGAN2Discriminator(nn.HybridBlock):
@@ -290,16 +278,40 @@ class StyleGAN2Discriminator(nn.HybridBlock):
                 self.blocks.add(DiscriminatorBlock(ch(res) if res < resolution else 0, ch(res),
                                                    ch(res // 2), img_channels))
             c = ch(4)
-            self.mbstd = MinibatchStdDev(mbstd_group_size)
-            self.conv = _Conv(c + 1, c, 3)
-            self.fc = EqualizedDense(c, c * 16, gain=1)
-            self.out = EqualizedDense(1, c, gain=1)
+            self.epilogue = nn.HybridSequential()
+            self.epilogue.add(MinibatchStdDev(mbstd_group_size), conv_layer(c + 1, c, 3),
+                              EqualizedDense(c, c * 16, gain=1), ScaledLeakyReLU(),
+                              EqualizedDense(1, c, gain=1))
 
     def hybrid_forward(self, F, x):
-        for block in self.blocks:
-            x = block(x)
-        x = self.conv(self.mbstd(x))
-        return self.out(lrelu(F, self.fc(x)))
+        return self.epilogue(self.blocks(x))
+
+
+class _ResidualRule:
+    """Input gradient of a residual block for :mod:`d2gan.penalty`: the two branches' input
+    gradients add up (after FromRGB, walked as a chain)."""
+
+    @staticmethod
+    def forward(g, block, x, shape):
+        head = critic_layers(block.fromrgb) if block.first else []
+        x, shape, head_steps = chain_forward(g, head, x, shape)
+        y_main, out, main_steps = chain_forward(g, critic_layers(block.main), x, shape)
+        y_skip, _, skip_steps = chain_forward(g, critic_layers(block.skip), x, shape)
+        return y_main + y_skip, out, (head_steps, main_steps, skip_steps)
+
+    @staticmethod
+    def input_grad(g, block, cache, dy):
+        head_steps, main_steps, skip_steps = cache
+        dx = chain_input_grad(g, main_steps, dy) + chain_input_grad(g, skip_steps, dy)
+        return chain_input_grad(g, head_steps, dx)
+
+
+register_layer(DiscriminatorBlock, _ResidualRule)
+
+
+@register_critic(StyleGAN2Discriminator)
+def _stylegan2_critic(net):
+    return [net.blocks, net.epilogue]
 
 
 @MODELS.register('stylegan2_generator')

@@ -49,23 +49,37 @@ class EqualizedDense(_Equalized):
 
 
 class EqualizedConv2D(_Equalized):
-    """A stride-1 ``kernel x kernel`` convolution with 'same' padding."""
+    """A ``kernel x kernel`` convolution; by default stride 1 with 'same' padding."""
 
     def __init__(self, channels, in_channels, kernel_size=3, gain=math.sqrt(2), lr_mult=1.0,
-                 use_bias=True, bias_init=0.0, **kwargs):
-        if kernel_size % 2 != 1:
+                 use_bias=True, bias_init=0.0, stride=1, padding=None, **kwargs):
+        if padding is None and kernel_size % 2 != 1:
             raise ValueError(f'kernel_size must be odd for same padding, got {kernel_size}')
         super().__init__((channels, in_channels, kernel_size, kernel_size),
                          in_channels * kernel_size ** 2, gain, lr_mult, use_bias, bias_init,
                          channels, **kwargs)
-        self.channels, self.kernel_size = channels, kernel_size
+        self.channels, self.kernel_size, self.stride = channels, kernel_size, stride
+        self.padding = kernel_size // 2 if padding is None else padding
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        k = self.kernel_size
+        k, s, p = self.kernel_size, self.stride, self.padding
         return F.Convolution(x, weight * self.scale,
                              None if bias is None else bias * self.lr_mult,
-                             kernel=(k, k), pad=(k // 2, k // 2), num_filter=self.channels,
-                             no_bias=bias is None)
+                             kernel=(k, k), stride=(s, s), pad=(p, p),
+                             num_filter=self.channels, no_bias=bias is None)
+
+
+class ScaledLeakyReLU(nn.HybridBlock):
+    """``gain * leaky_relu(x, slope)``: StyleGAN2's ``bias_act`` activation (slope 0.2,
+    gain ``sqrt(2)`` times a block's own gain); ``slope=1`` is a plain scaling."""
+
+    def __init__(self, slope=0.2, gain=math.sqrt(2), **kwargs):
+        super().__init__(**kwargs)
+        self.slope, self.gain = slope, gain
+
+    def hybrid_forward(self, F, x):
+        y = x if self.slope == 1 else F.LeakyReLU(x, slope=self.slope)
+        return y * self.gain
 
 
 class PixelNorm(nn.HybridBlock):
@@ -101,4 +115,5 @@ class MinibatchStdDev(nn.HybridBlock):
         return F.concat(x, y, dim=1)
 
 
-__all__ = ['EqualizedDense', 'EqualizedConv2D', 'PixelNorm', 'MinibatchStdDev']
+__all__ = ['EqualizedDense', 'EqualizedConv2D', 'ScaledLeakyReLU', 'PixelNorm',
+           'MinibatchStdDev']
