@@ -34,7 +34,9 @@ UpFirDn2D           undo the subsampling, the depthwise FIR filter (a one-channe
 MinibatchStdDev     ``dy`` of the input channels plus, through the group's standard
                     deviation, ``d_g / (G s) * sum(dy_std) / (C H W)`` for every group member
                     (cross-example terms: the batch sum is differentiated, as the references)
-residual block      the input gradients of the two branches added (StyleGAN2's D)
+AvgPool2D (k, k)    ``dy / k^2`` spread over each window (nearest up-sampling)
+residual block,     the input gradients of the branches added, weighted as in the forward
+fade-in             pass (StyleGAN2's D; PGGAN's D while a level fades in)
 ==================  =====================================================================
 
 Every entry is a differentiable forward operator of the input and the parameters (the ReLU
@@ -447,6 +449,29 @@ class _UpFirDnRule:
         return dx
 
 
+class _AvgPoolRule:
+    """2x2 (``k x k``, stride ``k``, no padding) average pooling: ``dy`` spread over each window."""
+
+    @staticmethod
+    def forward(g, layer, x, shape):
+        kw = layer._kwargs
+        k, s = tuple(kw['kernel']), tuple(kw['stride'])
+        if k[0] != k[1] or s != k or tuple(kw['pad']) != (0, 0) or len(shape) != 4:
+            raise NotImplementedError('gradient penalty: average pooling needs a square '
+                                      'kernel, stride = kernel and no padding')
+        y = g.F.Pooling(x, kernel=k, stride=s, pool_type='avg')
+        return y, shape[:2] + tuple(n // k[0] for n in shape[2:]), (k[0], shape)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        k, shape = cache
+        dx = g.F.UpSampling(dy, scale=k, sample_type='nearest') * (1.0 / (k * k))
+        if shape[2] % k or shape[3] % k:   # rows and columns no window reaches: zero
+            dx = g.F.pad(dx, mode='constant',
+                         pad_width=(0, 0, 0, 0, 0, shape[2] % k, 0, shape[3] % k))
+        return dx
+
+
 class _MinibatchStdDevRule:
     """``[x, std]``: the std feature of group ``m`` depends on every member's input, so its
     gradient has cross-example terms -- the references differentiate the batch sum, as here."""
@@ -483,7 +508,7 @@ for _type, _rule in [(nn.Conv2D, _Conv2DRule), (nn.Dense, _DenseRule),
                      (nn.Flatten, _FlattenRule), (EqualizedConv2D, _EqualizedConvRule),
                      (EqualizedDense, _EqualizedDenseRule),
                      (ScaledLeakyReLU, _ScaledLeakyReLURule), (UpFirDn2D, _UpFirDnRule),
-                     (MinibatchStdDev, _MinibatchStdDevRule)]:
+                     (MinibatchStdDev, _MinibatchStdDevRule), (nn.AvgPool2D, _AvgPoolRule)]:
     register_layer(_type, _rule)
 
 

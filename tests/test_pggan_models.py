@@ -119,3 +119,63 @@ def test_pixel_norm_and_minibatch_stddev_match_numpy():
     np.testing.assert_allclose(out[:, :3], x)
     for n in range(8):
         np.testing.assert_allclose(out[n, 3], np.full((4, 4), std[n % 2]), rtol=1e-5)
+
+
+@pytest.mark.parametrize('lod', [1.0, 1.4])
+def test_wgan_gp_through_the_growing_critic_is_exact(lod, monkeypatch):
+    """At a whole and at a fading level: the penalty's input gradient equals autograd's and
+    its parameter gradients equal central finite differences (float64)."""
+    from mxnet import autograd
+    from d2gan.nn.equalized import ScaledLeakyReLU
+    from d2gan.penalty import GradientPenalty, critic_input_gradient
+
+    def exact(self, F, x):      # MXNet's float64 LeakyReLU rounds its negative branch
+        slope = float(np.float32(self.slope))
+        return x * ((x > 0) * (1 - slope) + slope) * self.gain
+    monkeypatch.setattr(ScaledLeakyReLU, 'hybrid_forward', exact)
+    mx.random.seed(0)
+    D = d2gan.get_model('pggan_discriminator', resolution=16, num_channels=1, fmap_base=8,
+                        fmap_max=4)
+    D.initialize(mx.init.Normal(0.5))
+    D.cast('float64')
+    critic = D.at_lod(lod)
+    size = 2 ** (2 + critic.top)
+    x = mx.nd.array(np.random.default_rng(1).normal(size=(4, 1, size, size)), dtype='float64')
+
+    def reference_grad():
+        y = x.copy()
+        y.attach_grad()
+        with autograd.record():
+            out = D(y, lod)
+        out.backward(mx.nd.ones_like(out))
+        return y.grad.asnumpy()
+
+    grad, _ = critic_input_gradient(critic, x)
+    ref = reference_grad()
+    assert np.abs(grad.asnumpy() - ref).max() < 1e-9 * np.abs(ref).max()
+
+    penalty = GradientPenalty(weight=1.0, target=0.0)      # ||grad||^2 summed: smooth
+    params = [p for p in critic.collect_params().values() if p.grad_req != 'null']
+    for p in params:
+        p.grad()[:] = 0
+    with autograd.record():
+        total = penalty.value(critic, x)
+    total.backward()
+    analytic = {p.name: p.grad().asnumpy().copy() for p in params}
+
+    def value():
+        return float((reference_grad() ** 2).sum())
+    assert abs(total.asscalar() - value()) < 1e-9 * abs(total.asscalar())
+    worst = scale = 0.0
+    for p in params:
+        data = p.data()
+        for index in np.ndindex(*p.shape):
+            old = data[index].asscalar()
+            data[index] = old + 1e-5
+            up = value()
+            data[index] = old - 1e-5
+            down = value()
+            data[index] = old
+            fd = (up - down) / 2e-5
+            worst, scale = max(worst, abs(analytic[p.name][index] - fd)), max(scale, abs(fd))
+    assert scale > 0 and worst < 1e-6 * scale, (worst, scale)

@@ -29,7 +29,10 @@ import math
 import mxnet as mx
 from mxnet.gluon import nn
 
-from ..nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from ..nn.equalized import (EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm,
+                            ScaledLeakyReLU)
+from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
+                       register_layer)
 from ..registry import MODELS
 
 
@@ -64,6 +67,11 @@ class _Act(nn.HybridBlock):
     def hybrid_forward(self, F, x):
         x = F.LeakyReLU(x, slope=0.2)
         return self.norm(x) if self.norm is not None else x
+
+
+def _leaky():
+    """The discriminator's leaky ReLU (0.2), a layer the gradient penalties know."""
+    return ScaledLeakyReLU(0.2, 1.0)
 
 
 class _Bias(nn.HybridBlock):
@@ -146,15 +154,15 @@ class _DBlock(nn.HybridBlock):
         with self.name_scope():
             self.body = nn.HybridSequential()
             if res >= 3:
-                self.body.add(EqualizedConv2D(nf(res - 1), nf(res - 1), 3), _Act(False),
-                              EqualizedConv2D(nf(res - 2), nf(res - 1), 3), _Act(False),
+                self.body.add(EqualizedConv2D(nf(res - 1), nf(res - 1), 3), _leaky(),
+                              EqualizedConv2D(nf(res - 2), nf(res - 1), 3), _leaky(),
                               nn.AvgPool2D(2))
             else:
                 extra = 1 if mbstd_group_size > 1 else 0
                 if extra:
                     self.body.add(MinibatchStdDev(mbstd_group_size))
-                self.body.add(EqualizedConv2D(nf(1), nf(1) + extra, 3), _Act(False),
-                              EqualizedDense(nf(0), nf(1) * 16), _Act(False),
+                self.body.add(EqualizedConv2D(nf(1), nf(1) + extra, 3), _leaky(),
+                              EqualizedDense(nf(0), nf(1) * 16), _leaky(),
                               EqualizedDense(1 + label_size, nf(0), gain=1))
 
     def hybrid_forward(self, F, x):
@@ -175,9 +183,14 @@ class PGGANDiscriminator(nn.Block):
             self.from_rgb = nn.HybridSequential()
             self.blocks = nn.HybridSequential()
             for res in range(2, self.resolution_log2 + 1):
-                self.from_rgb.add(EqualizedConv2D(nf(res - 1), num_channels, 1))
+                rgb = nn.HybridSequential()
+                rgb.add(EqualizedConv2D(nf(res - 1), num_channels, 1), _leaky())
+                self.from_rgb.add(rgb)
                 self.blocks.add(_DBlock(res, nf, mbstd_group_size, label_size))
-            self.act = _Act(False)
+
+    def at_lod(self, lod):
+        """This critic as a one-input block at ``lod`` (for the gradient penalties)."""
+        return CriticAtLevel(self, lod)
 
     def forward(self, images, lod=0.0):
         top, t = split_lod(lod, self.max_lod)
@@ -185,14 +198,65 @@ class PGGANDiscriminator(nn.Block):
         if images.shape[-1] != size or images.shape[-2] != size:
             raise ValueError(f'at lod {lod} the discriminator takes {size}x{size} images, got '
                              f'{tuple(images.shape)}')
-        x = self.blocks[top](self.act(self.from_rgb[top](images)))
+        x = self.blocks[top](self.from_rgb[top](images))
         if t > 0:
             small = mx.nd.Pooling(images, kernel=(2, 2), stride=(2, 2), pool_type='avg')
-            old = self.act(self.from_rgb[top - 1](small))
+            old = self.from_rgb[top - 1](small)
             x = x + (old - x) * t
         for level in range(top - 1, -1, -1):
             x = self.blocks[level](x)
         return x
+
+
+class CriticAtLevel(nn.Block):
+    """``x -> D(x, lod)`` at a fixed ``lod``: the function a gradient penalty differentiates
+    (``WGAN-GP`` in PGGAN). ``penalty(D.at_lod(lod), real, fake)``."""
+
+    def __init__(self, net, lod, **kwargs):
+        super().__init__(**kwargs)
+        self.net, self.lod = net, lod
+        self.top, self.t = split_lod(lod, net.max_lod)
+
+    def forward(self, x):
+        return self.net(x, self.lod)
+
+
+class FadeIn(nn.Block):
+    """The top of the discriminator while a level fades in: ``(1 - t) * block(fromrgb(x)) +
+    t * fromrgb_below(avgpool(x))`` (a leaf for :mod:`d2gan.penalty`, with its own rule)."""
+
+    def __init__(self, net, top, t, **kwargs):
+        super().__init__(**kwargs)
+        self.t = t
+        self.new = nn.Sequential()
+        self.new.add(net.from_rgb[top], net.blocks[top])
+        self.old = nn.Sequential()
+        self.old.add(nn.AvgPool2D(2), net.from_rgb[top - 1])
+
+
+class _FadeInRule:
+    @staticmethod
+    def forward(g, layer, x, shape):
+        y_new, out, new_steps = chain_forward(g, critic_layers(layer.new), x, shape)
+        y_old, _, old_steps = chain_forward(g, critic_layers(layer.old), x, shape)
+        return y_new + (y_old - y_new) * layer.t, out, (new_steps, old_steps)
+
+    @staticmethod
+    def input_grad(g, layer, cache, dy):
+        new_steps, old_steps = cache
+        return (chain_input_grad(g, new_steps, dy * (1 - layer.t))
+                + chain_input_grad(g, old_steps, dy * layer.t))
+
+
+register_layer(FadeIn, _FadeInRule)
+register_critic(_DBlock)(lambda block: [block.body])
+
+
+@register_critic(CriticAtLevel)
+def _critic_at_level(view):
+    net, top, t = view.net, view.top, view.t
+    head = [FadeIn(net, top, t)] if t > 0 else [net.from_rgb[top], net.blocks[top]]
+    return head + [net.blocks[level] for level in range(top - 1, -1, -1)]
 
 
 @MODELS.register('pggan_generator')
@@ -205,5 +269,5 @@ def pggan_discriminator(**kwargs):
     return PGGANDiscriminator(**kwargs)
 
 
-__all__ = ['PGGANGenerator', 'PGGANDiscriminator', 'feature_maps', 'split_lod',
+__all__ = ['PGGANGenerator', 'PGGANDiscriminator', 'CriticAtLevel', 'feature_maps', 'split_lod',
            'pggan_generator', 'pggan_discriminator']
