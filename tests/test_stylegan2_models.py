@@ -118,8 +118,9 @@ def test_modulated_convolution_equals_the_per_example_weight(up):
             pad = 0
         else:
             pad = 1
-        y = mx.nd.Convolution(mx.nd.array(xn, dtype='float64'), mx.nd.array(wn.copy(), dtype='float64'),
-                              kernel=(3, 3), pad=(pad, pad), num_filter=5, no_bias=True).asnumpy()
+        y = mx.nd.Convolution(mx.nd.array(xn, dtype='float64'),
+                              mx.nd.array(wn.copy(), dtype='float64'), kernel=(3, 3),
+                              pad=(pad, pad), num_filter=5, no_bias=True).asnumpy()
         y = y + bias[None, :, None, None]
         y = np.where(y > 0, y, 0.2 * y) * math.sqrt(2)
         np.testing.assert_allclose(out[n], y[0], rtol=1e-4, atol=1e-4)
@@ -168,3 +169,26 @@ def test_truncation_pulls_every_w_to_the_average(small):
     np.testing.assert_allclose(half[:, 3:], full[:, 3:])
     np.testing.assert_allclose(half[:, :3], avg + 0.5 * (full[:, :3] - avg), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_v1_layer_is_adain_on_instance_normalised_features():
+    mx.random.seed(2)
+    layer = SynthesisLayer(3, 4, 5, 4, use_noise=False, layer='v1')
+    layer.initialize()
+    x = mx.nd.random.normal(shape=(2, 3, 4, 4))
+    w = mx.nd.random.normal(shape=(2, 5))
+    out = layer(x, w).asnumpy()
+    weight = layer.weight.data().asnumpy() / math.sqrt(27)
+    y = mx.nd.Convolution(x, mx.nd.array(weight), layer.bias.data(), kernel=(3, 3), pad=(1, 1),
+                          num_filter=4).asnumpy()
+    y = np.where(y > 0, y, 0.2 * y) * math.sqrt(2)
+    y = (y - y.mean(axis=(2, 3), keepdims=True)) / np.sqrt(y.var(axis=(2, 3), keepdims=True)
+                                                             + 1e-8)
+    styles = layer.affine(w).asnumpy()
+    expected = y * (1 + styles[:, :4, None, None]) + styles[:, 4:, None, None]
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    G = d2gan.get_model('stylegan2_generator', layer='v1', **SMALL)
+    G.initialize()
+    assert G(mx.nd.random.normal(shape=(2, 32))).shape == (2, 1, 32, 32)
+    with pytest.raises(ValueError, match="'v1'"):
+        SynthesisLayer(3, 4, 5, 4, layer='v3')

@@ -16,7 +16,8 @@ def add_parser(sub):
         formatter_class=HelpFormatter)
     evaluate.add_argument('--checkpoint', required=True)
     evaluate.add_argument('--metric', default='fid,kid', help='comma-separated: fid, kid, is')
-    evaluate.add_argument('--num', type=positive_int, default=2000, help='generated images to evaluate')
+    evaluate.add_argument('--num', type=positive_int, default=2000,
+                          help='generated images to evaluate')
     evaluate.add_argument('--extractor', default='digits',
                           help='digits (offline digit classifier) or inception (needs weights)')
     evaluate.add_argument('--inception-weights', default=None,

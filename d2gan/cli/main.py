@@ -166,7 +166,8 @@ def add_infer_parser(sub):
     infer.add_argument('--out', required=True, help='folder for the translated PNGs')
     infer.add_argument('--batch-size', type=positive_int, default=None, help='default 8')
     infer.add_argument('--device', default='auto')
-    both = infer.add_argument_group(f'translation ({", ".join(recipes_of(("paired", "unpaired")))})')
+    translators = ', '.join(recipes_of(('paired', 'unpaired')))
+    both = infer.add_argument_group(f'translation ({translators})')
     owned = {}
     _Recorder(both, ('paired', 'unpaired'), owned).add_argument(
         '--direction', choices=['AtoB', 'BtoA'], default=None,

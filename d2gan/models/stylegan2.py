@@ -68,15 +68,29 @@ class MappingNetwork(nn.HybridBlock):
 
 
 class SynthesisLayer(nn.HybridBlock):
-    """Modulated 3x3 convolution (``up=2``: after up-sampling), demodulation, noise, bias,
-    leaky ReLU. ``(x, w) -> x``."""
+    """One 3x3 layer of the synthesis network (``up=2``: after up-sampling). ``(x, w) -> x``.
+
+    ``layer='v2'`` (StyleGAN2): modulate the input channels by the styles, convolve,
+    demodulate, add noise and bias, leaky ReLU. ``layer='v1'`` (StyleGAN's AdaIN, for
+    comparison in the same generator): convolve (equalized lr), add noise and bias, leaky ReLU,
+    instance-normalise every channel, then scale and shift it by the styles ``(1 + s, b)``; the
+    normalisation is what leaves the "droplet" artefacts StyleGAN2 removed.
+    """
 
     def __init__(self, in_channels, out_channels, w_dim, resolution, up=1, use_noise=True,
-                 **kwargs):
+                 layer='v2', **kwargs):
         super().__init__(**kwargs)
+        if layer not in ('v1', 'v2'):
+            raise ValueError(f"layer must be 'v1' (AdaIN) or 'v2' (modulated conv), "
+                             f'got {layer!r}')
         self.out_channels, self.up, self.use_noise = out_channels, up, use_noise
+        self.layer = layer
+        self.weight_gain = 1 / math.sqrt(in_channels * 9)
         with self.name_scope():
-            self.affine = EqualizedDense(in_channels, w_dim, gain=1, bias_init=1)
+            if layer == 'v2':
+                self.affine = EqualizedDense(in_channels, w_dim, gain=1, bias_init=1)
+            else:                                   # scale around 1 and shift, per channel
+                self.affine = EqualizedDense(2 * out_channels, w_dim, gain=1)
             self.weight = self.params.get('weight', shape=(out_channels, in_channels, 3, 3),
                                           init=mx.init.Normal(1.0))
             self.bias = self.params.get('bias', shape=(out_channels,), init='zeros')
@@ -86,23 +100,35 @@ class SynthesisLayer(nn.HybridBlock):
             if up > 1:
                 self.resample = UpFirDn2D(in_channels, up=up, pad=up_padding(4, up, 1))
 
-    def hybrid_forward(self, F, x, w, weight, bias, noise_strength=None):
-        styles = self.affine(w)                                           # (N, in)
-        x = F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1)))
+    def _conv(self, F, x, weight):
         if self.up > 1:
-            x = self.resample(x)
-            y = F.Convolution(x, F.flip(weight, axis=(2, 3)), kernel=(3, 3),
-                              num_filter=self.out_channels, no_bias=True)
+            return F.Convolution(self.resample(x), F.flip(weight, axis=(2, 3)), kernel=(3, 3),
+                                 num_filter=self.out_channels, no_bias=True)
+        return F.Convolution(x, weight, kernel=(3, 3), pad=(1, 1),
+                             num_filter=self.out_channels, no_bias=True)
+
+    def hybrid_forward(self, F, x, w, weight, bias, noise_strength=None):
+        styles = self.affine(w)
+        if self.layer == 'v2':                                            # (N, in)
+            y = self._conv(F, F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1))), weight)
+            power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)),
+                          transpose_b=True)
+            y = F.broadcast_mul(y, F.reshape(F.rsqrt(power + 1e-8), (0, 0, 1, 1)))
         else:
-            y = F.Convolution(x, weight, kernel=(3, 3), pad=(1, 1),
-                              num_filter=self.out_channels, no_bias=True)
-        power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)), transpose_b=True)
-        y = F.broadcast_mul(y, F.reshape(F.rsqrt(power + 1e-8), (0, 0, 1, 1)))
+            y = self._conv(F, x, weight * self.weight_gain)
         if self.use_noise:
             noise = F.random.normal_like(F.slice_axis(y, axis=1, begin=0, end=1))
             y = F.broadcast_add(y, F.broadcast_mul(noise, F.reshape(noise_strength,
                                                                      (1, 1, 1, 1))))
-        return lrelu(F, F.broadcast_add(y, F.reshape(bias, (1, -1, 1, 1))))
+        y = lrelu(F, F.broadcast_add(y, F.reshape(bias, (1, -1, 1, 1))))
+        if self.layer == 'v1':                                            # AdaIN
+            centred = F.broadcast_sub(y, F.mean(y, axis=(2, 3), keepdims=True))
+            y = F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=(2, 3),
+                                                        keepdims=True) + 1e-8))
+            scale, shift = F.split(styles, num_outputs=2, axis=1)
+            y = F.broadcast_add(F.broadcast_mul(y, F.reshape(scale + 1, (0, 0, 1, 1))),
+                                F.reshape(shift, (0, 0, 1, 1)))
+        return y
 
 
 class ToRGBLayer(nn.HybridBlock):
@@ -128,7 +154,8 @@ class SynthesisBlock(nn.HybridBlock):
     up-sampled plus this block's ToRGB. ``(x, img, ws) -> (x, img)``; ``ws`` holds
     ``num_conv + 1`` latents (the ToRGB one is the next block's first)."""
 
-    def __init__(self, in_channels, out_channels, w_dim, resolution, img_channels, **kwargs):
+    def __init__(self, in_channels, out_channels, w_dim, resolution, img_channels, layer='v2',
+                 **kwargs):
         super().__init__(**kwargs)
         self.first = in_channels == 0
         self.num_conv = 1 if self.first else 2
@@ -139,9 +166,11 @@ class SynthesisBlock(nn.HybridBlock):
                                                              resolution),
                                              init=mx.init.Normal(1.0))
             else:
-                self.conv0 = SynthesisLayer(in_channels, out_channels, w_dim, resolution, up=2)
+                self.conv0 = SynthesisLayer(in_channels, out_channels, w_dim, resolution, up=2,
+                                            layer=layer)
                 self.img_up = upsample2d(img_channels)
-            self.conv1 = SynthesisLayer(out_channels, out_channels, w_dim, resolution)
+            self.conv1 = SynthesisLayer(out_channels, out_channels, w_dim, resolution,
+                                        layer=layer)
             self.torgb = ToRGBLayer(out_channels, img_channels, w_dim)
 
     def hybrid_forward(self, F, *inputs, const=None):
@@ -163,7 +192,7 @@ class SynthesisNetwork(nn.HybridBlock):
     """``ws (N, num_ws, w_dim) -> images (N, img_channels, resolution, resolution)``."""
 
     def __init__(self, w_dim=512, resolution=1024, img_channels=3, channel_base=32768,
-                 channel_max=512, **kwargs):
+                 channel_max=512, layer='v2', **kwargs):
         super().__init__(**kwargs)
         ch = channels_at(channel_base, channel_max)
         self.resolutions = [2 ** i for i in range(2, _log2(resolution) + 1)]
@@ -172,7 +201,7 @@ class SynthesisNetwork(nn.HybridBlock):
             self.blocks = nn.HybridSequential()
             for res in self.resolutions:
                 block = SynthesisBlock(ch(res // 2) if res > 4 else 0, ch(res), w_dim, res,
-                                       img_channels)
+                                       img_channels, layer)
                 self.blocks.add(block)
                 self.num_ws += block.num_conv
         self.num_ws += 1                                 # the last block's ToRGB
@@ -189,16 +218,17 @@ class SynthesisNetwork(nn.HybridBlock):
 
 class StyleGAN2Generator(nn.Block):
     """``z (N, z_dim) -> images``; ``truncation_psi < 1`` pulls w towards the running mean
-    ``w_avg`` (updated in training mode with ``w_avg_beta``), as the reference."""
+    ``w_avg`` (updated in training mode with ``w_avg_beta``), as the reference. ``layer='v1'``
+    builds every synthesis layer with StyleGAN's AdaIN instead (:class:`SynthesisLayer`)."""
 
     def __init__(self, resolution=1024, img_channels=3, z_dim=512, w_dim=512,
                  mapping_layers=8, channel_base=32768, channel_max=512, lr_multiplier=0.01,
-                 w_avg_beta=0.995, **kwargs):
+                 w_avg_beta=0.995, layer='v2', **kwargs):
         super().__init__(**kwargs)
         self.z_dim, self.w_dim, self.w_avg_beta = z_dim, w_dim, w_avg_beta
         with self.name_scope():
             self.synthesis = SynthesisNetwork(w_dim, resolution, img_channels, channel_base,
-                                              channel_max)
+                                              channel_max, layer)
             self.mapping = MappingNetwork(z_dim, w_dim, mapping_layers, lr_multiplier)
             self.w_avg = self.params.get('w_avg', shape=(w_dim,), init='zeros',
                                          grad_req='null', differentiable=False)

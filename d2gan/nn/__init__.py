@@ -3,7 +3,8 @@
 One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channel concat and its
 oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
 ``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
-``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks), ``stu`` (STGAN's selective transfer unit),
+``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks),
+``stu`` (STGAN's selective transfer unit),
 ``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
 """
 from .concat import concat_all, concat_channels, tile_labels
