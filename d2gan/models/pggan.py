@@ -34,18 +34,12 @@ from ..nn.equalized import (EqualizedConv2D, EqualizedDense, MinibatchStdDev, Pi
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
 from ..registry import MODELS
+from .shape_check import resolution_log2
 
 
 def feature_maps(fmap_base=8192, fmap_decay=1.0, fmap_max=512):
     """``nf(stage)`` of the reference."""
     return lambda stage: min(int(fmap_base / (2.0 ** (stage * fmap_decay))), fmap_max)
-
-
-def _log2(resolution):
-    res = int(round(math.log2(resolution)))
-    if resolution < 4 or 2 ** res != resolution:
-        raise ValueError(f'resolution must be a power of 2, at least 4; got {resolution}')
-    return res
 
 
 def split_lod(lod, max_lod):
@@ -120,7 +114,7 @@ class PGGANGenerator(nn.Block):
                  fmap_max=512, latent_dim=None, normalize_latents=True, use_pixelnorm=True,
                  **kwargs):
         super().__init__(**kwargs)
-        self.resolution_log2 = _log2(resolution)
+        self.resolution_log2 = resolution_log2(resolution)
         nf = feature_maps(fmap_base, fmap_decay, fmap_max)
         self.latent_dim = latent_dim or nf(0)
         self.max_lod = self.resolution_log2 - 2
@@ -176,7 +170,7 @@ class PGGANDiscriminator(nn.Block):
     def __init__(self, resolution=1024, num_channels=3, fmap_base=8192, fmap_decay=1.0,
                  fmap_max=512, mbstd_group_size=4, label_size=0, **kwargs):
         super().__init__(**kwargs)
-        self.resolution_log2 = _log2(resolution)
+        self.resolution_log2 = resolution_log2(resolution)
         nf = feature_maps(fmap_base, fmap_decay, fmap_max)
         self.max_lod = self.resolution_log2 - 2
         with self.name_scope():

@@ -34,3 +34,12 @@ def num_parameters(net):
                              'its input width or run one forward pass first')
         total += int(np.prod(p.shape))
     return total
+
+
+def resolution_log2(resolution):
+    """``log2(resolution)`` for the growing / style-based networks, which need a power of 2 of
+    at least 4; anything else is a ``ValueError``."""
+    res = int(round(np.log2(resolution))) if resolution > 0 else 0
+    if resolution < 4 or 2 ** res != resolution:
+        raise ValueError(f'resolution must be a power of 2, at least 4; got {resolution}')
+    return res

@@ -25,6 +25,7 @@ from ..nn.upfirdn import UpFirDn2D, down_padding, up_padding, upsample2d
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
 from ..registry import MODELS
+from .shape_check import resolution_log2
 
 SQRT2 = math.sqrt(2)
 
@@ -32,13 +33,6 @@ SQRT2 = math.sqrt(2)
 def channels_at(channel_base=32768, channel_max=512):
     """``{resolution: channels}`` of the reference."""
     return lambda res: min(channel_base // res, channel_max)
-
-
-def _log2(resolution):
-    res = int(round(math.log2(resolution)))
-    if resolution < 4 or 2 ** res != resolution:
-        raise ValueError(f'resolution must be a power of 2, at least 4; got {resolution}')
-    return res
 
 
 def lrelu(F, x, gain=1.0):
@@ -195,7 +189,7 @@ class SynthesisNetwork(nn.HybridBlock):
                  channel_max=512, layer='v2', **kwargs):
         super().__init__(**kwargs)
         ch = channels_at(channel_base, channel_max)
-        self.resolutions = [2 ** i for i in range(2, _log2(resolution) + 1)]
+        self.resolutions = [2 ** i for i in range(2, resolution_log2(resolution) + 1)]
         self.num_ws = 0
         with self.name_scope():
             self.blocks = nn.HybridSequential()
@@ -301,7 +295,7 @@ class StyleGAN2Discriminator(nn.HybridBlock):
                  mbstd_group_size=4, **kwargs):
         super().__init__(**kwargs)
         ch = channels_at(channel_base, channel_max)
-        log2 = _log2(resolution)
+        log2 = resolution_log2(resolution)
         with self.name_scope():
             self.blocks = nn.HybridSequential()
             for res in [2 ** i for i in range(log2, 2, -1)]:
