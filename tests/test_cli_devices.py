@@ -38,6 +38,7 @@ RECIPE_ARGS = {
     'wgan': SMALL + ['--n-critic', '2'], 'wgan-gp': SMALL + ['--n-critic', '2'],
     'pix2pix': TRANSLATION, 'cyclegan': TRANSLATION, 'spade': TRANSLATION,
     'stargan': EDITOR, 'attgan': EDITOR, 'stgan': EDITOR,
+    'stylegan2': ['--image-size', '16', '--batch-size', '8', '--limit', '16'],
 }
 PER_EXAMPLE = {'cyclegan', 'stargan'}
 # CycleGAN's convolutions before instance norm and SPADE's generator layers before its batch

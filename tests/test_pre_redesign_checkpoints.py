@@ -23,12 +23,17 @@ SIZES = {'images': ['--limit', '16', '--batch-size', '8'],
          'attributes': ['--limit', '16', '--batch-size', '4']}
 
 
-def test_every_recipe_has_an_old_checkpoint():
-    assert sorted(f[:-len('.ckpt')] for f in os.listdir(DATA) if f.endswith('.ckpt')) \
-        == list_gans()
+#: the recipes of commit d90e5ea (later families have no checkpoints from before the redesign)
+BEFORE = ['attgan', 'cgan', 'cyclegan', 'dcgan', 'hinge-sn', 'lsgan', 'pix2pix', 'spade',
+          'stargan', 'stgan', 'wgan', 'wgan-gp']
 
 
-@pytest.mark.parametrize('model', list_gans())
+def test_every_recipe_of_then_has_an_old_checkpoint():
+    assert sorted(f[:-len('.ckpt')] for f in os.listdir(DATA) if f.endswith('.ckpt')) == BEFORE
+    assert set(BEFORE) <= set(list_gans())
+
+
+@pytest.mark.parametrize('model', BEFORE)
 def test_an_old_checkpoint_resumes_and_samples(model, tmp_path):
     out = tmp_path / 'run'
     out.mkdir()

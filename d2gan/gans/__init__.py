@@ -14,11 +14,12 @@ cyclegan        CycleGANStep                     cyclegan (unpaired)
 spade           SPADEStep                        spade (semantic)
 stargan         StarGANStep                      stargan (attributes)
 attgan          AttGANStep (AttGAN and STGAN)    attgan, stgan (attributes)
+stylegan2       StyleGAN2Step                    stylegan2 (images)
 ==============  ===============================  ===========================================
 
 Shared by several families: ``attribute_step`` (the StarGAN / AttGAN / STGAN critic update),
 ``translation`` (L1 / PSNR / sharpness against ground truth), ``editing`` (the attribute
-editors at the book's size).
+editors at the book's size), ``path_length`` (StyleGAN2's path length regularization).
 """
 from .attgan import AttGANStep
 from .attribute_step import AttributeStep
@@ -29,7 +30,8 @@ from .editing import book_config, train_editor
 from .pix2pix import Pix2PixStep
 from .spade import SPADEStep
 from .stargan import StarGANStep
+from .stylegan2 import StyleGAN2Step
 from .translation import translation_metrics
 
 __all__ = ['GANStep', 'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep', 'StarGANStep',
-           'AttGANStep', 'AttributeStep', 'translation_metrics', 'book_config', 'train_editor']
+           'AttGANStep', 'StyleGAN2Step', 'AttributeStep', 'translation_metrics', 'book_config', 'train_editor']

@@ -189,6 +189,7 @@ class SynthesisNetwork(nn.HybridBlock):
                  channel_max=512, layer='v2', **kwargs):
         super().__init__(**kwargs)
         ch = channels_at(channel_base, channel_max)
+        self.resolution, self.img_channels = resolution, img_channels
         self.resolutions = [2 ** i for i in range(2, resolution_log2(resolution) + 1)]
         self.num_ws = 0
         with self.name_scope():
