@@ -10,6 +10,7 @@ from mxnet import autograd, nd
 import d2gan
 from d2gan.nn.equalized import ScaledLeakyReLU
 from d2gan.penalty import R1Penalty, critic_input_gradient
+from finite_differences import worst_error
 
 
 @pytest.fixture
@@ -73,17 +74,5 @@ def test_r1_parameter_gradients_match_finite_differences(exact_leaky_relu):
     total.backward()
     analytic = {p.name: p.grad().asnumpy().copy() for p in params}   # before the reference
     assert abs(total.asscalar() - reference_r1(net, x, 2.0)) < 1e-9 * abs(total.asscalar())
-    step, worst, scale = 1e-5, 0.0, 0.0                              # back-props overwrite them
-    for p in params:
-        data = p.data()
-        for index in np.ndindex(*p.shape):
-            old = data[index].asscalar()
-            data[index] = old + step
-            up = reference_r1(net, x, 2.0)
-            data[index] = old - step
-            down = reference_r1(net, x, 2.0)
-            data[index] = old
-            fd = (up - down) / (2 * step)
-            worst = max(worst, abs(analytic[p.name][index] - fd))
-            scale = max(scale, abs(fd))
+    worst, scale = worst_error(params, lambda: reference_r1(net, x, 2.0), analytic)
     assert scale > 0 and worst < 1e-6 * scale, (worst, scale)

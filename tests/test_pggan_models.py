@@ -128,6 +128,7 @@ def test_wgan_gp_through_the_growing_critic_is_exact(lod, monkeypatch):
     from mxnet import autograd
     from d2gan.nn.equalized import ScaledLeakyReLU
     from d2gan.penalty import GradientPenalty, critic_input_gradient
+    from finite_differences import worst_error
 
     def exact(self, F, x):      # MXNet's float64 LeakyReLU rounds its negative branch
         slope = float(np.float32(self.slope))
@@ -166,16 +167,5 @@ def test_wgan_gp_through_the_growing_critic_is_exact(lod, monkeypatch):
     def value():
         return float((reference_grad() ** 2).sum())
     assert abs(total.asscalar() - value()) < 1e-9 * abs(total.asscalar())
-    worst = scale = 0.0
-    for p in params:
-        data = p.data()
-        for index in np.ndindex(*p.shape):
-            old = data[index].asscalar()
-            data[index] = old + 1e-5
-            up = value()
-            data[index] = old - 1e-5
-            down = value()
-            data[index] = old
-            fd = (up - down) / 2e-5
-            worst, scale = max(worst, abs(analytic[p.name][index] - fd)), max(scale, abs(fd))
+    worst, scale = worst_error(params, value, analytic)
     assert scale > 0 and worst < 1e-6 * scale, (worst, scale)
