@@ -17,6 +17,7 @@ from .plot import Animator, make_grid, save_grid, show_images  # noqa: E402
 from .gans import (AttGANStep, CGANStep, CycleGANStep, GANStep, Pix2PixStep,  # noqa: E402
                    SPADEStep, StarGANStep, translation_metrics)
 from .registry import build_gan, get_model, list_gans, list_models  # noqa: E402
+from .book import glue  # noqa: E402
 from .run_size import pick, quick_mode  # noqa: E402
 from .timer import Timer  # noqa: E402
 from .train import (Callback, CheckpointError, LivePlot, ProgressPrinter,  # noqa: E402
@@ -31,7 +32,7 @@ del _name
 
 __version__ = '0.1.0'
 
-__all__ = ['__version__', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_and_load',
+__all__ = ['__version__', 'glue', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_and_load',
            'get_model', 'list_models', 'build_gan', 'list_gans', 'get_loss', 'GANStep',
            'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep', 'StarGANStep', 'AttGANStep',
            'translation_metrics',

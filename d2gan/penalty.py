@@ -57,7 +57,10 @@ costs 2.3x to 2.7x one without.
 **Which critics.** Chains of the layers above, inside ``HybridSequential`` blocks or a critic
 class registered with :func:`register_critic` (the model families register their critics:
 ``DCGANDiscriminator``, ``StarGANDiscriminator``, ``AttGANDiscriminator``,
-``StyleGAN2Discriminator``, whose residual block brings its own rule). Batch norm is refused:
+``StyleGAN2Discriminator``, whose residual block brings its own rule). A critic that scores an
+image *for a label*, ``D(x, y)`` (StarGAN v2: one output per domain, the one of ``y`` kept),
+takes ``labels=`` in every call; its ``label_head`` says which output is the score. Batch norm
+is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
@@ -77,18 +80,35 @@ from .nn.upfirdn import UpFirDn2D, interleave_zeros, pad_or_crop
 # Walking the critic: its layers in order.
 
 _CRITICS = {}
+_LABEL_HEADS = {}
 
 
-def register_critic(cls):
+def register_critic(cls, label_head=None):
     """Decorator: ``fn(net) -> [layers in order]`` tells the penalty how to walk a critic class.
 
     The layers' composition must equal ``net``'s output up to a reshape (one score or one patch
-    of scores per example).
+    of scores per example). A critic called with a label, ``D(x, y)``, that scores example ``n``
+    by one of its outputs (StarGAN v2's one output per domain) also gives
+    ``label_head(net, F, y, dtype)``: weights of the chain's output (any shape that reshapes to it)
+    whose weighted sum per example is that score -- the one-hot code of ``y``.
     """
+    if label_head is not None:
+        _LABEL_HEADS[cls] = label_head
+
     def decorator(fn):
         _CRITICS[cls] = fn
         return fn
     return decorator
+
+
+def label_head_of(net):
+    """The ``label_head`` registered for ``net``'s class (a clear error if it takes no label)."""
+    for cls in type(net).__mro__:
+        if cls in _LABEL_HEADS:
+            return _LABEL_HEADS[cls]
+    raise TypeError(f'gradient penalty: {type(net).__name__} scores an image without a label; '
+                    'call the penalty without labels (or register a label_head for it with '
+                    'd2gan.penalty.register_critic)')
 
 
 def critic_layers(net):
@@ -533,24 +553,33 @@ def chain_input_grad(g, steps, dy):
     return dy
 
 
-def _input_grad(g, layers, x, shape):
+def _input_grad(g, layers, x, shape, head=None):
+    """``head``: weights of the chain's output for a labelled critic; else every output element
+    weighs ``1 / elements per example`` (the score is the mean)."""
     h, shape, steps = chain_forward(g, layers, x, shape)
-    per_example = int(np.prod(shape[1:]))
-    grad = g.F.BlockGrad(g.F.ones_like(h)) * (1.0 / per_example)
+    if head is None:
+        per_example = int(np.prod(shape[1:]))
+        grad = g.F.BlockGrad(g.F.ones_like(h)) * (1.0 / per_example)
+    else:
+        grad = g.F.BlockGrad(g.F.reshape_like(head, h))
     return chain_input_grad(g, steps, grad), h
 
 
-def critic_input_gradient(net_D, x):
+def critic_input_gradient(net_D, x, labels=None):
     """``grad_x D(x)`` of the per-example score, built from forward operators (NDArrays).
 
     The score of an example is ``D``'s output averaged over its elements (one logit, or the mean
-    of a patch), as :mod:`d2gan.losses` uses it. Called inside ``autograd.record()`` the result is
-    differentiable with respect to ``net_D``'s parameters (and ``x``) by ordinary back-prop.
-    The penalties run the same construction as one hybridized graph (:class:`PenaltyGraph`).
+    of a patch), as :mod:`d2gan.losses` uses it; with ``labels``, the output of each example's
+    label (``D(x, y)``, a critic registered with a ``label_head``). Called inside
+    ``autograd.record()`` the result is differentiable with respect to ``net_D``'s parameters
+    (and ``x``) by ordinary back-prop. The penalties run the same construction as one hybridized
+    graph (:class:`PenaltyGraph`).
 
-    Returns ``(grad, out)``: the gradient (shape of ``x``) and ``D``'s raw output.
+    Returns ``(grad, out)``: the gradient (shape of ``x``) and the chain's raw output.
     """
-    return _input_grad(_Ops(nd, x.context), critic_layers(net_D), x, x.shape)
+    head = None if labels is None else label_head_of(net_D)(net_D, nd, labels,
+                                                            np.dtype(x.dtype).name)
+    return _input_grad(_Ops(nd, x.context), critic_layers(net_D), x, x.shape, head)
 
 
 def _squared_norms(F, grad):
@@ -566,16 +595,19 @@ class PenaltyGraph(nn.HybridBlock):
     operators of the construction as one cached graph removes their per-operator overhead.
     """
 
-    def __init__(self, net_D, terms, shape, **kwargs):
+    def __init__(self, net_D, terms, shape, dtype='float32', **kwargs):
         super().__init__(**kwargs)
         self._critic = weakref.ref(net_D)  # not a child: hybridizing here must not touch it
-        self._terms, self._shape = terms, tuple(shape)
+        self._terms, self._shape, self._dtype = terms, tuple(shape), dtype
         for layer in critic_layers(net_D):  # shared: bound by name in the cached graph (only
             self.params.update(layer.collect_params())  # the walked layers: a second head unused)
 
-    def hybrid_forward(self, F, x):
+    def hybrid_forward(self, F, x, labels=None):
         g = _Ops(F, None if F is mx.sym else x.context)
-        grad, _ = _input_grad(g, critic_layers(self._critic()), x, self._shape)
+        critic = self._critic()
+        head = None if labels is None else label_head_of(critic)(critic, F, labels,
+                                                                 self._dtype)
+        grad, _ = _input_grad(g, critic_layers(critic), x, self._shape, head)
         norms = F.sqrt(_squared_norms(F, grad) + 1e-12)
         return self._terms(F, grad, norms), F.BlockGrad(norms)
 
@@ -606,8 +638,9 @@ def interpolate(real, fake):
 class InputGradientPenalty:
     """A penalty on ``grad_x D`` at some points; subclasses choose the points and the term.
 
-    ``penalty(net_D, real, fake)`` (the contract of :class:`d2gan.GANStep`) returns the penalty
-    summed over the batch (an NDArray scalar, weight included) and *adds* its exact parameter
+    ``penalty(net_D, real, fake, labels=None)`` (the contract of :class:`d2gan.GANStep`;
+    ``labels`` for a critic called as ``D(x, y)``) returns the penalty summed over the batch
+    (an NDArray scalar, weight included) and *adds* its exact parameter
     gradients into ``net_D``'s ``.grad()`` arrays, on top of the D loss's gradients already there.
     ``last_norms`` keeps ``||grad_x D||`` per example of the latest call, for monitoring.
     """
@@ -621,22 +654,24 @@ class InputGradientPenalty:
         """Per-example penalty (weight included), shape ``(N,)``; ``F`` is ``nd`` or ``sym``."""
         raise NotImplementedError
 
-    def _graph(self, net_D, x):
+    def _graph(self, net_D, x, labelled=False):
         graphs = self.__dict__.setdefault('_graphs', {})
-        key = (id(net_D), x.shape, np.dtype(x.dtype).name)
+        key = (id(net_D), x.shape, np.dtype(x.dtype).name, labelled)
         if key not in graphs or graphs[key][0] is not net_D:
-            graph = PenaltyGraph(net_D, self.terms, x.shape)
+            graph = PenaltyGraph(net_D, self.terms, x.shape, np.dtype(x.dtype).name)
             if self.hybridize:
                 graph.hybridize()
             graphs[key] = (net_D, graph)
         return graphs[key][1]
 
-    def value(self, net_D, x):
-        """The penalty at the points ``x``, summed over the batch (differentiable if recorded)."""
-        terms, self.last_norms = self._graph(net_D, x)(x)
+    def value(self, net_D, x, labels=None):
+        """The penalty at the points ``x``, summed over the batch (differentiable if recorded);
+        ``labels``: the label of each example for a critic called as ``D(x, y)``."""
+        graph = self._graph(net_D, x, labels is not None)
+        terms, self.last_norms = graph(x) if labels is None else graph(x, labels)
         return terms.sum()
 
-    def __call__(self, net_D, real, fake=None):
+    def __call__(self, net_D, real, fake=None, labels=None):
         x = self.points(real, fake)
         ctx = x.context
         params = [p for p in net_D.collect_params().values() if p.grad_req != 'null']
@@ -644,7 +679,7 @@ class InputGradientPenalty:
         for p in params:  # parameters the penalty does not reach must keep exactly `saved`
             p.grad(ctx)[:] = 0
         with autograd.record():
-            total = self.value(net_D, x)
+            total = self.value(net_D, x, labels)
         total.backward()
         for p, grad in zip(params, saved):
             p.grad(ctx)[:] += grad
@@ -692,4 +727,4 @@ class R1Penalty(InputGradientPenalty):
 __all__ = ['GradientPenalty', 'R1Penalty', 'InputGradientPenalty', 'PenaltyGraph',
            'critic_input_gradient', 'gradient_norm', 'interpolate', 'critic_layers',
            'register_critic', 'register_layer', 'conv2d_input_grad', 'chain_forward',
-           'chain_input_grad']
+           'chain_input_grad', 'label_head_of']

@@ -19,6 +19,12 @@ class Timer:
         self.times.append(time.perf_counter() - self._start)
         return self.times[-1]
 
+    def elapsed(self):
+        """Seconds since the last ``start()`` (after MXNet's pending work); keeps running."""
+        import mxnet as mx
+        mx.nd.waitall()
+        return time.perf_counter() - self._start
+
     @property
     def seconds(self):
         return sum(self.times)

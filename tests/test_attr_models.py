@@ -16,7 +16,7 @@ import d2gan
 from d2gan.models import num_parameters
 from d2gan.models import AttGANDiscriminator, AttGANGenerator, StarGANDiscriminator, \
     StarGANGenerator, STGANGenerator, stgan_discriminator
-from d2gan.nn import Conv2DTranspose, SelectiveTransferUnit
+from d2gan.nn import SelectiveTransferUnit
 
 REFERENCE_COUNTS = {
     'stargan_G': 8_430_528, 'stargan_D': 44_762_048,        # conv_dim 64, c_dim 5, repeat 6
@@ -102,25 +102,6 @@ def test_hybridized_stgan_backward_with_untouched_skip_levels(stu_layers, shortc
     for net in (g.encoder, g.stu.units[0]):
         assert all(np.abs(p.grad().asnumpy()).sum() > 0
                    for p in net.collect_params().values() if p.grad_req != 'null')
-
-
-@pytest.mark.parametrize('cin,cout,k,s,p', [(16, 8, 4, 2, 1), (4, 1, 4, 2, 1), (6, 5, 3, 2, 1)])
-def test_transposed_conv_via_conv_equals_deconvolution_and_survives_reuse(cin, cout, k, s, p):
-    ref = Conv2DTranspose(cout, k, s, p, in_channels=cin)
-    via = Conv2DTranspose(cout, k, s, p, in_channels=cin, via_conv=True)
-    ref.initialize(mx.init.Normal(0.5))
-    via.initialize()
-    via.weight.set_data(ref.weight.data())
-    via.bias.set_data(nd.random.normal(shape=via.bias.shape))
-    ref.bias.set_data(via.bias.data())
-    x = nd.random.normal(shape=(2, cin, 5, 5))
-    assert np.allclose(ref(x).asnumpy(), via(x).asnumpy(), atol=1e-5)
-    # the weight used twice in one graph: oneDNN's Deconvolution backward would crash here
-    with autograd.record():
-        y = via(x)
-        loss = (y * y).sum() + via(x * 2).sum()
-    loss.backward()
-    assert np.isfinite(via.weight.grad().asnumpy()).all()
 
 
 def test_critics_have_gradient_penalty_on_adversarial_head_only():

@@ -1,6 +1,6 @@
 """``--device cpu:0,cpu:1 --kvstore device`` works, and works alike, for every recipe.
 
-Each of the twelve recipes trains two iterations from the command line with the same seed and
+Each recipe trains two iterations from the command line with the same seed and
 the same global batch:
 
 * on two CPU contexts through ``--kvstore device`` -- :func:`~d2gan.train.distributed.distribute`
@@ -10,7 +10,7 @@ the same global batch:
 * for the recipes whose networks treat examples independently (instance norm, no dropout:
   CycleGAN, StarGAN), on one context: the parameters must agree too.
 
-Why not one context for all twelve: batch norm normalises each device's slice with that slice's
+Why not one context for every recipe: batch norm normalises each device's slice with that slice's
 statistics (the documented semantics of data parallelism without synchronised BN,
 :mod:`d2gan.train.distributed`; MXNet's ``SyncBatchNorm`` hangs on CPU contexts), so a BN
 network on two devices *is* a different computation from one device with the whole batch. That
@@ -39,13 +39,17 @@ RECIPE_ARGS = {
     'pix2pix': TRANSLATION, 'cyclegan': TRANSLATION, 'spade': TRANSLATION,
     'stargan': EDITOR, 'attgan': EDITOR, 'stgan': EDITOR,
     'stylegan2': ['--image-size', '16', '--batch-size', '8', '--limit', '16'],
+    'pggan': ['--image-size', '16', '--batch-size', '8', '--limit', '16'],
+    'starganv2': ['--image-size', '16', '--dim-in', '4', '--max-conv-dim', '8',
+                  '--batch-size', '8', '--limit', '16'],
+    'ugatit': TRANSLATION,
 }
 PER_EXAMPLE = {'cyclegan', 'stargan'}
-# CycleGAN's convolutions before instance norm and SPADE's generator layers before its batch
-# norms keep their bias (as the references); the norm subtracts it, so its exact gradient is 0,
+# CycleGAN's and StarGAN v2's convolutions before instance norm and SPADE's generator layers
+# before its batch norms keep their bias (as the references); the norm subtracts it, so its exact gradient is 0,
 # and Adam turns the float noise of another summation order (~1e-9) into steps of +-lr. Their
 # biases are not compared (their weights are).
-DEAD = {'cyclegan': ('.bias',), 'spade': ('.bias',)}
+DEAD = {'cyclegan': ('.bias',), 'spade': ('.bias',), 'starganv2': ('.bias',)}
 
 
 def test_every_recipe_is_covered():

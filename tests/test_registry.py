@@ -9,7 +9,7 @@ EXPECTED_KINDS = {
     'dcgan': 'images', 'lsgan': 'images', 'wgan': 'images', 'wgan-gp': 'images',
     'hinge-sn': 'images', 'cgan': 'labelled', 'pix2pix': 'paired', 'cyclegan': 'unpaired',
     'spade': 'semantic', 'stargan': 'attributes', 'attgan': 'attributes', 'stgan': 'attributes',
-    'stylegan2': 'images',
+    'stylegan2': 'images', 'pggan': 'images', 'starganv2': 'labelled', 'ugatit': 'unpaired',
 }
 
 

@@ -84,3 +84,21 @@ def test_no_internal_link_or_asset_is_broken():
                 broken.append(f'{os.path.relpath(page, HTML)}: {ref} (no such anchor)')
     assert checked > 500, checked
     assert broken == [], broken[:20]
+
+
+def page_soup(docname):
+    with open(os.path.join(HTML, docname + '.html'), encoding='utf-8') as f:
+        return BeautifulSoup(f, 'html.parser')
+
+
+def test_execution_table_has_the_books_headers():
+    headers = [th.get_text(strip=True) for th in
+               page_soup('chapters/appendix/execution_times').find('thead').find_all('th')]
+    assert headers == ['笔记本', '修改时间', '执行方式', '运行时间（秒）', '状态']
+
+
+def test_glued_numbers_reach_the_prose():
+    pasted = page_soup('chapters/10_style_gans/pggan').find_all(class_='pasted-text')
+    assert len(pasted) >= 8
+    texts = [p.get_text() for p in pasted]
+    assert all(t.strip() for t in texts), texts

@@ -5,6 +5,7 @@ import os
 import numpy as np
 import mxnet as mx
 import pytest
+from mxnet import nd
 
 import d2gan
 from d2gan.cli import main
@@ -68,9 +69,31 @@ def test_command_line_trains_and_samples(tmp_path):
     assert main(['sample', '--checkpoint', os.path.join(out, 'checkpoint.ckpt'), '--num', '4',
                  '--out', grid]) == 0
     assert os.path.getsize(grid) > 0
+    truncated = str(tmp_path / 'truncated.png')
+    assert main(['sample', '--checkpoint', os.path.join(out, 'checkpoint.ckpt'), '--num', '4',
+                 '--truncation', '0', '--out', truncated]) == 0
+    assert open(truncated, 'rb').read() != open(grid, 'rb').read()   # psi 0: w = w_avg
 
 
 def test_v1_layers_need_path_length_off():
     with pytest.raises(ValueError, match='pl_weight=0'):
         d2gan.build_gan('stylegan2', layer='v1', **TINY)
     assert d2gan.build_gan('stylegan2', layer='v1', pl_weight=0, **TINY).path_length is None
+
+
+def test_style_mixing_grid_takes_coarse_and_fine_styles_from_rows_and_columns():
+    from d2gan.gans.stylegan2 import style_mixing
+    step = d2gan.build_gan('stylegan2', **TINY)
+    G = step.G_ema
+    z_rows, z_cols = step.noise(2, 8, seed=1), step.noise(3, 8, seed=2)
+    grid = style_mixing(G, z_rows, z_cols, cut=2, seed=5).asnumpy()
+    assert grid.shape == (6, 1, 16, 16)
+    # image (i, j) is the synthesis of [w(z_rows[i]) x 2, w(z_cols[j]) x rest] with seed 5 noise
+    ws = nd.concat(G.map(z_rows[1:2])[:, :2], G.map(z_cols[2:3])[:, 2:], dim=1)
+    mx.random.seed(5)
+    with mx.autograd.predict_mode():
+        expected = G.synthesis(ws).asnumpy()
+    np.testing.assert_allclose(grid[5:6], expected, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(grid[3], grid[5])                  # other fine styles: another image
+    with pytest.raises(ValueError, match='cut must be between 1 and'):
+        style_mixing(G, z_rows, z_cols, cut=G.num_ws)

@@ -91,6 +91,10 @@ def build_parser():
     sample.add_argument('--seed', type=int, default=0)
     sample.add_argument('--device', default='auto')
     sample.add_argument('--out', default='samples.png')
+    sample.add_argument('--truncation', type=float, default=None, metavar='PSI',
+                        help='truncation psi of a style-based generator (stylegan2): w is pulled '
+                             'towards its running mean, w_avg + psi (w - w_avg); 1 = none, '
+                             'smaller = typical images, less variety')
 
     evaluate.add_parser(sub)
     add_infer_parser(sub)
@@ -125,7 +129,8 @@ def add_train_parser(sub):
     add('--batch-size', type=positive_int, default=None,
         help='the global batch (split over --device, shared by dist_sync workers); default 64; '
              '1 for pix2pix, cyclegan, spade; 16 per critic update for the attribute editors')
-    add('--limit', type=positive_int, default=None, help='use only the first N training images')
+    add('--limit', type=positive_int, default=None,
+        help='use only the first N training images (labelled data: N spread over the classes)')
     add('--seed', type=int, default=None, help='base seed (default 0)')
     add('--out', default='runs/gan', help='directory for checkpoint and samples')
     add('--resume', action='store_true', help='continue from OUT/checkpoint.ckpt if it exists')
@@ -151,13 +156,25 @@ def add_train_parser(sub):
                         help=_for_recipes('ndf', 'discriminator width'))
     recipe.add_argument('--n-critic', type=positive_int, default=None,
                         help=_for_recipes('n_critic', 'critic updates per generator update'))
+    recipe.add_argument('--dim-in', type=positive_int, default=None,
+                        help=_for_recipes('dim_in', 'width of the first convolution (reference: '
+                                          '2**14 // image size)'))
+    recipe.add_argument('--max-conv-dim', type=positive_int, default=None,
+                        help=_for_recipes('max_conv_dim', 'widest convolution'))
+    recipe.add_argument('--lod-training-kimg', type=positive_float, default=None,
+                        help=_for_recipes('lod_training_kimg', 'thousands of real images '
+                                          'shown at each level before the next fades in '
+                                          '(paper: 600)'))
+    recipe.add_argument('--lod-transition-kimg', type=positive_float, default=None,
+                        help=_for_recipes('lod_transition_kimg', 'thousands of real images '
+                                          'over which a new level fades in (paper: 600)'))
     train_parser.set_defaults(owned=_kind_groups(train_parser, 'add_train_options'))
 
 
 def add_infer_parser(sub):
     infer = sub.add_parser(
-        'infer', help='translate or edit images with a pix2pix, cyclegan, spade, stargan, '
-                      'attgan or stgan checkpoint',
+        'infer', help='translate or edit images with a ' + ', '.join(recipes_of(
+            ('paired', 'unpaired', 'semantic', 'attributes'))) + ' checkpoint',
         formatter_class=HelpFormatter)
     infer.add_argument('--checkpoint', required=True)
     infer.add_argument('--input', required=True,

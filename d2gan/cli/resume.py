@@ -17,7 +17,10 @@ from ..train.checkpoint import read_meta
 
 #: command-line option (argparse dest) -> the config key it sets
 RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'lr',
-                'n_critic': 'n_critic', 'direction': 'direction', 'attrs': 'attrs'}
+                'n_critic': 'n_critic', 'direction': 'direction', 'attrs': 'attrs',
+                'dim_in': 'dim_in', 'max_conv_dim': 'max_conv_dim',
+                'lod_training_kimg': 'lod_training_kimg',
+                'lod_transition_kimg': 'lod_transition_kimg'}
 
 
 def given_options(args):

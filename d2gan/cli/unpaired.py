@@ -1,4 +1,4 @@
-"""``train`` and ``infer`` for unpaired translation (batch kind ``unpaired``: CycleGAN).
+"""``train`` and ``infer`` for unpaired translation (batch kind ``unpaired``: CycleGAN, U-GAT-IT).
 
 ``--epochs N`` keeps the paper's schedule shape: a constant rate for ``ceil(N/2)`` epochs, then
 a linear decay to zero, also after ``--resume`` with a new ``--epochs``. ``infer --target`` (a

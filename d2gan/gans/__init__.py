@@ -13,8 +13,11 @@ pix2pix         Pix2PixStep                      pix2pix (paired)
 cyclegan        CycleGANStep                     cyclegan (unpaired)
 spade           SPADEStep                        spade (semantic)
 stargan         StarGANStep                      stargan (attributes)
+starganv2       StarGANv2Step                    starganv2 (labelled: domains)
 attgan          AttGANStep (AttGAN and STGAN)    attgan, stgan (attributes)
+pggan           PGGANStep                        pggan (images)
 stylegan2       StyleGAN2Step                    stylegan2 (images)
+ugatit          UGATITStep                       ugatit (unpaired)
 ==============  ===============================  ===========================================
 
 Shared by several families: ``attribute_step`` (the StarGAN / AttGAN / STGAN critic update),
@@ -27,11 +30,15 @@ from .cgan import CGANStep
 from .cyclegan import CycleGANStep
 from .dcgan import GANStep
 from .editing import book_config, train_editor
+from .pggan import PGGANStep
 from .pix2pix import Pix2PixStep
 from .spade import SPADEStep
 from .stargan import StarGANStep
+from .starganv2 import StarGANv2Step
 from .stylegan2 import StyleGAN2Step
+from .ugatit import UGATITStep
 from .translation import translation_metrics
 
 __all__ = ['GANStep', 'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep', 'StarGANStep',
-           'AttGANStep', 'StyleGAN2Step', 'AttributeStep', 'translation_metrics', 'book_config', 'train_editor']
+           'AttGANStep', 'PGGANStep', 'StarGANv2Step', 'StyleGAN2Step', 'UGATITStep',
+           'AttributeStep', 'translation_metrics', 'book_config', 'train_editor']

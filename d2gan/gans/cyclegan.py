@@ -120,10 +120,6 @@ class CycleGANStep(Step):
                 dcgan_init(net, self.devices)
         self.G_A, self.G_B, self.D_A, self.D_B = G_A, G_B, D_A, D_B
         self.networks = {'G_A': G_A, 'G_B': G_B, 'D_A': D_A, 'D_B': D_B}
-        self._g_params = [p for net in (G_A, G_B) for p in net.collect_params().values()
-                          if p.grad_req != 'null']
-        for param in self._g_params:
-            param.grad_req = 'add'      # train_step sums the G loss over three graphs
         self.trainers = {'G': make_trainer([G_A, G_B], 'adam', lr, beta1, beta2),
                          'D': make_trainer([D_A, D_B], 'adam', lr, beta1, beta2)}
         self.sample_data = None
@@ -145,41 +141,31 @@ class CycleGANStep(Step):
         """Gradients of the total G loss (summed over the batch) into both generators.
 
         ``As``, ``Bs``: lists of NDArray slices, one per device. Returns the loss terms (per
-        slice) and the fakes ``G_B(b)``, ``G_A(a)`` for the D step.
+        slice) and the fakes ``G_B(b)``, ``G_A(a)`` for the D step. One graph per slice: each
+        generator runs three times in it, which the ``via_conv`` transposed convolutions of
+        :class:`~d2gan.models.cyclegan.ResnetGenerator` allow.
         """
-        terms, fakes_A, fakes_B = {}, [], []
-        for param in self._g_params:
-            param.zero_grad()
-        for a, b in zip(As, Bs):
-            # Three graphs, gradients added up (grad_req 'add'): MXNet 1.9.1's oneDNN
-            # Deconvolution crashes in backward when one graph uses its weight twice, and
-            # G_A runs on a, on G_B(b) and on b. Inputs enter each graph as detached copies.
-            with autograd.record():                              # A -> B -> A
-                fake_b = self.G_A(a.detach())
-                gan_a = self.loss.g_loss(self.D_A(fake_b)).sum()
-                cycle_a = _l1(self.G_B(fake_b), a.detach())
-                loss = self.g_scale * gan_a + self.lambda_A * cycle_a
-            self.backward([loss], self.trainers['G'])
-            with autograd.record():                              # B -> A -> B
-                fake_a = self.G_B(b.detach())
-                gan_b = self.loss.g_loss(self.D_B(fake_a)).sum()
-                cycle_b = _l1(self.G_A(fake_a), b.detach())
-                loss = self.g_scale * gan_b + self.lambda_B * cycle_b
-            self.backward([loss], self.trainers['G'])
-            values = {'loss_G_A': self.g_scale * gan_a, 'loss_G_B': self.g_scale * gan_b,
-                      'cycle_A': cycle_a, 'cycle_B': cycle_b}
-            if self.lambda_identity > 0:
-                with autograd.record():                          # identity: G_A(b) ~ b
-                    idt_a = _l1(self.G_A(b.detach()), b.detach())
-                    idt_b = _l1(self.G_B(a.detach()), a.detach())
-                    loss = self.lambda_identity * (self.lambda_B * idt_a
-                                                   + self.lambda_A * idt_b)
-                self.backward([loss], self.trainers['G'])
-                values.update(idt_A=idt_a, idt_B=idt_b)
-            for key, value in values.items():
-                terms.setdefault(key, []).append(value)
-            fakes_A.append(fake_a)
-            fakes_B.append(fake_b)
+        terms, fakes_A, fakes_B, losses = {}, [], [], []
+        with autograd.record():
+            for a, b in zip(As, Bs):
+                a, b = a.detach(), b.detach()
+                fake_b, fake_a = self.G_A(a), self.G_B(b)
+                values = {'loss_G_A': self.g_scale * self.loss.g_loss(self.D_A(fake_b)).sum(),
+                          'loss_G_B': self.g_scale * self.loss.g_loss(self.D_B(fake_a)).sum(),
+                          'cycle_A': _l1(self.G_B(fake_b), a),        # A -> B -> A
+                          'cycle_B': _l1(self.G_A(fake_a), b)}        # B -> A -> B
+                loss = (values['loss_G_A'] + values['loss_G_B']
+                        + self.lambda_A * values['cycle_A'] + self.lambda_B * values['cycle_B'])
+                if self.lambda_identity > 0:
+                    values.update(idt_A=_l1(self.G_A(b), b), idt_B=_l1(self.G_B(a), a))
+                    loss = loss + self.lambda_identity * (self.lambda_B * values['idt_A']
+                                                          + self.lambda_A * values['idt_B'])
+                losses.append(loss)
+                for key, value in values.items():
+                    terms.setdefault(key, []).append(value)
+                fakes_A.append(fake_a)
+                fakes_B.append(fake_b)
+        self.backward(losses, self.trainers['G'])
         return terms, fakes_A, fakes_B
 
     def train_step(self, batch):
@@ -234,9 +220,14 @@ class CycleGANStep(Step):
         net = self.generator(direction)
         X = X.asnumpy() if isinstance(X, nd.NDArray) else np.asarray(X, np.float32)
         with autograd.predict_mode():
-            outs = [net(nd.array(X[i:i + batch_size], ctx=self.devices[0]))
+            outs = [self.generate(net, nd.array(X[i:i + batch_size], ctx=self.devices[0]))
                     for i in range(0, len(X), batch_size)]
         return nd.concat(*outs, dim=0).as_in_context(mx.cpu())
+
+    @staticmethod
+    def generate(net, x):
+        """The translated images of generator ``net`` (U-GAT-IT's also return attention)."""
+        return net(x)
 
     def cycle(self, X, direction='AtoB', batch_size=16):
         """``(fake, reconstruction)``: ``X -> G(X) -> F(G(X))`` for ``direction``'s G."""

@@ -19,6 +19,7 @@ from mxnet import autograd, gluon, nd
 from ..models.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 from ..penalty import R1Penalty
 from ..registry import register_recipe
+from ..train.ema import update_ema
 from ..train.step import Step
 from .path_length import PathLengthPenalty
 
@@ -46,7 +47,7 @@ class StyleGAN2Step(Step):
         for net in (self.net_G, self.net_D, self.G_ema):
             net.initialize(ctx=self.devices)
         self.G_ema.collect_params().setattr('grad_req', 'null')
-        self._copy_to_ema(0.0)
+        update_ema(self.G_ema, self.net_G, 0.0)
         self.networks = {'G': self.net_G, 'D': self.net_D, 'G_ema': self.G_ema}
         self.trainers = {
             'G': lazy_adam(self.net_G.collect_params(), lr, betas,
@@ -120,22 +121,12 @@ class StyleGAN2Step(Step):
                                   for x in reals) / n
             self.trainers['D'].step(n, ignore_stale_grad=True)
         logs.update(self.last)
-        self._copy_to_ema(0.5 ** (n / self.ema_nimg))
+        update_ema(self.G_ema, self.net_G, 0.5 ** (n / self.ema_nimg))
         self.iteration += 1
         return logs
 
     def _mean(self, values, n):
         return sum(v.detach().as_in_context(self.devices[0]) for v in values) / n
-
-    def _copy_to_ema(self, beta):
-        """``G_ema = G + beta (G_ema - G)`` (``beta = 0``: a copy), buffers copied."""
-        source = self.net_G._collect_params_with_prefix()
-        for name, p in self.G_ema._collect_params_with_prefix().items():
-            for mine, theirs in zip(p.list_data(), source[name].list_data()):
-                if beta and source[name].grad_req != 'null':
-                    mine[:] = theirs + (mine - theirs) * beta
-                else:
-                    mine[:] = theirs
 
     # -- sampling and state ----------------------------------------------------------------------
     def sample(self, num, seed=0, truncation_psi=1.0):
@@ -156,6 +147,28 @@ class StyleGAN2Step(Step):
         self.iteration = int(state['iteration'][0])
         if self.path_length is not None:
             self.path_length.load_state_dict(state)
+
+
+def style_mixing(G, z_coarse, z_fine, cut, truncation_psi=1.0, seed=0):
+    """The style-mixing figure of the StyleGAN paper: image ``(i, j)`` takes the styles of
+    ``z_coarse[i]`` for the first ``cut`` synthesis layers (the low resolutions) and those of
+    ``z_fine[j]`` after them. Returns ``(len(z_coarse) * len(z_fine), C, R, R)``, row by row
+    (show it with ``nrow=len(z_fine)``); the per-pixel noise is drawn with ``seed``, the same for
+    every image."""
+    if not 0 < cut < G.num_ws:
+        raise ValueError(f'cut must be between 1 and {G.num_ws - 1} (the generator has '
+                         f'{G.num_ws} style inputs), got {cut}')
+    rows, cols = len(z_coarse), len(z_fine)
+    with autograd.predict_mode():
+        coarse = G.map(z_coarse, truncation_psi)[:, :cut]            # (rows, cut, w_dim)
+        fine = G.map(z_fine, truncation_psi)[:, cut:]                # (cols, rest, w_dim)
+        ws = nd.concat(nd.repeat(coarse, cols, axis=0),
+                       nd.tile(fine, reps=(rows, 1, 1)), dim=1)
+        images = []
+        for k in range(rows * cols):  # one at a time: the same noise in every image
+            mx.random.seed(seed)
+            images.append(G.synthesis(ws[k:k + 1]))
+    return nd.concat(*images, dim=0)
 
 
 @register_recipe('stylegan2')
@@ -183,4 +196,4 @@ def stylegan2(image_size=32, channels=1, z_dim=128, w_dim=128, mapping_layers=8,
                          hybridize=hybridize)
 
 
-__all__ = ['StyleGAN2Step', 'lazy_adam', 'stylegan2']
+__all__ = ['StyleGAN2Step', 'lazy_adam', 'style_mixing', 'stylegan2']

@@ -22,3 +22,8 @@ from . import pggan  # noqa: F401,E402  (progressive growing)
 from .pggan import PGGANDiscriminator, PGGANGenerator  # noqa: F401,E402
 from . import stylegan2  # noqa: F401,E402  (style-based generator)
 from .stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator  # noqa: F401,E402
+from . import starganv2  # noqa: F401,E402  (diverse multi-domain translation)
+from .starganv2 import (StarGANv2Discriminator, StarGANv2Generator,  # noqa: F401,E402
+                        StarGANv2Mapping, StarGANv2StyleEncoder)
+from . import ugatit  # noqa: F401,E402  (attention-guided translation)
+from .ugatit import UGATITDiscriminator, UGATITGenerator  # noqa: F401,E402

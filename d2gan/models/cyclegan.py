@@ -13,7 +13,10 @@ Generator ``resnet_<n>blocks`` (Johnson et al.'s style-transfer network, as Cycl
 Every conv but the last is followed by instance norm (no affine parameters) and ReLU; a
 residual block is ``x + [pad 1, conv 3x3, IN, ReLU, pad 1, conv 3x3, IN](x)``. The paper uses
 9 blocks for 256x256 images and 6 for 128x128. Reflection padding instead of zeros avoids dark
-borders; the image size must be a multiple of 4 (two stride-2 stages).
+borders; the image size must be a multiple of 4 (two stride-2 stages). The transposed
+convolutions run ``via_conv`` (:mod:`d2gan.nn.conv_transpose`): CycleGAN's objective applies each
+generator twice in one graph (``G_B(G_A(a))`` and ``G_B(a)``), which crashes oneDNN's
+Deconvolution backward.
 
 Widths, biases and norms follow ``ResnetGenerator`` of junyanz/pytorch-CycleGAN-and-pix2pix
 (``models/networks.py``; instance norm without affine parameters, so every conv keeps its
@@ -28,18 +31,8 @@ from mxnet.gluon import nn
 from .. import nn as dnn
 from ..registry import MODELS
 from ..nn.norm import add_layers, conv_bias, norm_layer
+from ..nn.padding import ReflectionPad
 from .pix2pix import patchgan_discriminator
-
-
-class ReflectionPad(nn.HybridBlock):
-    """Pad height and width by ``padding`` pixels, mirroring the image (no edge repeated)."""
-
-    def __init__(self, padding, **kwargs):
-        super().__init__(**kwargs)
-        self._pad = (0, 0, 0, 0, padding, padding, padding, padding)
-
-    def hybrid_forward(self, F, x):
-        return F.pad(x, mode='reflect', pad_width=self._pad)
 
 
 def _conv_block(seq, cin, cout, kernel, stride=1, padding=0, norm='instance', reflect=0):
@@ -102,7 +95,8 @@ class ResnetGenerator(nn.HybridBlock):
                 self.model.add(ResnetBlock(width, norm, dropout))
             for _ in range(2):                                  # upsampling
                 self.model.add(dnn.Conv2DTranspose(width // 2, 3, 2, 1, output_padding=1,
-                                                   use_bias=bias, in_channels=width))
+                                                   use_bias=bias, in_channels=width,
+                                                   via_conv=True))
                 add_layers(self.model, norm_layer(norm, width // 2))
                 self.model.add(nn.Activation('relu'))
                 width //= 2

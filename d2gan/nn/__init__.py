@@ -4,7 +4,7 @@ One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channe
 oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
 ``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
 ``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks),
-``stu`` (STGAN's selective transfer unit),
+``stu`` (STGAN's selective transfer unit), ``padding`` (reflection padding),
 ``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
 """
 from .concat import concat_all, concat_channels, tile_labels
@@ -14,6 +14,7 @@ from .upfirdn import UpFirDn2D, downsample2d, upsample2d
 from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
 from .norm import AffineInstanceNorm, InstanceNorm, norm_layer
+from .padding import ReflectionPad
 from .spectral_norm import SNConv2D, SNDense, spectral_sigma
 from .spade import SPADE, SPADEResBlock, nearest_downsample
 from .stu import SelectiveTransferUnit
@@ -22,4 +23,5 @@ __all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D'
            'spectral_sigma', 'SPADE', 'SPADEResBlock', 'nearest_downsample',
            'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'norm_layer',
            'concat_channels', 'concat_all', 'tile_labels', 'EqualizedConv2D', 'EqualizedDense',
-           'MinibatchStdDev', 'PixelNorm', 'UpFirDn2D', 'upsample2d', 'downsample2d']
+           'MinibatchStdDev', 'PixelNorm', 'UpFirDn2D', 'upsample2d', 'downsample2d',
+           'ReflectionPad']

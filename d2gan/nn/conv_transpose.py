@@ -18,8 +18,10 @@ in one recorded graph (a generator applied to its own output, StarGAN's ``G(G(x,
 a decoder run for an edit and a reconstruction, AttGAN) crashes the process. ``via_conv=True``
 computes the same transposed convolution as one ordinary ``Convolution`` with the
 phase-rearranged, flipped weight followed by an interleave of the ``s^2`` stride phases (the
-construction of :func:`d2gan.penalty.conv2d_input_grad`) -- same parameter, same numbers
-(``tests/test_attr_models.py``), no crash.
+construction of :func:`d2gan.penalty.conv2d_input_grad`) -- same parameter, same numbers and
+gradients (``tests/test_nn.py``), no crash. It is the library's one remedy for that bug: StarGAN,
+AttGAN/STGAN and CycleGAN's ResNet generator (``G_B(G_A(a))`` and ``G_A(b)`` in one graph) all
+use it.
 """
 from mxnet.gluon import nn
 
@@ -81,12 +83,19 @@ def _phase_geometry(channels, in_channels, kernel_size, strides, padding, output
     (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(strides), _pair(padding)
     if not in_channels:
         raise ValueError('Conv2DTranspose(via_conv=True) needs in_channels')
-    if kh != kw or sh != sw or ph != pw or any(_pair(output_padding)):
-        raise NotImplementedError('via_conv=True supports square kernels, equal strides and '
-                                  'paddings and no output_padding')
+    oh, ow = _pair(output_padding)
+    if kh != kw or sh != sw or ph != pw or oh != ow:
+        raise NotImplementedError('via_conv=True supports square kernels and equal strides, '
+                                  'paddings and output paddings')
     taps = -(-kh // sh)  # sub-kernel size: the kernel is zero-padded to s * taps
-    return dict(k=kh, s=sh, p=ph, taps=taps, cin=in_channels, cout=channels,
-                crop_end=sh * taps - kh + ph)
+    # The interleaved phases hold s (H + taps - 1) rows: crop p at the start and the rest
+    # at the end, keeping output_padding extra rows (computed, as Deconvolution computes them).
+    crop_end = sh * taps - kh + ph - oh
+    if crop_end < 0:
+        raise NotImplementedError(f'via_conv=True needs output_padding <= stride * '
+                                  f'ceil(kernel / stride) - kernel + padding = {crop_end + oh}, '
+                                  f'got {oh}')
+    return dict(k=kh, s=sh, p=ph, taps=taps, cin=in_channels, cout=channels, crop_end=crop_end)
 
 
 def phase_split_kernel(F, weight, n_in, n_out, kh, kw, s):

@@ -1,8 +1,11 @@
 """Spectral normalisation (Miyato et al., 2018): use ``W / sigma(W)`` instead of ``W``.
 
-``sigma(W)`` is the largest singular value of the weight reshaped to ``(out_channels, -1)``; a
-layer with that weight is 1-Lipschitz (for the spectral norm of a convolution this is the usual
-approximation of the paper). ``sigma`` comes from power iteration with a persistent vector
+``sigma(W)`` is the largest singular value of the weight reshaped to ``(out_channels, -1)``. For
+a dense layer that makes the layer 1-Lipschitz. For a convolution it does *not*: the reshaped
+kernel's norm is not the operator norm of the convolution, which can exceed it by up to a factor
+of ``ceil(k / s)`` for a ``k x k`` kernel with stride ``s`` (each input pixel falls into
+``ceil(k / s)^2`` windows). The paper uses the reshaped norm as a cheap proxy that keeps every
+layer's gain in check, not as a bound (chapter 3 of the book works this out). ``sigma`` comes from power iteration with a persistent vector
 ``u``; each *training* forward advances it by one step
 
     v = normalize(W^T u),   u <- normalize(W v),   sigma = u^T W v,

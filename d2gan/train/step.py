@@ -46,6 +46,19 @@ def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
     return gluon.Trainer(all_params, optimizer, params, update_on_kvstore=False)
 
 
+
+def reset_optimizer_state(trainer):
+    """Forget ``trainer``'s optimizer state: Adam's moments and its per-parameter step counts
+    (so the next update is a first update again, bias correction included), as PGGAN does when
+    a new level starts to fade in. The parameters and the learning rate are kept."""
+    for updater in trainer._updaters:
+        updater.states.clear()
+        updater.states_synced.clear()
+    optimizer = trainer._optimizer
+    for counts in optimizer._all_index_update_counts.values():
+        counts.clear()
+    optimizer.num_update = optimizer.begin_num_update
+
 class Step:
     """Base class with the bookkeeping every GAN step shares."""
 

@@ -1,0 +1,281 @@
+"""U-GAT-IT networks (Kim et al., 2020), as ``networks.py`` of znxlwm/UGATIT-pytorch.
+
+Generator (``ResnetGenerator``)::
+
+    reflect-pad 3, conv 7x7 -> ngf, IN, ReLU          (no conv biases anywhere but the CAM's
+    2 x [reflect-pad 1, conv 3x3 stride 2, IN, ReLU]     1x1 conv)
+    n_blocks residual blocks at 4 ngf (IN)
+    CAM: logits of an auxiliary domain classifier on the global average and max pools;
+         the features weighted by each classifier's weights, concatenated, 1x1 conv, ReLU
+    gamma, beta = MLP(features)  (``light``: of the pooled features; else of all of them)
+    n_blocks residual blocks with AdaILN(gamma, beta)
+    2 x [nearest up x2, reflect-pad 1, conv 3x3, ILN, ReLU], reflect-pad 3, conv 7x7, tanh
+
+returning ``(image, cam_logits (N, 2), heatmap (N, 1, h, w))``. The discriminator
+(``Discriminator``, ``n_layers`` = 7 global, 5 local): reflect-padded 4x4 convolutions with
+spectral norm (stride 2, the last stride 1), the same CAM with spectrally normalised classifier
+weights and leaky ReLU, a last 4x4 convolution to one channel; it returns ``(patch logits,
+cam_logits, heatmap)``.
+
+**AdaILN / ILN** mix instance and layer normalisation with learned ``rho`` per channel (kept in
+[0, 1] by :func:`clip_rho` after every update)::
+
+    x_in = (x - mean_hw) / sqrt(var_hw + eps),  x_ln = (x - mean_chw) / sqrt(var_chw + eps)
+    AdaILN(x) = (rho x_in + (1 - rho) x_ln) * gamma + beta    (gamma, beta from the MLP)
+    ILN(x)    = the same with learned per-channel gamma, beta
+
+``rho`` starts at 0.9 in AdaILN and 0 in ILN. **Where the references differ**: UGATIT-pytorch
+computes the variances as ``var(var(x, dim=2), dim=3)`` -- the variance of the row variances,
+not the variance -- while the official TensorFlow code (taki0112/UGATIT) uses the moments over
+the normalised axes. d2gan follows TensorFlow (the biased variance over the normalised axes):
+it is what the paper's equations say. Parameters and their shapes are UGATIT-pytorch's, so the
+trainable-parameter counts are equal (``tests/test_ugatit_models.py``).
+
+The classifier weights enter twice, as in the reference: the logits use the (spectrally
+normalised, in D) weight, the feature weighting uses the raw weight. For a ``(1, C)`` weight
+the spectral norm is the vector's length, so ``W / sigma`` is computed exactly, without power
+iteration. Below 96 px the 7-layer global D's feature map is smaller than its last 4x4
+convolution: use fewer layers (``n_layers`` >= 3) for small images.
+"""
+import mxnet as mx
+from mxnet.gluon import nn
+
+from ..nn.norm import InstanceNorm
+from ..nn.padding import ReflectionPad
+from ..nn.spectral_norm import SNConv2D
+from ..registry import MODELS
+
+
+def _moments_normalize(F, x, axes, eps):
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance)."""
+    centred = F.broadcast_sub(x, F.mean(x, axis=axes, keepdims=True))
+    return F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=axes, keepdims=True)
+                                            + eps))
+
+
+def _instance_layer_mix(F, x, rho, eps):
+    x_in = _moments_normalize(F, x, (2, 3), eps)
+    x_ln = _moments_normalize(F, x, (1, 2, 3), eps)
+    return F.broadcast_add(F.broadcast_mul(rho, x_in), F.broadcast_mul(1 - rho, x_ln))
+
+
+class AdaILN(nn.HybridBlock):
+    """``(rho x_in + (1 - rho) x_ln) * gamma + beta``, ``gamma``/``beta`` ``(N, C)`` given."""
+
+    def __init__(self, num_features, eps=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.eps = eps
+        self.rho = self.params.get('rho', shape=(1, num_features, 1, 1),
+                                   init=mx.init.Constant(0.9))
+
+    def hybrid_forward(self, F, x, gamma, beta, rho):
+        out = _instance_layer_mix(F, x, rho, self.eps)
+        return F.broadcast_add(F.broadcast_mul(out, F.reshape(gamma, (0, 0, 1, 1))),
+                               F.reshape(beta, (0, 0, 1, 1)))
+
+
+class ILN(nn.HybridBlock):
+    """``(rho x_in + (1 - rho) x_ln) * gamma + beta`` with learned ``gamma``, ``beta``."""
+
+    def __init__(self, num_features, eps=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.eps = eps
+        shape = (1, num_features, 1, 1)
+        self.rho = self.params.get('rho', shape=shape, init='zeros')
+        self.gamma = self.params.get('gamma', shape=shape, init='ones')
+        self.beta = self.params.get('beta', shape=shape, init='zeros')
+
+    def hybrid_forward(self, F, x, rho, gamma, beta):
+        out = _instance_layer_mix(F, x, rho, self.eps)
+        return F.broadcast_add(F.broadcast_mul(out, gamma), beta)
+
+
+class CAM(nn.HybridBlock):
+    """Class activation map attention: ``x -> (features, cam_logits (N, 2), heatmap)``.
+
+    Two one-output classifiers (no bias) on the global average and max pools of ``x``; ``x``
+    times each classifier's weight, concatenated, 1x1 conv (with bias), activation; the heatmap
+    is the channel sum. ``spectral_norm``: the logits use ``w / ||w||`` (D's classifiers)."""
+
+    def __init__(self, channels, spectral_norm=False, slope=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.spectral_norm, self.slope = spectral_norm, slope
+        with self.name_scope():
+            self.gap_weight = self.params.get('gap_weight', shape=(1, channels))
+            self.gmp_weight = self.params.get('gmp_weight', shape=(1, channels))
+            self.conv1x1 = nn.Conv2D(channels, 1, in_channels=2 * channels)
+
+    def _logit(self, F, pooled, weight):
+        if self.spectral_norm:
+            weight = F.broadcast_div(weight, F.sqrt(F.sum(F.square(weight)) + 1e-12))
+        return F.FullyConnected(pooled, weight, num_hidden=1, no_bias=True)
+
+    def hybrid_forward(self, F, x, gap_weight, gmp_weight):
+        logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight),
+                          self._logit(F, F.max(x, axis=(2, 3)), gmp_weight), dim=1)
+        weighted = F.concat(F.broadcast_mul(x, F.reshape(gap_weight, (1, -1, 1, 1))),
+                            F.broadcast_mul(x, F.reshape(gmp_weight, (1, -1, 1, 1))), dim=1)
+        h = F.LeakyReLU(self.conv1x1(weighted), slope=self.slope) if self.slope else \
+            F.relu(self.conv1x1(weighted))
+        return h, logits, F.sum(h, axis=1, keepdims=True)
+
+
+class ResnetBlock(nn.HybridBlock):
+    """``x + [pad, conv 3x3, IN, ReLU, pad, conv 3x3, IN](x)`` (no biases)."""
+
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(ReflectionPad(1), nn.Conv2D(dim, 3, use_bias=False, in_channels=dim),
+                          InstanceNorm(), nn.Activation('relu'),
+                          ReflectionPad(1), nn.Conv2D(dim, 3, use_bias=False, in_channels=dim),
+                          InstanceNorm())
+
+    def hybrid_forward(self, F, x):
+        return x + self.body(x)
+
+
+class ResnetAdaILNBlock(nn.HybridBlock):
+    """``x + [pad, conv, AdaILN, ReLU, pad, conv, AdaILN](x)`` with the MLP's gamma, beta."""
+
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.pad = ReflectionPad(1)
+            self.conv1 = nn.Conv2D(dim, 3, use_bias=False, in_channels=dim)
+            self.norm1 = AdaILN(dim)
+            self.conv2 = nn.Conv2D(dim, 3, use_bias=False, in_channels=dim)
+            self.norm2 = AdaILN(dim)
+
+    def hybrid_forward(self, F, x, gamma, beta):
+        out = F.relu(self.norm1(self.conv1(self.pad(x)), gamma, beta))
+        return x + self.norm2(self.conv2(self.pad(out)), gamma, beta)
+
+
+class UGATITGenerator(nn.HybridBlock):
+    """``x (N, C, S, S) -> (image, cam_logits (N, 2), heatmap (N, 1, S/4, S/4))``."""
+
+    def __init__(self, in_channels=3, out_channels=3, ngf=64, n_blocks=6, img_size=256,
+                 light=False, **kwargs):
+        super().__init__(**kwargs)
+        if n_blocks < 0 or img_size % 4:
+            raise ValueError(f'U-GAT-IT needs n_blocks >= 0 and an img_size divisible by 4, got '
+                             f'{n_blocks}, {img_size}')
+        self.img_size, self.light, self.in_channels = img_size, light, in_channels
+        dim = ngf * 4
+        with self.name_scope():
+            self.down = nn.HybridSequential()
+            self.down.add(ReflectionPad(3),
+                          nn.Conv2D(ngf, 7, use_bias=False, in_channels=in_channels),
+                          InstanceNorm(), nn.Activation('relu'))
+            for mult in (1, 2):
+                self.down.add(ReflectionPad(1),
+                              nn.Conv2D(ngf * mult * 2, 3, 2, use_bias=False,
+                                        in_channels=ngf * mult),
+                              InstanceNorm(), nn.Activation('relu'))
+            for _ in range(n_blocks):
+                self.down.add(ResnetBlock(dim))
+            self.cam = CAM(dim)
+            fc_in = dim if light else (img_size // 4) ** 2 * dim
+            self.fc = nn.HybridSequential()
+            self.fc.add(nn.Dense(dim, activation='relu', use_bias=False, in_units=fc_in),
+                        nn.Dense(dim, activation='relu', use_bias=False, in_units=dim))
+            self.gamma = nn.Dense(dim, use_bias=False, in_units=dim)
+            self.beta = nn.Dense(dim, use_bias=False, in_units=dim)
+            self.up_blocks = nn.HybridSequential()
+            for _ in range(n_blocks):
+                self.up_blocks.add(ResnetAdaILNBlock(dim))
+            self.up = nn.HybridSequential()
+            for mult in (4, 2):
+                self.up.add(nn.HybridLambda(lambda F, x: F.UpSampling(
+                                x, scale=2, sample_type='nearest')),
+                            ReflectionPad(1),
+                            nn.Conv2D(ngf * mult // 2, 3, use_bias=False, in_channels=ngf * mult),
+                            ILN(ngf * mult // 2), nn.Activation('relu'))
+            self.up.add(ReflectionPad(3),
+                        nn.Conv2D(out_channels, 7, use_bias=False, in_channels=ngf),
+                        nn.Activation('tanh'))
+
+    def hybrid_forward(self, F, x):
+        x, cam_logits, heatmap = self.cam(self.down(x))
+        h = F.mean(x, axis=(2, 3)) if self.light else F.flatten(x)
+        h = self.fc(h)
+        gamma, beta = self.gamma(h), self.beta(h)
+        for block in self.up_blocks._children.values():
+            x = block(x, gamma, beta)
+        return self.up(x), cam_logits, heatmap
+
+
+def discriminator_output_size(n_layers, size):
+    """Side of an ``n_layers`` discriminator's patch logits for ``size x size`` images."""
+    for _ in range(n_layers - 2):
+        size = (size + 2 - 4) // 2 + 1                     # reflect-pad 1, 4x4 stride 2
+    return size - 2                                          # two reflect-pad 1, 4x4 stride 1
+
+
+class UGATITDiscriminator(nn.HybridBlock):
+    """``x -> (patch logits (N, 1, h, w), cam_logits (N, 2), heatmap)``; ``n_layers`` 7 is
+    the global discriminator, 5 the local one."""
+
+    def __init__(self, in_channels=3, ndf=64, n_layers=5, **kwargs):
+        super().__init__(**kwargs)
+        if n_layers < 3:
+            raise ValueError(f'n_layers must be >= 3, got {n_layers}')
+        self.n_layers = n_layers
+        with self.name_scope():
+            self.model = nn.HybridSequential()
+            self.model.add(ReflectionPad(1), SNConv2D(ndf, 4, 2, in_channels=in_channels),
+                           nn.LeakyReLU(0.2))
+            width = ndf
+            for _ in range(1, n_layers - 2):
+                self.model.add(ReflectionPad(1), SNConv2D(width * 2, 4, 2, in_channels=width),
+                               nn.LeakyReLU(0.2))
+                width *= 2
+            self.model.add(ReflectionPad(1), SNConv2D(width * 2, 4, 1, in_channels=width),
+                           nn.LeakyReLU(0.2))
+            width *= 2
+            self.cam = CAM(width, spectral_norm=True, slope=0.2)
+            self.head = nn.HybridSequential()
+            self.head.add(ReflectionPad(1), SNConv2D(1, 4, 1, use_bias=False, in_channels=width))
+
+    def output_size(self, size):
+        """Side of the patch logits for ``size x size`` images (< 1: too small)."""
+        return discriminator_output_size(self.n_layers, size)
+
+    def forward(self, x, *args):
+        if isinstance(x, mx.nd.NDArray) and self.output_size(min(x.shape[2:])) < 1:
+            smallest = next(s for s in range(4, 1 << 16) if self.output_size(s) >= 1)
+            raise ValueError(f'a {self.n_layers}-layer U-GAT-IT discriminator needs images of '
+                             f'at least {smallest}x{smallest}, got {tuple(x.shape)}; use fewer '
+                             'layers for small images')
+        return super().forward(x, *args)
+
+    def hybrid_forward(self, F, x):
+        h, cam_logits, heatmap = self.cam(self.model(x))
+        return self.head(h), cam_logits, heatmap
+
+
+def clip_rho(net, low=0.0, high=1.0):
+    """Clip every ``rho`` of ``net``'s (Ada)ILN layers to ``[low, high]``, after each update
+    (the reference's ``RhoClipper``)."""
+    for name, param in net.collect_params().items():
+        if name.endswith('rho'):
+            for data in param.list_data():
+                data[:] = data.clip(low, high)
+
+
+@MODELS.register('ugatit_generator')
+def ugatit_generator(in_channels=3, out_channels=3, ngf=64, n_blocks=6, img_size=256,
+                     light=False):
+    return UGATITGenerator(in_channels, out_channels, ngf, n_blocks, img_size, light)
+
+
+@MODELS.register('ugatit_discriminator')
+def ugatit_discriminator(in_channels=3, ndf=64, n_layers=5):
+    return UGATITDiscriminator(in_channels, ndf, n_layers)
+
+
+__all__ = ['AdaILN', 'ILN', 'CAM', 'UGATITGenerator', 'UGATITDiscriminator', 'clip_rho',
+           'discriminator_output_size',
+           'ugatit_generator', 'ugatit_discriminator']

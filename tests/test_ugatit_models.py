@@ -1,0 +1,98 @@
+"""U-GAT-IT networks: the reference's parameter counts, shapes, CAM, (Ada)ILN and rho clipping.
+
+Reference counts: the layers of znxlwm/UGATIT-pytorch ``networks.py`` counted one by one
+(Conv2d ``in * out * k * k`` + bias where it has one, Linear without bias, ``rho`` / ``gamma`` /
+``beta`` of ``(1, C, 1, 1)``; spectral norm adds no trainable parameter) at 256 px, ngf = ndf =
+64, with the reference's training defaults (``main.py``: 4 residual blocks; global D 7 layers,
+local D 5).
+"""
+import numpy as np
+import mxnet as mx
+import pytest
+from mxnet import nd
+
+import d2gan
+from d2gan.models import num_parameters
+from d2gan.models.ugatit import clip_rho
+
+REFERENCE = {'G': 278_959_808, 'G_light': 10_589_888, 'D_global': 53_130_176,
+             'D_local': 3_290_560}
+
+
+def test_parameter_counts_equal_the_reference():
+    assert num_parameters(d2gan.get_model('ugatit_generator', n_blocks=4)) == REFERENCE['G']
+    assert num_parameters(d2gan.get_model('ugatit_generator', n_blocks=4, light=True)) == \
+        REFERENCE['G_light']
+    assert num_parameters(d2gan.get_model('ugatit_discriminator', n_layers=7)) == \
+        REFERENCE['D_global']
+    assert num_parameters(d2gan.get_model('ugatit_discriminator', n_layers=5)) == \
+        REFERENCE['D_local']
+
+
+@pytest.mark.parametrize('light', [False, True])
+def test_shapes_and_hybridized_equal_imperative(light):
+    G = d2gan.get_model('ugatit_generator', ngf=4, n_blocks=2, img_size=32, light=light)
+    D = d2gan.get_model('ugatit_discriminator', ndf=4, n_layers=5)
+    for net in (G, D):
+        net.initialize(mx.init.Normal(0.2))
+    x = nd.random.uniform(-1, 1, shape=(2, 3, 32, 32))
+    image, cam, heatmap = G(x)
+    assert image.shape == x.shape and cam.shape == (2, 2) and heatmap.shape == (2, 1, 8, 8)
+    assert np.abs(image.asnumpy()).max() <= 1
+    logits, d_cam, d_heat = D(image)
+    assert logits.shape == (2, 1, 2, 2) and d_cam.shape == (2, 2) and d_heat.shape == (2, 1, 3, 3)
+    eager = [o.asnumpy() for o in G(x)]
+    G.hybridize()
+    for got, want in zip(G(x), eager):
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-4, atol=1e-5)
+
+
+def test_discriminator_cam_logits_use_the_normalised_weight():
+    D = d2gan.get_model('ugatit_discriminator', ndf=4, n_layers=3)
+    D.initialize(mx.init.Normal(0.5))
+    x = nd.random.uniform(-1, 1, shape=(2, 3, 32, 32))
+    features = D.model(x)
+    _, cam, _ = D(x)
+    w = D.cam.gap_weight.data()
+    expected = nd.dot(features.mean(axis=(2, 3)), (w / nd.norm(w)).T)
+    np.testing.assert_allclose(cam[:, :1].asnumpy(), expected.asnumpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_iln_is_instance_norm_at_rho_1_and_layer_norm_at_rho_0():
+    from d2gan.models.ugatit import ILN
+    layer = ILN(3)
+    layer.initialize()
+    x = nd.random.normal(shape=(2, 3, 5, 5)) * 3 + 1
+    out = layer(x).asnumpy()                                  # rho = 0: layer norm
+    flat = x.asnumpy().reshape(2, -1)
+    ln = (flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(out.reshape(2, -1), ln, rtol=1e-4, atol=1e-5)
+    layer.rho.set_data(nd.ones((1, 3, 1, 1)))                 # rho = 1: instance norm
+    per = x.asnumpy().reshape(6, -1)
+    inorm = (per - per.mean(1, keepdims=True)) / np.sqrt(per.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(layer(x).asnumpy().reshape(6, -1), inorm, rtol=1e-4, atol=1e-5)
+
+
+def test_rho_is_clipped_to_the_unit_interval():
+    G = d2gan.get_model('ugatit_generator', ngf=4, n_blocks=1, img_size=16, light=True)
+    G.initialize()
+    rhos = [p for name, p in G.collect_params().items() if name.endswith('rho')]
+    assert len(rhos) == 4                                     # 2 AdaILN + 2 ILN
+    for p in rhos:
+        p.set_data(nd.array(np.linspace(-1, 2, p.shape[1]).reshape(p.shape)))
+    clip_rho(G)
+    for p in rhos:
+        assert p.data().min().asscalar() >= 0 and p.data().max().asscalar() <= 1
+
+
+def test_too_small_images_for_the_global_discriminator_fail_clearly():
+    with pytest.raises(ValueError, match='img_size divisible by 4'):
+        d2gan.get_model('ugatit_generator', img_size=30)
+    with pytest.raises(ValueError, match='n_layers must be >= 3'):
+        d2gan.get_model('ugatit_discriminator', n_layers=2)
+    D = d2gan.get_model('ugatit_discriminator', ndf=2, n_layers=7)
+    D.initialize()
+    assert D.output_size(96) == 1 and D.output_size(95) < 1
+    with pytest.raises(ValueError, match='7-layer U-GAT-IT discriminator needs images of at '
+                                         'least 96x96'):
+        D(nd.zeros((1, 3, 64, 64)))
