@@ -501,49 +501,39 @@ def fig_pggan_fade_in():
     RGB; D blends the new level's features with those of the 2x2-averaged image."""
     s = Svg(940, 300)
 
-    def sum_into(ox, top, bottom, node):
-        s.arrow([top, (ox + node, top[1]), (ox + node, 126)])
-        s.arrow([bottom, (ox + node, bottom[1]), (ox + node, 178)])
+    def panel(ox, title, source, top, bottom, output, note):
+        """``source`` -> two branches of three boxes ``(label, fill, size, dash[, tall])``,
+        weighted and summed into ``output``."""
+        s.text(ox + 228, 22, title, 14, weight='bold')
+        s.box(ox, 128, 76, 48, *source)
+        for y, boxes in ((60, top), (194, bottom)):
+            for x, (label, fill, size, dash, tall) in zip((104, 196, 288), boxes):
+                w = 52 if x == 288 else 76
+                s.box(ox + x, y - 6 if tall else y, w, 52 if tall else 40, label, fill,
+                      size=size, dash=dash)
+        s.box(ox + 360, 128, 32, 48, '+', GREY, size=16)
+        s.box(ox + 404, 128, 52, 48, *output)
+        for y in (80, 214):
+            s.arrow([(ox + 76, 152), (ox + 90, 152), (ox + 90, y), (ox + 102, y)])
+            for x0, x1 in ((180, 194), (272, 286)):
+                s.arrow([(ox + x0, y), (ox + x1, y)])
+        s.arrow([(ox + 340, 80), (ox + 376, 80), (ox + 376, 126)])
+        s.arrow([(ox + 340, 214), (ox + 376, 214), (ox + 376, 178)])
+        s.arrow([(ox + 392, 152), (ox + 402, 152)])
+        s.text(ox + 228, 270, note, 12)
 
-    ox = 10                                                  # (a) the generator
-    s.text(ox + 228, 22, '(a) 生成器：新的 32×32 一级淡入', 14, weight='bold')
-    s.box(ox, 128, 76, 48, '16×16\n特征', GEN, size=12)
-    s.box(ox + 104, 60, 76, 40, 'toRGB_{旧}', GEN, size=12)
-    s.box(ox + 196, 60, 76, 40, '上采样 ×2', GREY, size=12)
-    s.box(ox + 288, 60, 52, 40, '× t', GREY, size=13)
-    s.box(ox + 104, 188, 76, 52, '上采样 ×2\n卷积 ×2', GEN, size=12, dash=True)
-    s.box(ox + 196, 194, 76, 40, 'toRGB_{新}', GEN, size=12, dash=True)
-    s.box(ox + 288, 194, 52, 40, '× (1−t)', GREY, size=11)
-    s.box(ox + 360, 128, 32, 48, '+', GREY, size=16)
-    s.box(ox + 404, 128, 52, 48, '32×32\n图像', DATA, size=11)
-    for y in (80, 214):
-        s.arrow([(ox + 76, 152), (ox + 90, 152), (ox + 90, y), (ox + 102, y)])
-    for x0, x1 in ((180, 194), (272, 286)):
-        s.arrow([(ox + x0, 80), (ox + x1, 80)])
-        s.arrow([(ox + x0, 214), (ox + x1, 214)])
-    sum_into(ox, (ox + 340, 80), (ox + 340, 214), 376)
-    s.arrow([(ox + 392, 152), (ox + 402, 152)])
-    s.text(ox + 228, 270, '虚线框：新加的层；t 从 1 线性降到 0（论文写作 α = 1 − t）', 12)
-
-    ox = 480                                                 # (b) the discriminator
-    s.text(ox + 228, 22, '(b) 判别器：对称地淡入', 14, weight='bold')
-    s.box(ox, 128, 76, 48, '32×32\n图像', DATA, size=11)
-    s.box(ox + 104, 60, 76, 40, 'fromRGB_{新}', DIS, size=11, dash=True)
-    s.box(ox + 196, 54, 76, 52, '卷积 ×2\n平均池化', DIS, size=12, dash=True)
-    s.box(ox + 288, 60, 52, 40, '× (1−t)', GREY, size=11)
-    s.box(ox + 104, 194, 76, 40, '平均池化', GREY, size=12)
-    s.box(ox + 196, 194, 76, 40, 'fromRGB_{旧}', DIS, size=11)
-    s.box(ox + 288, 194, 52, 40, '× t', GREY, size=13)
-    s.box(ox + 360, 128, 32, 48, '+', GREY, size=16)
-    s.box(ox + 404, 128, 52, 48, '16×16\n特征', DIS, size=11)
-    for y in (80, 214):
-        s.arrow([(ox + 76, 152), (ox + 90, 152), (ox + 90, y), (ox + 102, y)])
-    for x0, x1 in ((180, 194), (272, 286)):
-        s.arrow([(ox + x0, 80), (ox + x1, 80)])
-        s.arrow([(ox + x0, 214), (ox + x1, 214)])
-    sum_into(ox, (ox + 340, 80), (ox + 340, 214), 376)
-    s.arrow([(ox + 392, 152), (ox + 402, 152)])
-    s.text(ox + 228, 270, '之后是判别器原有的 16×16、8×8、4×4 各级', 12)
+    panel(10, '(a) 生成器：新的 32×32 一级淡入', ('16×16\n特征', GEN, 12),
+          [('toRGB_{旧}', GEN, 12, False, False), ('上采样 ×2', GREY, 12, False, False),
+           ('× t', GREY, 13, False, False)],
+          [('上采样 ×2\n卷积 ×2', GEN, 12, True, True), ('toRGB_{新}', GEN, 12, True, False),
+           ('× (1−t)', GREY, 11, False, False)],
+          ('32×32\n图像', DATA, 11), '虚线框：新加的层；t 从 1 线性降到 0（论文写作 α = 1 − t）')
+    panel(480, '(b) 判别器：对称地淡入', ('32×32\n图像', DATA, 11),
+          [('fromRGB_{新}', DIS, 11, True, False), ('卷积 ×2\n平均池化', DIS, 12, True, True),
+           ('× (1−t)', GREY, 11, False, False)],
+          [('平均池化', GREY, 12, False, False), ('fromRGB_{旧}', DIS, 11, False, False),
+           ('× t', GREY, 13, False, False)],
+          ('16×16\n特征', DIS, 11), '之后是判别器原有的 16×16、8×8、4×4 各级')
     return s
 
 

@@ -11,6 +11,7 @@ from mxnet import nd
 
 import d2gan
 from d2gan.gans.cyclegan import aligned_l1, linear_decay
+from step_checks import domains, params_of
 
 SMALL = dict(image_size=16, ngf=4, ndf=4, n_blocks=1, n_layers=2, pool_size=3)
 
@@ -18,17 +19,6 @@ SMALL = dict(image_size=16, ngf=4, ndf=4, n_blocks=1, n_layers=2, pool_size=3)
 def small(**kw):
     mx.random.seed(kw.pop('seed', 0))
     return d2gan.build_gan('cyclegan', **dict(SMALL, **kw))
-
-
-def domains(n=8, size=16, seed=0):
-    rng = np.random.default_rng(seed)
-    A = np.tanh(rng.standard_normal((n, 3, size, size))).astype('float32')
-    return A, np.tanh(rng.standard_normal((n, 3, size, size)) + 1).astype('float32')
-
-
-def params_of(step):
-    return {f'{k}.{name}': p.data().asnumpy() for k, net in step.networks.items()
-            for name, p in net._collect_params_with_prefix().items()}
 
 
 def test_recipe_defaults_are_the_papers():

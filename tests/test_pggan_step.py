@@ -12,6 +12,7 @@ from d2gan.cli import main
 from d2gan.gans import pggan as pggan_module
 from d2gan.gans.pggan import fade_reals, lod_at
 from d2gan.train.step import reset_optimizer_state
+from step_checks import params_of
 
 # 16x16 (three levels); 8 images per phase: two 4-image minibatches per level and per fade
 TINY = dict(image_size=16, channels=1, fmap_base=32, fmap_max=8, mbstd_group_size=2,
@@ -20,11 +21,6 @@ TINY = dict(image_size=16, channels=1, fmap_base=32, fmap_max=8, mbstd_group_siz
 
 def digits():
     return d2gan.data.load_mnist_digits(image_size=16)[0][:16]
-
-
-def params_of(step):
-    return {f'{k}.{name}': p.data().asnumpy() for k, net in step.networks.items()
-            for name, p in net._collect_params_with_prefix().items()}
 
 
 def test_schedule_is_the_references():

@@ -9,6 +9,7 @@ import pytest
 import d2gan
 from d2gan.cli import main
 from d2gan.gans.starganv2 import reference_indices
+from step_checks import params_of
 
 TINY = dict(image_size=16, channels=1, num_domains=3, style_dim=4, latent_dim=4, dim_in=4,
             max_conv_dim=8, hidden_dim=8, ds_iter=4, lambda_ds=2.0)
@@ -18,11 +19,6 @@ def digits(n=24):
     X, y = d2gan.data.load_mnist_digits(image_size=16)
     keep = np.flatnonzero(y < 3)[:n]
     return X[keep], y[keep]
-
-
-def params_of(step):
-    return {f'{k}.{name}': p.data().asnumpy() for k, net in step.networks.items()
-            for name, p in net._collect_params_with_prefix().items()}
 
 
 def test_references_come_from_the_batch_with_a_second_image_of_their_domain():

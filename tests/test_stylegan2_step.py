@@ -9,6 +9,7 @@ from mxnet import nd
 
 import d2gan
 from d2gan.cli import main
+from step_checks import params_of
 
 TINY = dict(image_size=16, channels=1, z_dim=8, w_dim=8, mapping_layers=2, channel_base=64,
             channel_max=8)
@@ -16,11 +17,6 @@ TINY = dict(image_size=16, channels=1, z_dim=8, w_dim=8, mapping_layers=2, chann
 
 def digits():
     return d2gan.data.load_mnist_digits(image_size=16)[0][:64]
-
-
-def params_of(step):
-    return {f'{k}.{name}': p.data().asnumpy() for k, net in step.networks.items()
-            for name, p in net._collect_params_with_prefix().items()}
 
 
 def test_trains_with_both_lazy_regularizers_and_ema():

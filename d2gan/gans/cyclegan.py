@@ -168,12 +168,15 @@ class CycleGANStep(Step):
         self.backward(losses, self.trainers['G'])
         return terms, fakes_A, fakes_B
 
-    def train_step(self, batch):
+    def split_unpaired(self, batch):
+        """``(n, As, Bs)``: an unpaired batch ``(A, B)`` checked and split over the devices."""
         A, B = (x if isinstance(x, nd.NDArray) else nd.array(x) for x in batch)
         if A.shape[0] != B.shape[0]:
             raise ValueError(f'A and B batches must hold as many images: {A.shape} vs {B.shape}')
-        n = A.shape[0]
-        As, Bs = self.split(A), self.split(B)
+        return A.shape[0], self.split(A), self.split(B)
+
+    def train_step(self, batch):
+        n, As, Bs = self.split_unpaired(batch)
         terms, fakes_A, fakes_B = self.generator_backward(As, Bs)
         self.trainers['G'].step(n)
         # D step on detached inputs; the fakes come through the image pools (which detach).

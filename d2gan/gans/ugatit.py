@@ -90,11 +90,7 @@ class UGATITStep(CycleGANStep):
         return [(d['D_GA'], 'A'), (d['D_LA'], 'A'), (d['D_GB'], 'B'), (d['D_LB'], 'B')]
 
     def train_step(self, batch):
-        A, B = (x if isinstance(x, nd.NDArray) else nd.array(x) for x in batch)
-        if A.shape[0] != B.shape[0]:
-            raise ValueError(f'A and B batches must hold as many images: {A.shape} vs {B.shape}')
-        n = A.shape[0]
-        As, Bs = self.split(A), self.split(B)
+        n, As, Bs = self.split_unpaired(batch)
         fakes = {'A': [self.G_B(b)[0].detach() for b in Bs],           # B -> A
                  'B': [self.G_A(a)[0].detach() for a in As]}           # A -> B
         reals = {'A': As, 'B': Bs}
