@@ -4,7 +4,9 @@ A checkpoint is one zip file holding
 
 * ``net_<name>.params`` for every network (BN running statistics and spectral-norm vectors
   included, since they are parameters),
-* ``trainer_<name>.states`` for every trainer (optimizer moments and update counts),
+* ``trainer_<name>.states`` for every trainer (optimizer moments and update counts) and
+  ``trainer_<name>.order.json``, the parameter paths in the states' numbering, so that they are
+  renumbered for the trainer they are loaded into (:mod:`d2gan.train.trainer_states`),
 * ``step_state.npz`` when the step has ``state_dict()`` (NumPy arrays, e.g. an image pool's
   contents and RNG state), given back to its ``load_state_dict(state)`` on loading,
 * ``meta.json``: format version, the step's ``config`` (to rebuild the networks), the loop
@@ -25,6 +27,7 @@ import zipfile
 import numpy as np
 
 from .divergence import check_parameters
+from .trainer_states import TrainerStateError, parameter_paths, reorder_states
 
 FORMAT_VERSION = 1
 
@@ -78,6 +81,8 @@ def save_checkpoint(path, step, meta):
                 zf.writestr(f'net_{name}.params', _via_file(net.save_parameters))
             for name, trainer in step.trainers.items():
                 zf.writestr(f'trainer_{name}.states', _via_file(trainer.save_states))
+                zf.writestr(f'trainer_{name}.order.json',
+                            json.dumps(parameter_paths(step, trainer)))
             if hasattr(step, 'state_dict'):
                 buffer = io.BytesIO()
                 np.savez(buffer, **step.state_dict())
@@ -136,8 +141,17 @@ def load_checkpoint(path, step, check_finite=True):
                                       f'built from its config: {e}') from e
         for name, trainer in step.trainers.items():
             entry = f'trainer_{name}.states'
-            if entry in names:
-                _from_file(zf.read(entry), trainer.load_states)
+            if entry not in names:
+                continue
+            data = zf.read(entry)
+            order = f'trainer_{name}.order.json'
+            if order in names:      # checkpoints before this file: loaded by index as saved
+                try:
+                    data = reorder_states(data, json.loads(zf.read(order)),
+                                          parameter_paths(step, trainer))
+                except TrainerStateError as e:
+                    raise CheckpointError(f'trainer {name!r} in {path}: {e}') from e
+            _from_file(data, trainer.load_states)
         if 'step_state.npz' in names and hasattr(step, 'load_state_dict'):
             with np.load(io.BytesIO(zf.read('step_state.npz')), allow_pickle=False) as state:
                 step.load_state_dict({key: state[key] for key in state.files})
