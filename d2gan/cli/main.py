@@ -1,4 +1,4 @@
-"""Command line: ``python -m d2gan train|sample|eval|infer|models``.
+"""Command line: ``python -m d2gan train|sample|eval|infer|convert|models``.
 
 Examples::
 
@@ -23,6 +23,7 @@ Examples::
         --out runs/stgan      # offline digit-attrs; --dataset celeba for the paper's setting
     python -m d2gan infer --checkpoint runs/stgan/checkpoint.ckpt --input data/digit-attrs \
         --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
+    python -m d2gan convert --format junyanz-unet_256 --input latest_net_G.pth --out G.params
 """
 import argparse
 import sys
@@ -34,7 +35,8 @@ from ..metrics import InceptionWeightsNotFoundError
 from ..registry import batch_kind, list_gans, list_models
 from ..train import CheckpointError, TrainingDivergedError, read_meta
 from ..train.distributed import KVSTORES
-from . import attributes, evaluate, images, launch_job, paired, semantic, unpaired
+from . import (attributes, convert, evaluate, images, launch_job, paired, semantic,
+               unpaired)
 from .common import recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
 from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
@@ -99,6 +101,7 @@ def build_parser():
     evaluate.add_parser(sub)
     add_infer_parser(sub)
     launch_job.add_parser(sub)
+    convert.add_parser(sub)
     sub.add_parser('models', help='list GAN recipes, networks and datasets')
     return parser
 
@@ -229,7 +232,7 @@ def cmd_models(args):
 
 
 COMMANDS = {'train': cmd_train, 'sample': cmd_sample, 'eval': evaluate.run, 'infer': cmd_infer,
-            'models': cmd_models, 'launch': launch_job.run}
+            'models': cmd_models, 'launch': launch_job.run, 'convert': convert.run}
 
 
 def main(argv=None):

@@ -1,0 +1,26 @@
+"""Official pretrained weights of reference implementations, loaded into d2gan's networks.
+
+The book's networks follow reference code layer by layer; this package makes that checkable
+and useful: a reference checkpoint converts into the d2gan network, which then computes the
+reference's outputs (``tests/test_pretrained.py`` compares them number for number with
+outputs the reference computed, ``tests/data/pretrained/``).
+
+* :mod:`.state_dict` -- read ``{key: array}`` from ``.npz`` (always) or ``.pth`` (needs torch);
+* :mod:`.keymap` -- the generic core: pair reference keys with d2gan parameters, check
+  every key and shape, name every problem;
+* :mod:`.junyanz` -- one module per reference family: pix2pix / CycleGAN
+  (junyanz/pytorch-CycleGAN-and-pix2pix) U-Net and ResNet generators, PatchGAN;
+* :mod:`.convert` -- formats by name, and the converted network's ``.params`` + ``.json``.
+
+>>> net = load_pretrained('latest_net_G.pth', 'junyanz-resnet_9blocks')   # doctest: +SKIP
+
+From the command line: ``python -m d2gan convert --format junyanz-unet_256 --input
+latest_net_G.pth --out facades_G.params``.
+"""
+from .state_dict import PretrainedError, read_state_dict
+from .convert import (FORMATS, convert, list_formats, load_converted, load_pretrained,
+                      save_converted, sidecar_path)
+from . import junyanz  # noqa: F401  (registers the junyanz-* formats)
+
+__all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
+           'load_converted', 'load_pretrained', 'save_converted', 'sidecar_path']

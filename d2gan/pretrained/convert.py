@@ -1,0 +1,81 @@
+"""Converting: a reference state dict -> a d2gan network; saving and loading the result.
+
+A **format** (``junyanz-unet_256``, ...; :data:`FORMATS`, filled by one module per reference
+family) reads the network's configuration off the state dict and gives its layout; the
+generic core (:mod:`d2gan.pretrained.keymap`) maps the keys. The converted network is saved
+as two files that need no reference code to load:
+
+* ``NAME.params`` -- Gluon's ``save_parameters`` of the d2gan network;
+* ``NAME.json`` -- ``{"model": registry name, "kwargs": {...}, "format": ..., "source": ...}``,
+  the arguments of :func:`d2gan.get_model` that rebuild the network.
+
+:func:`load_converted` reads them back (``get_model(**)`` + ``load_parameters``).
+"""
+import json
+import os
+
+import mxnet as mx
+
+from ..registry import Registry, get_model
+from .keymap import key_map, load_state
+from .state_dict import PretrainedError, read_state_dict
+
+FORMATS = Registry('pretrained format')
+
+
+def list_formats():
+    """Names accepted by :func:`convert` (``--format`` of ``python -m d2gan convert``)."""
+    return FORMATS.names()
+
+
+def convert(fmt, state, device=None):
+    """``(net, config)``: the d2gan network of format ``fmt`` holding the weights of ``state``
+    (``{key: array}``) and ``config = {'model': name, 'kwargs': {...}}`` that rebuilds it."""
+    plan = FORMATS.get(fmt, state=state)
+    net = get_model(plan['model'], **plan['kwargs'])
+    net.initialize(mx.init.Zero(), ctx=device or mx.cpu())
+    entries, ignored = key_map(plan['layout'], net)
+    load_state(net, state, entries, ignored, plan['optional'],
+               what=f'the {fmt} state dict')
+    return net, dict(model=plan['model'], kwargs=dict(plan['kwargs']))
+
+
+def load_pretrained(path, fmt, device=None):
+    """The d2gan network holding the reference weights in ``path`` (``.npz`` / ``.pth``)."""
+    return convert(fmt, read_state_dict(path), device)[0]
+
+
+def sidecar_path(params_path):
+    """``NAME.json`` beside ``NAME.params``."""
+    return os.path.splitext(os.fspath(params_path))[0] + '.json'
+
+
+def save_converted(net, config, path, fmt=None, source=None):
+    """Write ``path`` (must end in ``.params``) and its ``.json`` sidecar; returns both paths."""
+    path = os.fspath(path)
+    if not path.endswith('.params'):
+        raise PretrainedError(f'the converted network is saved as a .params file, got {path}')
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    net.save_parameters(path)
+    meta = dict(config, format=fmt, source=None if source is None else os.fspath(source))
+    with open(sidecar_path(path), 'w') as f:
+        json.dump(meta, f, indent=2)
+    return path, sidecar_path(path)
+
+
+def load_converted(path, device=None):
+    """The network saved by :func:`save_converted` (``path``: its ``.params`` or ``.json``)."""
+    params = os.path.splitext(os.fspath(path))[0] + '.params'
+    try:
+        with open(sidecar_path(params)) as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as e:
+        raise PretrainedError(f'{sidecar_path(params)}: cannot read the network description '
+                              f'({e})') from None
+    net = get_model(meta['model'], **meta['kwargs'])
+    net.load_parameters(params, ctx=device or mx.cpu())
+    return net
+
+
+__all__ = ['FORMATS', 'convert', 'list_formats', 'load_pretrained', 'save_converted',
+           'load_converted', 'sidecar_path']

@@ -1,0 +1,78 @@
+"""Reading a reference implementation's weights: a state dict ``{key: array}`` from a file.
+
+Two file types, chosen by the suffix:
+
+* ``.npz`` -- NumPy's archive of named arrays; always readable (no PyTorch needed). A PyTorch
+  checkpoint becomes one with ``scripts/pth_to_npz.py``, run wherever torch is installed;
+* ``.pth`` / ``.pt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
+  dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
+
+The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
+network saved inside ``DataParallel``) is removed. Whatever cannot be read -- a missing,
+truncated or foreign file -- is a :class:`PretrainedError` naming the file, so the CLI reports
+it as one ``error:`` line.
+"""
+import os
+import zipfile
+
+import numpy as np
+
+TORCH_SUFFIXES = ('.pth', '.pt')
+
+
+class PretrainedError(ValueError):
+    """A weight file that cannot be read, or a state dict that does not fit the network."""
+
+
+def read_state_dict(path):
+    """``{key: numpy array}`` of the state dict in ``path`` (``.npz``, ``.pth`` or ``.pt``)."""
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix != '.npz' and suffix not in TORCH_SUFFIXES:
+        raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, or '
+                              '.pth / .pt (PyTorch)')
+    if not os.path.isfile(path):
+        raise PretrainedError(f'{path}: no such file')
+    state = _read_npz(path) if suffix == '.npz' else _read_torch(path)
+    if not state:
+        raise PretrainedError(f'{path} holds no arrays')
+    if all(key.startswith('module.') for key in state):
+        state = {key[len('module.'):]: value for key, value in state.items()}
+    return state
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise PretrainedError(f'{path} is not a readable .npz file (truncated or corrupt?): '
+                              f'{e}') from None
+
+
+def _read_torch(path):
+    try:
+        import torch
+    except ImportError:
+        raise PretrainedError(
+            f'reading {path} needs torch (pip install torch) or convert the file to .npz with '
+            'scripts/pth_to_npz.py where torch is installed') from None
+    try:
+        loaded = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # torch raises many types for a truncated or foreign file
+        raise PretrainedError(f'{path} could not be read by torch.load (truncated or not a '
+                              f'state dict?): {e}') from None
+    if isinstance(loaded, dict) and isinstance(loaded.get('state_dict'), dict):
+        loaded = loaded['state_dict']
+    if not isinstance(loaded, dict):
+        raise PretrainedError(f'{path} holds a {type(loaded).__name__}, not a state dict')
+    state = {}
+    for key, value in loaded.items():
+        if not isinstance(value, torch.Tensor):
+            raise PretrainedError(f'{path}: entry {key!r} is a {type(value).__name__}, not a '
+                                  'tensor; is this a state dict?')
+        state[key] = value.detach().cpu().numpy()
+    return state
+
+
+__all__ = ['PretrainedError', 'read_state_dict']
