@@ -1,11 +1,14 @@
 """Write the equality fixtures of ``tests/test_pretrained.py``: reference networks' weights,
 an input and the reference's output, one ``.npz`` per case in ``tests/data/pretrained/``.
 
-Run where PyTorch and NumPy are installed (not MXNet) and a checkout of the reference exists::
+Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the references exist::
 
-    python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix
+    python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
+        --stargan PATH/TO/stargan
 
-It imports ``models/networks.py`` of that checkout, builds each network at a small size with
+(either one alone writes only its family's fixtures). It imports ``models/networks.py``
+(junyanz) or ``model.py`` (yunjey/stargan, into ``yunjey/``) of the checkout, builds each
+network at a small size with
 a fixed seed, draws *random* weights -- norm scales, shifts and running statistics included,
 so that a key mapped to the wrong place changes the output -- and stores::
 
@@ -21,8 +24,15 @@ an identity), passed in explicitly, so the script works with old and new checkou
 ``resnet_instance_2018`` saves the instance norms' running statistics the way the 2018
 reference did (``track_running_stats=True``) and takes its output from the current network,
 which ignores them -- as the reference's loader does.
+
+The StarGAN fixtures also hold ``labels`` (the generator's target labels, {0, 1}), and take
+``output`` in *training* mode, as yunjey/stargan's ``Solver.test`` runs (it never calls
+``.eval()``): its instance norms use each image's statistics. ``output_eval`` is the
+generator in eval mode (running statistics), ``output_cls`` the discriminator's attribute
+logits (``output`` its patch scores).
 """
 import argparse
+import copy
 import functools
 import importlib.util
 import os
@@ -35,8 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'tests', 'data', 'pretrained')
 
 
-def reference_networks(checkout):
-    path = os.path.join(checkout, 'models', 'networks.py')
+def reference_networks(checkout, path=('models', 'networks.py')):
+    path = os.path.join(checkout, *path)
     spec = importlib.util.spec_from_file_location('reference_networks', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -83,10 +93,10 @@ def reference_output(net, x):
         return net(torch.from_numpy(x).double()).numpy().astype(np.float32)
 
 
-def write(name, fmt, state, x, y, out):
+def write(name, fmt, state, x, y, out, **more):
     arrays = {f'state/{k}': v.detach().cpu().numpy() for k, v in state.items()}
     path = os.path.join(out, f'{name}.npz')
-    np.savez_compressed(path, format=np.array(fmt), input=x, output=y, **arrays)
+    np.savez_compressed(path, format=np.array(fmt), input=x, output=y, **more, **arrays)
     print(f'{path}: {len(state)} keys, output {y.shape}, {os.path.getsize(path) // 1024} KiB')
 
 
@@ -119,11 +129,53 @@ def cases(ref):
     }
 
 
+def stargan_cases(ref):
+    """``name -> (format, build, image shape, c_dim)`` of yunjey/stargan's networks."""
+    return {
+        'generator': ('yunjey-generator',
+                      lambda: ref.Generator(conv_dim=4, c_dim=3, repeat_num=2), (2, 3, 16, 16),
+                      3),
+        'discriminator': ('yunjey-discriminator',
+                          lambda: ref.Discriminator(image_size=16, conv_dim=4, c_dim=3,
+                                                    repeat_num=3), (2, 3, 16, 16), 3),
+    }
+
+
+def write_stargan(ref, out):
+    os.makedirs(out, exist_ok=True)
+    for i, (name, (fmt, build, shape, c_dim)) in enumerate(stargan_cases(ref).items()):
+        generator = torch.Generator().manual_seed(2000 + i)
+        net = build()
+        randomize(net, generator)
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        x = (torch.rand(shape, generator=generator) * 2 - 1).numpy().astype(np.float32)
+        net = net.double()
+        with torch.no_grad():
+            if fmt == 'yunjey-generator':
+                c = (torch.rand((shape[0], c_dim), generator=generator) > 0.5).float().numpy()
+                inputs = (torch.from_numpy(x).double(), torch.from_numpy(c).double())
+                y_eval = copy.deepcopy(net).eval()(*inputs).numpy().astype(np.float32)
+                y = net.train()(*inputs).numpy().astype(np.float32)   # as Solver.test runs
+                write(name, fmt, state, x, y, out, labels=c, output_eval=y_eval)
+            else:
+                src, cls = net.train()(torch.from_numpy(x).double())
+                write(name, fmt, state, x, src.numpy().astype(np.float32), out,
+                      output_cls=cls.numpy().astype(np.float32))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('checkout', help='a checkout of junyanz/pytorch-CycleGAN-and-pix2pix')
+    parser.add_argument('checkout', nargs='?',
+                        help='a checkout of junyanz/pytorch-CycleGAN-and-pix2pix')
+    parser.add_argument('--stargan', default=None, metavar='CHECKOUT',
+                        help='a checkout of yunjey/stargan')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
+    if args.stargan:
+        write_stargan(reference_networks(args.stargan, ('model.py',)),
+                      os.path.join(args.out, 'yunjey'))
+    if not args.checkout:
+        return
     ref = reference_networks(args.checkout)
     os.makedirs(args.out, exist_ok=True)
     for i, (name, (fmt, build, shape)) in enumerate(cases(ref).items()):

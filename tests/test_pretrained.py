@@ -170,8 +170,8 @@ def test_truncated_or_foreign_files_are_named(tmp_path):
         pretrained.read_state_dict(cut)
     with pytest.raises(PretrainedError, match='no such file'):
         pretrained.read_state_dict(tmp_path / 'absent.npz')
-    with pytest.raises(PretrainedError, match="unknown weight file type '.ckpt'"):
-        pretrained.read_state_dict(tmp_path / 'x.ckpt')
+    with pytest.raises(PretrainedError, match="unknown weight file type '.h5'"):
+        pretrained.read_state_dict(tmp_path / 'x.h5')
 
 
 def test_pth_without_torch_says_how_to_proceed(tmp_path, monkeypatch):

@@ -36,7 +36,8 @@ def add_infer_options(group):
                        help="attributes to flip, one grid row each (default: all the model's); "
                             "--input is a folder in CelebA's layout (img_align_celeba/ + "
                             'list_attr_celeba.txt) and --out the grid PNG (or a folder for '
-                            'edits.png)')
+                            'edits.png); with --weights: all the labels of the converted '
+                            'network, in its order')
     group.add_argument('--split', default=None, choices=['train', 'val', 'test', 'all'],
                        help='which images of --input to edit (default: test)')
     group.add_argument('--limit', type=positive_int, default=None,

@@ -7,9 +7,12 @@
 
 writes ``G_A.params`` (Gluon ``save_parameters``) and ``G_A.json`` (the registry name and
 arguments that rebuild the network); ``d2gan.pretrained.load_converted('.../G_A.params')``
-loads both. ``--input`` is ``.npz`` (always) or ``.pth`` / ``.pt`` (needs torch). A file that
-does not fit the format is an ``error:`` line naming every unexpected or missing key and wrong
-shape (:mod:`d2gan.pretrained`).
+loads both, and ``python -m d2gan infer --weights .../G_A.params`` translates with it
+(:mod:`d2gan.cli.weights`). Formats: ``junyanz-*`` (pix2pix / CycleGAN generators,
+PatchGAN), ``yunjey-generator`` / ``yunjey-discriminator`` (StarGAN). ``--input`` is ``.npz``
+(always) or ``.pth`` / ``.pt`` / ``.ckpt`` (needs torch). A file that does not fit the format is
+an ``error:`` line naming every unexpected or missing key and wrong shape
+(:mod:`d2gan.pretrained`).
 """
 from .. import pretrained
 from .values import HelpFormatter
@@ -24,7 +27,7 @@ def add_parser(sub):
     convert.add_argument('--format', required=True, metavar='NAME',
                          help='the reference network: ' + ', '.join(pretrained.list_formats()))
     convert.add_argument('--input', required=True,
-                         help='the state dict: .npz, or .pth / .pt (needs torch)')
+                         help='the state dict: .npz, or .pth / .pt / .ckpt (needs torch)')
     convert.add_argument('--out', required=True,
                          help='the d2gan .params file to write (and a .json beside it)')
 

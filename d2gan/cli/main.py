@@ -24,6 +24,8 @@ Examples::
     python -m d2gan infer --checkpoint runs/stgan/checkpoint.ckpt --input data/digit-attrs \
         --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
     python -m d2gan convert --format junyanz-unet_256 --input latest_net_G.pth --out G.params
+    python -m d2gan infer --weights G.params --input data/facades/test --paired \
+        --direction BtoA --out runs/facades_G  # a converted generator, no d2gan checkpoint
 """
 import argparse
 import sys
@@ -36,7 +38,7 @@ from ..registry import batch_kind, list_gans, list_models
 from ..train import CheckpointError, TrainingDivergedError, read_meta
 from ..train.distributed import KVSTORES
 from . import (attributes, convert, evaluate, images, launch_job, paired, semantic,
-               unpaired)
+               unpaired, weights)
 from .common import recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
 from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
@@ -179,7 +181,16 @@ def add_infer_parser(sub):
         'infer', help='translate or edit images with a ' + ', '.join(recipes_of(
             ('paired', 'unpaired', 'semantic', 'attributes'))) + ' checkpoint',
         formatter_class=HelpFormatter)
-    infer.add_argument('--checkpoint', required=True)
+    source = infer.add_mutually_exclusive_group(required=True)
+    source.add_argument('--checkpoint', help='a d2gan checkpoint (train --out DIR: '
+                                             'DIR/checkpoint.ckpt)')
+    source.add_argument('--weights', metavar='X.params',
+                        help='a generator converted by `convert` (X.json beside it): pix2pix / '
+                             'CycleGAN (junyanz-*), StarGAN (yunjey-generator); '
+                             'see d2gan.cli.weights')
+    infer.add_argument('--image-size', type=positive_int, default=None,
+                       help='with --weights: the size images are resized to (default 256; '
+                            'StarGAN 128); a checkpoint knows its own')
     infer.add_argument('--input', required=True,
                        help='folder of input images (spade: of label maps, or a '
                             '"label<TAB>image<TAB>instance" list file)')
@@ -202,6 +213,11 @@ def cmd_train(args):
 
 
 def cmd_infer(args):
+    if args.weights:
+        return weights.infer(args, args.owned)
+    if args.image_size is not None:
+        raise ValueError('--image-size applies to --weights; a checkpoint infers at the image '
+                         'size it was trained on')
     model = read_meta(args.checkpoint)['config'].get('model')
     kind = batch_kind(model)
     if kind not in ('paired', 'unpaired', 'semantic', 'attributes'):

@@ -10,17 +10,20 @@ outputs the reference computed, ``tests/data/pretrained/``).
   every key and shape, name every problem;
 * :mod:`.junyanz` -- one module per reference family: pix2pix / CycleGAN
   (junyanz/pytorch-CycleGAN-and-pix2pix) U-Net and ResNet generators, PatchGAN;
+  :mod:`.yunjey`: StarGAN (yunjey/stargan) generator and discriminator;
 * :mod:`.convert` -- formats by name, and the converted network's ``.params`` + ``.json``.
 
 >>> net = load_pretrained('latest_net_G.pth', 'junyanz-resnet_9blocks')   # doctest: +SKIP
 
 From the command line: ``python -m d2gan convert --format junyanz-unet_256 --input
-latest_net_G.pth --out facades_G.params``.
+latest_net_G.pth --out facades_G.params``, then ``python -m d2gan infer --weights
+facades_G.params --input FOLDER --out FOLDER`` translates with it.
 """
 from .state_dict import PretrainedError, read_state_dict
 from .convert import (FORMATS, convert, list_formats, load_converted, load_pretrained,
-                      save_converted, sidecar_path)
-from . import junyanz  # noqa: F401  (registers the junyanz-* formats)
+                      read_sidecar, save_converted, sidecar_path)
+from . import junyanz, yunjey  # noqa: F401  (register the junyanz-*, yunjey-* formats)
 
 __all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
-           'load_converted', 'load_pretrained', 'save_converted', 'sidecar_path']
+           'load_converted', 'load_pretrained', 'read_sidecar', 'save_converted',
+           'sidecar_path']

@@ -9,7 +9,9 @@ as two files that need no reference code to load:
 * ``NAME.json`` -- ``{"model": registry name, "kwargs": {...}, "format": ..., "source": ...}``,
   the arguments of :func:`d2gan.get_model` that rebuild the network.
 
-:func:`load_converted` reads them back (``get_model(**)`` + ``load_parameters``).
+:func:`load_converted` reads them back (``get_model(**)`` + ``load_parameters``);
+``python -m d2gan infer --weights NAME.params`` runs a converted generator
+(:mod:`d2gan.cli.weights`).
 """
 import json
 import os
@@ -63,19 +65,34 @@ def save_converted(net, config, path, fmt=None, source=None):
     return path, sidecar_path(path)
 
 
+def read_sidecar(path):
+    """The ``.json`` description of a converted network (``path``: its ``.params`` or
+    ``.json``): ``{"model", "kwargs", "format", "source"}``; a clear error if it is unusable."""
+    sidecar = sidecar_path(path)
+    try:
+        with open(sidecar) as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as e:
+        raise PretrainedError(f'{sidecar}: cannot read the network description written by '
+                              f'`python -m d2gan convert` beside the .params ({e})') from None
+    if not isinstance(meta, dict) or not isinstance(meta.get('model'), str) \
+            or not isinstance(meta.get('kwargs'), dict):
+        raise PretrainedError(f'{sidecar} does not describe a network (it needs "model" and '
+                              '"kwargs", as `python -m d2gan convert` writes)')
+    return meta
+
+
 def load_converted(path, device=None):
     """The network saved by :func:`save_converted` (``path``: its ``.params`` or ``.json``)."""
     params = os.path.splitext(os.fspath(path))[0] + '.params'
-    try:
-        with open(sidecar_path(params)) as f:
-            meta = json.load(f)
-    except (OSError, ValueError) as e:
-        raise PretrainedError(f'{sidecar_path(params)}: cannot read the network description '
-                              f'({e})') from None
+    meta = read_sidecar(params)
+    if not os.path.isfile(params):
+        raise PretrainedError(f'{params}: no such file (its description '
+                              f'{sidecar_path(params)} exists)')
     net = get_model(meta['model'], **meta['kwargs'])
     net.load_parameters(params, ctx=device or mx.cpu())
     return net
 
 
 __all__ = ['FORMATS', 'convert', 'list_formats', 'load_pretrained', 'save_converted',
-           'load_converted', 'sidecar_path']
+           'load_converted', 'read_sidecar', 'sidecar_path']

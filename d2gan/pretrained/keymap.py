@@ -20,6 +20,9 @@ InstanceNorm2d (no affine)   InstanceNorm (no parameters)          running stats
                                                                    reference versions
                                                                    ignored, as its loader
                                                                    does
+InstanceNorm2d (affine)      Gluon's InstanceNorm (and its         running stats ignored:
+weight, bias                 subclass AffineInstanceNorm) gamma,   the family's docstring
+                             beta                                  says why (StarGAN)
 ===========================  ====================================  =======================
 
 :func:`load_state` then checks the whole map before it writes anything and raises one
@@ -36,7 +39,8 @@ from ..nn.conv_transpose import Conv2DTranspose as SpareConv2DTranspose
 from ..nn.norm import InstanceNorm
 from .state_dict import PretrainedError
 
-LEAF_TYPES = (SpareConv2DTranspose, nn.Conv2DTranspose, nn.Conv2D, nn.BatchNorm, InstanceNorm)
+LEAF_TYPES = (SpareConv2DTranspose, nn.Conv2DTranspose, nn.Conv2D, nn.BatchNorm, InstanceNorm,
+              nn.InstanceNorm)
 SHOWN = 8   # problems listed per category
 
 
@@ -79,8 +83,12 @@ def _add_spare_channel(axis):
 def layer_entries(ref, kind, path, layer):
     """``[(reference key, d2gan name, d2gan parameter, transform)]`` of one layer pair, and the
     reference keys to ignore there."""
+    stats = [f'{ref}.running_mean', f'{ref}.running_var', f'{ref}.num_batches_tracked']
     if kind == 'norm' and isinstance(layer, InstanceNorm):
-        return [], [f'{ref}.running_mean', f'{ref}.running_var', f'{ref}.num_batches_tracked']
+        return [], stats
+    if kind == 'norm' and isinstance(layer, nn.InstanceNorm):   # affine: only scale and shift
+        return [(f'{ref}.weight', f'{path}.gamma', layer.gamma, _same),
+                (f'{ref}.bias', f'{path}.beta', layer.beta, _same)], stats
     if kind == 'norm':
         names = [('weight', 'gamma'), ('bias', 'beta'), ('running_mean', 'running_mean'),
                  ('running_var', 'running_var')]

@@ -4,7 +4,7 @@ Two file types, chosen by the suffix:
 
 * ``.npz`` -- NumPy's archive of named arrays; always readable (no PyTorch needed). A PyTorch
   checkpoint becomes one with ``scripts/pth_to_npz.py``, run wherever torch is installed;
-* ``.pth`` / ``.pt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
+* ``.pth`` / ``.pt`` / ``.ckpt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
 The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-TORCH_SUFFIXES = ('.pth', '.pt')
+TORCH_SUFFIXES = ('.pth', '.pt', '.ckpt')   # .ckpt: yunjey/stargan's released files
 
 
 class PretrainedError(ValueError):
@@ -25,12 +25,12 @@ class PretrainedError(ValueError):
 
 
 def read_state_dict(path):
-    """``{key: numpy array}`` of the state dict in ``path`` (``.npz``, ``.pth`` or ``.pt``)."""
+    """``{key: numpy array}`` of the state dict in ``path`` (``.npz`` or a torch suffix)."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix != '.npz' and suffix not in TORCH_SUFFIXES:
         raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, or '
-                              '.pth / .pt (PyTorch)')
+                              '.pth / .pt / .ckpt (PyTorch)')
     if not os.path.isfile(path):
         raise PretrainedError(f'{path}: no such file')
     state = _read_npz(path) if suffix == '.npz' else _read_torch(path)

@@ -1,0 +1,139 @@
+"""``infer --weights X.params``: translate or edit images with a converted reference network.
+
+``python -m d2gan convert`` writes a reference's released weights as ``X.params`` + ``X.json``
+(:mod:`d2gan.pretrained`); ``infer --weights X.params`` runs that network with no d2gan
+checkpoint. The network named in ``X.json`` decides what ``infer`` does:
+
+================================  ==========================================================
+converted network                 ``infer --weights``
+================================  ==========================================================
+``unet_generator``,               translate every image of ``--input`` into ``--out`` (as a
+``resnet_generator``              pix2pix / cyclegan checkpoint): ``--paired`` (A|B images,
+(``junyanz-*``)                   the side by ``--direction``) or ``--target`` report L1 /
+                                  PSNR; ``--mode train`` is junyanz ``test.py`` without
+                                  ``--eval`` (dropout on, each batch's statistics: use
+                                  ``--batch-size 1``)
+``stargan_generator``             the grid of edits (as a stargan checkpoint): row 1 the
+(``yunjey-generator``)            originals, one row per flipped attribute; ``--attrs`` names
+                                  *all* the network's labels in its order (default: the
+                                  reference's CelebA five when it has five)
+================================  ==========================================================
+
+A converted network knows no image size: ``--image-size`` (default 256 for the translators,
+128 for StarGAN: the sizes of the released weights). Discriminators are refused, as are the
+options of the other kinds.
+"""
+import os
+
+import numpy as np
+import mxnet as mx
+from mxnet import autograd, nd
+
+from .. import pretrained
+from ..data import list_images, paired
+from ..data.celeba_attrs import STARGAN_ATTRS, check_attribute_conflict, load_attribute_folder
+from ..device import as_device_list
+from ..plot import save_grid
+from .common import recipes_of, report_vs_truth, write_pngs
+from .resume import given_options, split_list
+
+#: converted network -> (the batch kinds whose infer options it takes, default image size)
+ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
+         'resnet_generator': (('paired', 'unpaired'), 256),
+         'stargan_generator': (('attributes',), 128)}
+
+
+def infer(args, owned):
+    """``python -m d2gan infer --weights``; ``owned``: ``{option: batch kinds taking it}``."""
+    meta = pretrained.read_sidecar(args.weights)
+    model = meta['model']
+    if model not in ROLES:
+        raise ValueError(f'{args.weights} holds a {model} (format {meta.get("format")}); '
+                         '`infer --weights` runs a converted generator: '
+                         + ', '.join(ROLES))
+    kinds, default_size = ROLES[model]
+    given = given_options(args)
+    for option, takers in owned.items():
+        if option in given and (not set(kinds) & set(takers) or option == 'intensity'):
+            raise ValueError(f'--{option.replace("_", "-")} does not apply to a converted '
+                             f'{model}; it applies to: ' + ', '.join(recipes_of(takers)))
+    device = as_device_list(args.device)[0]
+    net = pretrained.load_converted(args.weights, device)
+    size = args.image_size or default_size
+    if model == 'stargan_generator':
+        return _edit(args, net, meta['kwargs'], size, device)
+    return _translate(args, net, meta['kwargs'], size, device)
+
+
+def _run(net, inputs, batch_size, device, mode='eval'):
+    """``net`` on float32 NCHW arrays (each a list of chunks of ``inputs``), on the CPU."""
+    scope = autograd.train_mode if mode == 'train' else autograd.predict_mode
+    outs = []
+    with scope():
+        for i in range(0, len(inputs[0]), batch_size):
+            outs.append(net(*[nd.array(x[i:i + batch_size], ctx=device) for x in inputs])
+                        .as_in_context(mx.cpu()))
+    return nd.concat(*outs, dim=0)
+
+
+def _translate(args, net, kwargs, size, device):
+    files = list_images(args.input)
+    direction = args.direction or 'AtoB'
+    if args.direction and not args.paired:
+        raise ValueError('--direction with --weights picks the side of --paired A|B images; a '
+                         'converted network is one generator (convert G_B for BtoA)')
+    inputs, targets = [], []
+    for path in files:
+        image = paired._decode(path)
+        if args.paired:
+            a, b = paired.split_pair(image, path)
+            image, target = (a, b) if direction == 'AtoB' else (b, a)
+            targets.append(paired._resize(target, size))
+        inputs.append(paired._resize(image, size))
+    source = paired.to_tensor(inputs)
+    channels = kwargs.get('in_channels', 3)
+    if channels != source.shape[1]:
+        raise ValueError(f'{args.weights} takes {channels}-channel images; {args.input} holds '
+                         f'{source.shape[1]}-channel (RGB) ones')
+    mode = args.mode or 'eval'
+    print(f'translating {len(files)} images of {args.input} ...', flush=True)
+    fake = _run(net, [source], args.batch_size or 8, device, mode)
+    write_pngs(fake, files, args.out)
+    print(f'translated {len(files)} images ({size}x{size}, mode {mode}) with {args.weights} '
+          f'into {args.out}')
+    if args.paired:
+        report_vs_truth(fake, paired.to_tensor(targets), source)
+    if args.target:
+        truth = [os.path.join(args.target, os.path.basename(f)) for f in files]
+        missing = [t for t in truth if not os.path.isfile(t)]
+        if missing:
+            raise ValueError(f'--target {args.target} lacks {len(missing)} of the input file '
+                             f'names, e.g. {missing[0]}')
+        report_vs_truth(fake, paired.to_tensor([paired._resize(paired._decode(t), size)
+                                                for t in truth]), source)
+
+
+def _edit(args, net, kwargs, size, device):
+    c_dim = kwargs['c_dim']
+    names = split_list(args.attrs) or (list(STARGAN_ATTRS) if c_dim == len(STARGAN_ATTRS)
+                                       else None)
+    if names is None or len(names) != c_dim:
+        got = f'--attrs gives {len(names)}' if names else 'no --attrs given'
+        raise ValueError(f'{args.weights} takes {c_dim} labels ({got}): with --weights, '
+                         '--attrs names all of them in the order the network was trained with')
+    crop = 178 if args.crop is None and 'celeba' in os.path.basename(
+        os.path.normpath(args.input)).lower() else args.crop
+    data = load_attribute_folder(args.input, names, args.split or 'test', size, crop,
+                                 args.limit or 8)
+    X, A = np.asarray(data.images, np.float32), np.asarray(data.attrs, np.float32)
+    rows = [nd.array(X)]
+    for i, name in enumerate(names):
+        B = A.copy()
+        B[:, i] = 1 - B[:, i]
+        rows.append(_run(net, [X, check_attribute_conflict(B, name, names)],
+                         args.batch_size or 8, device))
+    out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \
+        os.path.join(args.out, 'edits.png')
+    save_grid(nd.concat(*rows, dim=0), out, nrow=len(data))
+    print(f'wrote {out}: row 1 = {len(data)} original images ({", ".join(data.files)}), rows '
+          f'2-{1 + len(names)} = flipped ' + ', '.join(names))
