@@ -39,6 +39,18 @@ def test_trains_with_both_lazy_regularizers_and_ema():
                                   step.sample(4, seed=3).asnumpy())
 
 
+def test_ema_half_life_ramps_up_with_the_images_seen():
+    step = d2gan.build_gan('stylegan2', **TINY)           # ema_nimg 10,000, ema_rampup 0.05
+    step.images_seen = 1000                               # half-life 50 images
+    assert step.ema_beta(50) == pytest.approx(0.5)
+    step.images_seen = 10 ** 6                            # past the ramp: half-life 10,000
+    assert step.ema_beta(100) == pytest.approx(0.5 ** 0.01)
+    step.ema_rampup = None
+    step.images_seen = 1000
+    assert step.ema_beta(100) == pytest.approx(0.5 ** 0.01)
+    assert d2gan.build_gan('stylegan2', **TINY).ema_beta(16) == 0.0     # copies G at first
+
+
 def test_resume_is_exact(tmp_path):
     data = d2gan.ArrayBatches(digits(), 16)
     mx.random.seed(0)

@@ -10,8 +10,10 @@ with probability 0.9 the latents after a random cut-off come from a second ``z``
   ``gamma / 2 * ||grad_x D(x)||^2`` times the interval (:mod:`d2gan.penalty`, exact);
 * lazy regularisation runs as separate optimiser steps, so Adam's rate and betas are adjusted
   by ``c = k / (k + 1)`` (``lr * c``, ``beta ** c``) as the reference does;
-* ``G_ema`` follows G with ``beta = 0.5 ** (batch / ema_nimg)`` (a half-life of ``ema_nimg``
-  images) and is the generator that samples.
+* ``G_ema`` follows G with ``beta = 0.5 ** (batch / h)``, a half-life of
+  ``h = min(ema_nimg, ema_rampup * images seen)`` images (the reference's ramp-up, on in its
+  ``auto``, ``cifar`` and small-data configs: without it a short run samples from a G_ema that
+  still remembers the random initialisation); ``G_ema`` is the generator that samples.
 """
 import mxnet as mx
 from mxnet import autograd, gluon, nd
@@ -41,7 +43,8 @@ class StyleGAN2Step(Step):
 
     def __init__(self, make_G, net_D, lr=0.0025, betas=(0.0, 0.99), r1_gamma=0.0032,
                  r1_interval=16, pl_weight=2.0, pl_interval=4, pl_batch_shrink=2,
-                 style_mixing=0.9, ema_nimg=10000, devices=None, hybridize=True):
+                 style_mixing=0.9, ema_nimg=10000, ema_rampup=0.05, devices=None,
+                 hybridize=True):
         super().__init__(devices)
         self.net_G, self.net_D, self.G_ema = make_G(), net_D, make_G()
         for net in (self.net_G, self.net_D, self.G_ema):
@@ -58,8 +61,8 @@ class StyleGAN2Step(Step):
         self.r1_gamma, self.r1_interval = r1_gamma, r1_interval
         self.pl_interval, self.pl_batch_shrink = pl_interval, pl_batch_shrink
         self.path_length = PathLengthPenalty(pl_weight) if pl_weight else None
-        self.style_mixing, self.ema_nimg = style_mixing, ema_nimg
-        self.iteration = 0
+        self.style_mixing, self.ema_nimg, self.ema_rampup = style_mixing, ema_nimg, ema_rampup
+        self.iteration = self.images_seen = 0
         self.last = {}          # the lazy terms' latest values, reported every iteration
         if hybridize:
             for net in (self.net_G.mapping, self.net_G.synthesis, self.net_D,
@@ -121,9 +124,17 @@ class StyleGAN2Step(Step):
                                   for x in reals) / n
             self.trainers['D'].step(n, ignore_stale_grad=True)
         logs.update(self.last)
-        update_ema(self.G_ema, self.net_G, 0.5 ** (n / self.ema_nimg))
+        self.images_seen += n
+        update_ema(self.G_ema, self.net_G, self.ema_beta(n))
         self.iteration += 1
         return logs
+
+    def ema_beta(self, n):
+        """The EMA decay after a batch of ``n``: half-life ``ema_nimg`` images, ramped up."""
+        half_life = self.ema_nimg
+        if self.ema_rampup:
+            half_life = min(half_life, self.images_seen * self.ema_rampup)
+        return 0.5 ** (n / max(half_life, 1e-8))
 
     def _mean(self, values, n):
         return sum(v.detach().as_in_context(self.devices[0]) for v in values) / n
@@ -138,13 +149,15 @@ class StyleGAN2Step(Step):
             return self.G_ema(z, truncation_psi)
 
     def state_dict(self):
-        state = {'iteration': mx.nd.array([self.iteration]).asnumpy()}
+        state = {'iteration': mx.nd.array([self.iteration]).asnumpy(),
+                 'images_seen': mx.nd.array([self.images_seen], dtype='int64').asnumpy()}
         if self.path_length is not None:
             state.update(self.path_length.state_dict())
         return state
 
     def load_state_dict(self, state):
         self.iteration = int(state['iteration'][0])
+        self.images_seen = int(state['images_seen'][0])
         if self.path_length is not None:
             self.path_length.load_state_dict(state)
 
@@ -174,12 +187,13 @@ def style_mixing(G, z_coarse, z_fine, cut, truncation_psi=1.0, seed=0):
 @register_recipe('stylegan2')
 def stylegan2(image_size=32, channels=1, z_dim=128, w_dim=128, mapping_layers=8,
               channel_base=2048, channel_max=128, layer='v2', mbstd_group_size=4, lr=0.0025,
-              r1_gamma=None, pl_weight=2.0, style_mixing=0.9, ema_nimg=10000, devices=None,
-              hybridize=True):
+              r1_gamma=None, pl_weight=2.0, style_mixing=0.9, ema_nimg=10000, ema_rampup=0.05,
+              devices=None, hybridize=True):
     """StyleGAN2 (config F's structure; the book's default widths are CPU-sized: channels
     ``min(channel_base / res, channel_max)``; config F is ``z_dim = w_dim = 512``,
     ``channel_base=32768, channel_max=512``). ``r1_gamma=None``: the reference's heuristic
-    ``0.0002 * image_size^2 / batch`` for batch 64."""
+    ``0.0002 * image_size^2 / batch`` for batch 64. ``ema_rampup=None`` turns the EMA ramp-up off
+    (the paper's config F)."""
     gamma = 0.0002 * image_size ** 2 / 64 if r1_gamma is None else r1_gamma
     if layer == 'v1' and pl_weight:
         raise ValueError("path length regularization is written for layer='v2'; train "
@@ -192,7 +206,8 @@ def stylegan2(image_size=32, channels=1, z_dim=128, w_dim=128, mapping_layers=8,
     net_D = StyleGAN2Discriminator(image_size, channels, channel_base, channel_max,
                                    mbstd_group_size)
     return StyleGAN2Step(make_G, net_D, lr=lr, r1_gamma=gamma, pl_weight=pl_weight,
-                         style_mixing=style_mixing, ema_nimg=ema_nimg, devices=devices,
+                         style_mixing=style_mixing, ema_nimg=ema_nimg, ema_rampup=ema_rampup,
+                         devices=devices,
                          hybridize=hybridize)
 
 

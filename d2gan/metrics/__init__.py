@@ -11,7 +11,8 @@ Typical use (the digit extractor works offline; ``'inception'`` needs a local we
 Pieces: :mod:`.frechet` (FID), :mod:`.kid` (KID), :mod:`.inception_score` (IS),
 :mod:`.streaming` (batch-by-batch accumulation, image sources), :mod:`.features` (extractor
 interface, Inception-v3), :mod:`.digit_classifier` (offline digit extractor),
-:mod:`.evaluation` (one-call evaluation, checkpoints), :mod:`.callback` (FID during training).
+:mod:`.evaluation` (one-call evaluation, checkpoints), :mod:`.callback` (FID during training),
+:mod:`.path_length` (perceptual path length of a style-based generator).
 """
 from .digit_classifier import (DIGIT_CONFIG, DigitClassifier, DigitFeatures, digit_split,
                                load_digit_classifier, train_digit_classifier)
@@ -26,6 +27,7 @@ from .evaluation import (evaluate, evaluate_checkpoint, get_extractor, load_step
                          reference_stats)
 from .callback import FIDCallback, MetricCallback
 from .attribute_edit import comparison_table, digit_identity, score_edits
+from .path_length import path_lengths, perceptual_path_length
 
 __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_product',
            'kernel_inception_distance', 'mmd2_unbiased', 'polynomial_kernel', 'inception_score',
@@ -35,4 +37,5 @@ __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_pro
            'DIGIT_CONFIG', 'DigitClassifier', 'DigitFeatures', 'digit_split',
            'load_digit_classifier', 'train_digit_classifier', 'evaluate', 'evaluate_checkpoint',
            'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback',
-           'score_edits', 'comparison_table', 'digit_identity']
+           'score_edits', 'comparison_table', 'digit_identity', 'path_lengths',
+           'perceptual_path_length']
