@@ -9,7 +9,8 @@ _CONFIGURED_BEFORE_MXNET = configure_environment()
 
 import mxnet  # noqa: E402,F401  (after the environment is configured)
 
-from . import data, gans, latent, losses, metrics, models, nn, penalty, plot, train  # noqa: E402
+from . import (data, gans, latent, losses, metrics, models, nn, penalty, plot,  # noqa: E402
+               pretrained, train)
 from .data import ArrayBatches  # noqa: E402
 from .device import num_gpus, split_and_load, try_all_gpus, try_gpu  # noqa: E402
 from .losses import get_loss  # noqa: E402

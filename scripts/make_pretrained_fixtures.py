@@ -4,10 +4,12 @@ an input and the reference's output, one ``.npz`` per case in ``tests/data/pretr
 Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the references exist::
 
     python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
-        --stargan PATH/TO/stargan
+        --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2
 
-(either one alone writes only its family's fixtures). It imports ``models/networks.py``
-(junyanz) or ``model.py`` (yunjey/stargan, into ``yunjey/``) of the checkout, builds each
+(each one alone writes only its family's fixtures). It imports ``models/networks.py``
+(junyanz), ``model.py`` (yunjey/stargan, into ``yunjey/``) or ``networks.py``
+(znxlwm/UGATIT-pytorch, into ``ugatit/``) or ``core/model.py`` (clovaai/stargan-v2, into
+``starganv2/``) of the checkout, builds each
 network at a small size with
 a fixed seed, draws *random* weights -- norm scales, shifts and running statistics included,
 so that a key mapped to the wrong place changes the output -- and stores::
@@ -30,6 +32,23 @@ The StarGAN fixtures also hold ``labels`` (the generator's target labels, {0, 1}
 ``.eval()``): its instance norms use each image's statistics. ``output_eval`` is the
 generator in eval mode (running statistics), ``output_cls`` the discriminator's attribute
 logits (``output`` its patch scores).
+
+The U-GAT-IT fixtures hold the reference's three outputs in eval mode: ``output`` (image /
+patch logits), ``output_cam`` (CAM logits), ``output_heatmap``. The generator's also hold
+``output_biased``: the image of the same reference network with its ``ILN`` / ``adaILN``
+computing the *biased* variance (this script's own forward, patched in), which is what d2gan
+(and the TensorFlow code) compute; the reference's ``torch.var`` is unbiased. Rho, ILN's scale
+and shift are random too. The discriminator's spectral norms first run three training-mode
+forward passes (power-iteration steps), as a trained network's ``weight_u``/``weight_v`` have;
+eval mode then uses the stored ``u``, ``v`` (``sigma = u^T W v``).
+
+StarGAN v2's constructors tie the first width to the image size (``dim_in = 2**14 //
+img_size``) and fix the mapping network's width at 512. The generator, style encoder and
+discriminator are built by the reference's own constructors with a large ``img_size`` (a
+narrow first layer) while its ``np.log2`` answers for a small image (few levels); the mapping
+network keeps its 512 units, of which only the first 8 per layer get nonzero weights (the
+zeros compress). Each fixture holds the inputs of its network (``input`` = images or latents,
+``labels`` = domains, ``style`` = the generator's style codes) and its output; ``w_hpf = 0``.
 """
 import argparse
 import copy
@@ -163,14 +182,186 @@ def write_stargan(ref, out):
                       output_cls=cls.numpy().astype(np.float32))
 
 
+def randomize_ugatit(net, generator):
+    """:func:`randomize`, plus the dense layers, ``rho`` in [0, 1] and ILN's scale and shift."""
+    randomize(net, generator)
+    for module in net.modules():
+        if isinstance(module, nn.Linear):
+            w = module.weight
+            w.data.copy_(torch.randn(w.shape, generator=generator) * 1.2 / w.shape[1] ** 0.5)
+        if hasattr(module, 'rho'):
+            module.rho.data.copy_(torch.rand(module.rho.shape, generator=generator))
+        if hasattr(module, 'rho') and hasattr(module, 'gamma'):
+            c = module.gamma.shape
+            module.gamma.data.copy_(0.5 + torch.rand(c, generator=generator))
+            module.beta.data.copy_(torch.randn(c, generator=generator) * 0.2)
+    for name, param in net.named_parameters():   # spectral norm's raw weight
+        if name.endswith('weight_orig'):
+            fan_in = param[0].numel()
+            param.data.copy_(torch.randn(param.shape, generator=generator) / fan_in ** 0.5)
+
+
+def biased_iln(x, rho, eps):
+    """``rho x_in + (1 - rho) x_ln`` with biased variances (d2gan's and TensorFlow's)."""
+    def normalize(dims):
+        centred = x - x.mean(dim=dims, keepdim=True)
+        return centred / torch.sqrt((centred ** 2).mean(dim=dims, keepdim=True) + eps)
+    return rho * normalize((2, 3)) + (1 - rho) * normalize((1, 2, 3))
+
+
+def ugatit_biased(ref, net, x):
+    """``net(x)`` with the reference's ILN / adaILN computing biased variances."""
+    saved = ref.adaILN.forward, ref.ILN.forward
+    ref.adaILN.forward = lambda self, h, gamma, beta: (
+        biased_iln(h, self.rho, self.eps) * gamma[:, :, None, None] + beta[:, :, None, None])
+    ref.ILN.forward = lambda self, h: biased_iln(h, self.rho, self.eps) * self.gamma + self.beta
+    try:
+        return net(x)
+    finally:
+        ref.adaILN.forward, ref.ILN.forward = saved
+
+
+def ugatit_cases(ref):
+    """``name -> (format, build, input shape)`` of znxlwm/UGATIT-pytorch's networks."""
+    return {
+        'generator': ('ugatit-generator', lambda: ref.ResnetGenerator(
+            3, 3, ngf=4, n_blocks=2, img_size=16, light=False), (2, 3, 16, 16)),
+        'generator_light': ('ugatit-generator', lambda: ref.ResnetGenerator(
+            3, 1, ngf=2, n_blocks=1, img_size=16, light=True), (2, 3, 16, 16)),
+        'discriminator': ('ugatit-discriminator', lambda: ref.Discriminator(
+            3, ndf=4, n_layers=5), (2, 3, 32, 32)),
+    }
+
+
+def write_ugatit(ref, out):
+    os.makedirs(out, exist_ok=True)
+    for i, (name, (fmt, build, shape)) in enumerate(ugatit_cases(ref).items()):
+        generator = torch.Generator().manual_seed(3000 + i)
+        net = build()
+        randomize_ugatit(net, generator)
+        x = (torch.rand(shape, generator=generator) * 2 - 1).numpy().astype(np.float32)
+        if fmt == 'ugatit-discriminator':
+            with torch.no_grad():
+                for _ in range(3):   # power-iteration steps: u, v as training leaves them
+                    net.train()(torch.randn(shape, generator=generator))
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        net = net.double().eval()
+        inputs = torch.from_numpy(x).double()
+        more = {}
+        with torch.no_grad():
+            y, cam, heatmap = net(inputs)
+            if fmt == 'ugatit-generator':
+                more['output_biased'] = ugatit_biased(ref, net, inputs)[0].numpy().astype(
+                    np.float32)
+        write(name, fmt, state, x, y.numpy().astype(np.float32), out,
+              output_cam=cam.numpy().astype(np.float32),
+              output_heatmap=heatmap.numpy().astype(np.float32), **more)
+
+
+class _Log2Of:
+    """``numpy`` for the reference's ``core/model.py``, but ``log2`` answers for ``size``."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def log2(self, _):
+        return np.log2(self.size)
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def reference_starganv2(checkout):
+    """``core/model.py`` of a clovaai/stargan-v2 checkout; its imports that no network needs
+    (``munch``, the landmark network ``core.wing``) are stood in for when absent."""
+    import sys
+    import types
+    for name in ('munch', 'core', 'core.wing'):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            sys.modules[name] = types.ModuleType(name)
+    sys.modules['munch'].__dict__.setdefault('Munch', dict)
+    sys.modules['core.wing'].__dict__.setdefault('FAN', None)
+    return reference_networks(checkout, ('core', 'model.py'))
+
+
+def starganv2_cases(ref):
+    """``name -> (format, build, input shapes)``: images 16 px, dim_in 8, max_conv_dim 16."""
+    def small(cls, size, **kwargs):
+        def build():
+            ref.np = _Log2Of(size)
+            try:
+                return cls(img_size=2 ** 14 // 8, max_conv_dim=16, **kwargs)
+            finally:
+                ref.np = np
+        return build
+    images = (3, 3, 16, 16)
+    return {
+        'generator': ('starganv2-generator',
+                      small(ref.Generator, 32, style_dim=4, w_hpf=0), images),
+        'mapping_network': ('starganv2-mapping_network',
+                            lambda: ref.MappingNetwork(latent_dim=4, style_dim=4,
+                                                       num_domains=3), (3, 4)),
+        'style_encoder': ('starganv2-style_encoder',
+                          small(ref.StyleEncoder, 16, style_dim=4, num_domains=3), images),
+        'discriminator': ('starganv2-discriminator',
+                          small(ref.Discriminator, 16, num_domains=3), images),
+    }
+
+
+def keep_first_units(net, units=8):
+    """Zero every weight and bias of the mapping network's 512-unit layers beyond ``units``."""
+    for module in net.modules():
+        if isinstance(module, nn.Linear):
+            module.weight.data[units:] = 0
+            module.weight.data[:, units:] = 0
+            module.bias.data[units:] = 0
+
+
+def write_starganv2(ref, out):
+    os.makedirs(out, exist_ok=True)
+    for i, (name, (fmt, build, shape)) in enumerate(starganv2_cases(ref).items()):
+        generator = torch.Generator().manual_seed(4000 + i)
+        net = build()
+        randomize_ugatit(net, generator)
+        for module in net.modules():
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                module.bias.data.copy_(torch.randn(module.bias.shape, generator=generator) * 0.2)
+        if name == 'mapping_network':
+            keep_first_units(net)
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        x = (torch.rand(shape, generator=generator) * 2 - 1).numpy().astype(np.float32)
+        more = {}
+        if name == 'generator':
+            more['style'] = torch.randn((shape[0], 4), generator=generator).numpy()
+            args = (torch.from_numpy(more['style']).double(),)
+        else:
+            more['labels'] = np.array([2, 0, 1], dtype=np.int64)   # every domain
+            args = (torch.from_numpy(more['labels']),)
+        net = net.double().eval()
+        with torch.no_grad():
+            y = net(torch.from_numpy(x).double(), *args).numpy().astype(np.float32)
+        write(name, fmt, state, x, y, out, **more)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', nargs='?',
                         help='a checkout of junyanz/pytorch-CycleGAN-and-pix2pix')
     parser.add_argument('--stargan', default=None, metavar='CHECKOUT',
                         help='a checkout of yunjey/stargan')
+    parser.add_argument('--ugatit', default=None, metavar='CHECKOUT',
+                        help='a checkout of znxlwm/UGATIT-pytorch')
+    parser.add_argument('--starganv2', default=None, metavar='CHECKOUT',
+                        help='a checkout of clovaai/stargan-v2')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
+    if args.starganv2:
+        write_starganv2(reference_starganv2(args.starganv2), os.path.join(args.out, 'starganv2'))
+    if args.ugatit:
+        write_ugatit(reference_networks(args.ugatit, ('networks.py',)),
+                     os.path.join(args.out, 'ugatit'))
     if args.stargan:
         write_stargan(reference_networks(args.stargan, ('model.py',)),
                       os.path.join(args.out, 'yunjey'))

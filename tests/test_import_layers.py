@@ -22,7 +22,7 @@ FLOORS = [
     {'losses', 'losses_perceptual', 'penalty'},
     {'models'},
     {'train'},
-    {'gans', 'metrics'},
+    {'gans', 'metrics', 'pretrained'},
     {'cli'},
     {'__main__'},
 ]

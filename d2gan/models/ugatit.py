@@ -25,9 +25,10 @@ cam_logits, heatmap)``.
     ILN(x)    = the same with learned per-channel gamma, beta
 
 ``rho`` starts at 0.9 in AdaILN and 0 in ILN. **Where the references differ**: UGATIT-pytorch
-computes the variances as ``var(var(x, dim=2), dim=3)`` -- the variance of the row variances,
-not the variance -- while the official TensorFlow code (taki0112/UGATIT) uses the moments over
-the normalised axes. d2gan follows TensorFlow (the biased variance over the normalised axes):
+at first computed the variances as ``var(var(x, dim=2), dim=3)`` (the variance of the row
+variances) and since commit f7a4b59 (2019-08) as ``torch.var`` over the normalised axes, which
+is the *unbiased* (n - 1) variance; the official TensorFlow code (taki0112/UGATIT) uses the
+biased moments. d2gan follows TensorFlow (the biased variance over the normalised axes):
 it is what the paper's equations say. Parameters and their shapes are UGATIT-pytorch's, so the
 trainable-parameter counts are equal (``tests/test_ugatit_models.py``).
 

@@ -10,8 +10,11 @@ outputs the reference computed, ``tests/data/pretrained/``).
   every key and shape, name every problem;
 * :mod:`.junyanz` -- one module per reference family: pix2pix / CycleGAN
   (junyanz/pytorch-CycleGAN-and-pix2pix) U-Net and ResNet generators, PatchGAN;
-  :mod:`.yunjey`: StarGAN (yunjey/stargan) generator and discriminator;
-* :mod:`.convert` -- formats by name, and the converted network's ``.params`` + ``.json``.
+  :mod:`.yunjey`: StarGAN (yunjey/stargan) generator and discriminator; :mod:`.ugatit`:
+  U-GAT-IT (znxlwm/UGATIT-pytorch), whose spectral norms convert by :mod:`.spectral`;
+  :mod:`.starganv2`: StarGAN v2 (clovaai/stargan-v2), its four networks;
+* :mod:`.convert` -- formats by name, and the converted network's ``.params`` + ``.json``;
+* :mod:`.find` -- where the chapters look for converted files (``data/pretrained/NAME.params``).
 
 >>> net = load_pretrained('latest_net_G.pth', 'junyanz-resnet_9blocks')   # doctest: +SKIP
 
@@ -22,8 +25,9 @@ facades_G.params --input FOLDER --out FOLDER`` translates with it.
 from .state_dict import PretrainedError, read_state_dict
 from .convert import (FORMATS, convert, list_formats, load_converted, load_pretrained,
                       read_sidecar, save_converted, sidecar_path)
-from . import junyanz, yunjey  # noqa: F401  (register the junyanz-*, yunjey-* formats)
+from .find import converted_path, find_converted
+from . import junyanz, starganv2, ugatit, yunjey  # noqa: F401  (register the formats)
 
 __all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
            'load_converted', 'load_pretrained', 'read_sidecar', 'save_converted',
-           'sidecar_path']
+           'sidecar_path', 'converted_path', 'find_converted']

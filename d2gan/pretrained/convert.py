@@ -1,9 +1,10 @@
 """Converting: a reference state dict -> a d2gan network; saving and loading the result.
 
 A **format** (``junyanz-unet_256``, ...; :data:`FORMATS`, filled by one module per reference
-family) reads the network's configuration off the state dict and gives its layout; the
-generic core (:mod:`d2gan.pretrained.keymap`) maps the keys. The converted network is saved
-as two files that need no reference code to load:
+family) reads the network's configuration off the state dict and gives its layout -- or its
+``pairs`` of reference key and d2gan parameter name -- and, for one network of a checkpoint of
+several, the ``state`` of that network; the generic core (:mod:`d2gan.pretrained.keymap`) maps
+the keys. The converted network is saved as two files that need no reference code to load:
 
 * ``NAME.params`` -- Gluon's ``save_parameters`` of the d2gan network;
 * ``NAME.json`` -- ``{"model": registry name, "kwargs": {...}, "format": ..., "source": ...}``,
@@ -19,7 +20,7 @@ import os
 import mxnet as mx
 
 from ..registry import Registry, get_model
-from .keymap import key_map, load_state
+from .keymap import key_map, load_state, named_entries
 from .state_dict import PretrainedError, read_state_dict
 
 FORMATS = Registry('pretrained format')
@@ -36,8 +37,11 @@ def convert(fmt, state, device=None):
     plan = FORMATS.get(fmt, state=state)
     net = get_model(plan['model'], **plan['kwargs'])
     net.initialize(mx.init.Zero(), ctx=device or mx.cpu())
-    entries, ignored = key_map(plan['layout'], net)
-    load_state(net, state, entries, ignored, plan['optional'],
+    if 'pairs' in plan:    # parameters named one by one (keymap.named_entries)
+        entries, ignored = named_entries(plan['pairs'], net), set(plan.get('ignored', ()))
+    else:
+        entries, ignored = key_map(plan['layout'], net)
+    load_state(net, plan.get('state', state), entries, ignored, plan.get('optional', ()),
                what=f'the {fmt} state dict')
     return net, dict(model=plan['model'], kwargs=dict(plan['kwargs']))
 

@@ -127,6 +127,25 @@ def key_map(layout, net):
     return entries, ignored
 
 
+def named_entries(pairs, net):
+    """Entries of :func:`load_state` from ``[(reference key, d2gan parameter name[, fit])]``.
+
+    For networks whose parameters are not all in convolutions and norms (dense layers, U-GAT-IT's
+    CAM weights and ``rho``), the family names each d2gan parameter by its ``save_parameters``
+    name; ``fit`` (default: unchanged) transforms the reference's array. A name ``net`` lacks
+    is a bug of the family's map, not of the file: ``KeyError``.
+    """
+    params = net._collect_params_with_prefix()
+    entries = []
+    for pair in pairs:
+        ref, name, fit = pair if len(pair) == 3 else (pair[0], pair[1], _same)
+        if name not in params:
+            raise KeyError(f'the key map names {name!r} (for {ref!r}), which '
+                           f'{type(net).__name__} does not have')
+        entries.append((ref, name, params[name], fit))
+    return entries
+
+
 def _listing(title, items):
     shown = ', '.join(items[:SHOWN])
     more = f' ... and {len(items) - SHOWN} more' if len(items) > SHOWN else ''
@@ -168,4 +187,4 @@ def load_state(net, state, entries, ignored=(), optional=(), what='the state dic
         param.set_data(mx.nd.array(value, dtype=value.dtype))
 
 
-__all__ = ['key_map', 'leaf_layers', 'layer_entries', 'load_state', 'kind_of']
+__all__ = ['key_map', 'named_entries', 'leaf_layers', 'layer_entries', 'load_state', 'kind_of']

@@ -8,7 +8,10 @@ Two file types, chosen by the suffix:
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
 The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
-network saved inside ``DataParallel``) is removed. Whatever cannot be read -- a missing,
+network saved inside ``DataParallel``) is removed. A checkpoint of several networks -- a dict
+of state dicts, as U-GAT-IT's ``*_params_latest.pt`` (``genA2B``, ``disGA``, ...) or StarGAN
+v2's ``*_nets_ema.ckpt`` -- reads as one flat dict with dotted keys (``genA2B.DownBlock.1.weight``);
+:func:`sub_state` takes one network out of it. Whatever cannot be read -- a missing,
 truncated or foreign file -- is a :class:`PretrainedError` naming the file, so the CLI reports
 it as one ``error:`` line.
 """
@@ -66,13 +69,36 @@ def _read_torch(path):
         loaded = loaded['state_dict']
     if not isinstance(loaded, dict):
         raise PretrainedError(f'{path} holds a {type(loaded).__name__}, not a state dict')
-    state = {}
-    for key, value in loaded.items():
-        if not isinstance(value, torch.Tensor):
-            raise PretrainedError(f'{path}: entry {key!r} is a {type(value).__name__}, not a '
-                                  'tensor; is this a state dict?')
-        state[key] = value.detach().cpu().numpy()
-    return state
+    return {key: value.detach().cpu().numpy()
+            for key, value in flatten(loaded, torch.Tensor, path).items()}
 
 
-__all__ = ['PretrainedError', 'read_state_dict']
+def flatten(nested, leaf_type, path, prefix=''):
+    """``{key: leaf}`` of a dict whose values are ``leaf_type`` or such dicts (one per network),
+    nested keys joined by dots; any other value is a :class:`PretrainedError`."""
+    flat = {}
+    for key, value in nested.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, leaf_type, path, f'{prefix}{key}.'))
+        elif isinstance(value, leaf_type):
+            flat[prefix + str(key)] = value
+        else:
+            raise PretrainedError(f'{path}: entry {prefix + str(key)!r} is a '
+                                  f'{type(value).__name__}, not a tensor; is this a state dict?')
+    return flat
+
+
+def sub_state(state, name, what):
+    """The state dict of network ``name`` in a checkpoint of several (its keys ``name.*``,
+    the prefix removed); a :class:`PretrainedError` listing the networks there if none."""
+    prefix = name + '.'
+    sub = {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+    if not sub:
+        held = sorted({key.split('.', 1)[0] for key in state})
+        shown = ', '.join(held[:8]) + (' ...' if len(held) > 8 else '')
+        raise PretrainedError(f'{what}: no network {name!r} (keys {prefix}*) in this '
+                              f'checkpoint; its keys begin with: {shown}')
+    return sub
+
+
+__all__ = ['PretrainedError', 'read_state_dict', 'sub_state', 'flatten']
