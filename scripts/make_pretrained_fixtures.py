@@ -4,7 +4,8 @@ an input and the reference's output, one ``.npz`` per case in ``tests/data/pretr
 Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the references exist::
 
     python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
-        --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2
+        --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2 \
+        --nvlabs PATH/TO/stylegan2-ada-pytorch
 
 (each one alone writes only its family's fixtures). It imports ``models/networks.py``
 (junyanz), ``model.py`` (yunjey/stargan, into ``yunjey/``) or ``networks.py``
@@ -36,8 +37,10 @@ logits (``output`` its patch scores).
 The U-GAT-IT fixtures hold the reference's three outputs in eval mode: ``output`` (image /
 patch logits), ``output_cam`` (CAM logits), ``output_heatmap``. The generator's also hold
 ``output_biased``: the image of the same reference network with its ``ILN`` / ``adaILN``
-computing the *biased* variance (this script's own forward, patched in), which is what d2gan
-(and the TensorFlow code) compute; the reference's ``torch.var`` is unbiased. Rho, ILN's scale
+computing the *biased* variance (this script's own forward, patched in), which is what d2gan's
+default (``unbiased_variance=False``, as the TensorFlow code) computes; the reference's
+``torch.var`` is unbiased, as the converted generator (``unbiased_variance=True``) is, which
+``output`` checks. Rho, ILN's scale
 and shift are random too. The discriminator's spectral norms first run three training-mode
 forward passes (power-iteration steps), as a trained network's ``weight_u``/``weight_v`` have;
 eval mode then uses the stored ``u``, ``v`` (``sigma = u^T W v``).
@@ -49,6 +52,18 @@ narrow first layer) while its ``np.log2`` answers for a small image (few levels)
 network keeps its 512 units, of which only the first 8 per layer get nonzero weights (the
 zeros compress). Each fixture holds the inputs of its network (``input`` = images or latents,
 ``labels`` = domains, ``style`` = the generator's style codes) and its output; ``w_hpf = 0``.
+
+The StyleGAN2 fixtures (``--nvlabs``, NVlabs/stylegan2-ada-pytorch, into ``nvlabs/``) hold a
+16 px skip generator (z_dim 24, w_dim 16, 2 mapping layers, channels 16, 16, 8) and a 16 px
+residual discriminator of the reference's ``training/networks.py``, run in float32 on the CPU
+(the reference's ``upfirdn2d`` asserts float32 filters; without CUDA its custom ops take their
+pure-PyTorch paths, no plugin is built). Weights, biases, ``noise_strength`` and ``w_avg`` are
+random. The generator's fixture holds ``z``, ``ws`` (the mapping's output, broadcast to every
+layer), ``ws_trunc`` (``truncation_psi=0.7``), ``ws_cut`` (psi 0.5, ``truncation_cutoff=2``),
+``image`` (``synthesis(ws, noise_mode='none')``) and ``image_trunc``; ``up_x``, ``up_w``,
+``up_y``: one ``conv2d_resample(up=2, padding=1, flip_weight=False)``, the reference's
+up-sampling convolution on its own. The discriminator's holds ``input`` (4 images, one
+mbstd group of 4) and ``output`` (the scores).
 """
 import argparse
 import copy
@@ -202,7 +217,7 @@ def randomize_ugatit(net, generator):
 
 
 def biased_iln(x, rho, eps):
-    """``rho x_in + (1 - rho) x_ln`` with biased variances (d2gan's and TensorFlow's)."""
+    """``rho x_in + (1 - rho) x_ln`` with biased variances (d2gan's default, TensorFlow's)."""
     def normalize(dims):
         centred = x - x.mean(dim=dims, keepdim=True)
         return centred / torch.sqrt((centred ** 2).mean(dim=dims, keepdim=True) + eps)
@@ -345,6 +360,67 @@ def write_starganv2(ref, out):
         write(name, fmt, state, x, y, out, **more)
 
 
+def reference_nvlabs(checkout):
+    """``(training.networks, torch_utils.ops)`` of a stylegan2-ada-pytorch checkout; ``requests``
+    (imported by ``dnnlib`` for downloads only) is stood in for when absent."""
+    import sys
+    import types
+    try:
+        importlib.import_module('requests')
+    except ImportError:
+        sys.modules['requests'] = types.ModuleType('requests')
+    sys.path.insert(0, os.path.abspath(checkout))
+    networks = importlib.import_module('training.networks')
+    ops = importlib.import_module('torch_utils.ops.conv2d_resample')
+    return networks, ops
+
+
+def randomize_stylegan2(net, generator):
+    """Random biases, noise strengths and ``w_avg`` on top of the N(0, 1) weights."""
+    for name, value in net.state_dict().items():
+        leaf = name.rsplit('.', 1)[-1]
+        noise = torch.randn(value.shape, generator=generator)
+        if leaf == 'bias':
+            scale = 20.0 if name.startswith('mapping.') else 0.2   # x lr_multiplier 0.01
+            value.copy_((1 if '.affine.' in name else 0) + noise * scale)
+        elif leaf in ('noise_strength', 'w_avg'):
+            value.copy_(noise * (0.3 if leaf == 'noise_strength' else 1.0))
+
+
+def write_nvlabs(checkout, out):
+    networks, resample = reference_nvlabs(checkout)
+    os.makedirs(out, exist_ok=True)
+    generator = torch.Generator().manual_seed(2000)
+    torch.manual_seed(2000)                     # the reference's own torch.randn initialisers
+    widths = dict(channel_base=128, channel_max=16)
+    G = networks.Generator(z_dim=24, c_dim=0, w_dim=16, img_resolution=16, img_channels=3,
+                           mapping_kwargs=dict(num_layers=2), synthesis_kwargs=widths).eval()
+    with torch.no_grad():
+        randomize_stylegan2(G, generator)
+        z = torch.randn((3, 24), generator=generator)
+        ws = G.mapping(z, None)
+        more = dict(z=z, ws=ws, ws_trunc=G.mapping(z, None, truncation_psi=0.7),
+                    ws_cut=G.mapping(z, None, truncation_psi=0.5, truncation_cutoff=2),
+                    image=G.synthesis(ws, noise_mode='none'),
+                    image_trunc=G(z, None, truncation_psi=0.7, noise_mode='none'))
+        x = torch.randn((2, 5, 4, 4), generator=generator)
+        w = torch.randn((6, 5, 3, 3), generator=generator)
+        f = G.synthesis.b8.conv0.resample_filter
+        more.update(up_x=x, up_w=w, up_y=resample.conv2d_resample(x, w, f, up=2, padding=1,
+                                                                  flip_weight=False))
+    more = {k: v.numpy().astype(np.float32) for k, v in more.items()}
+    write('generator', 'nvlabs-stylegan2-generator', G.state_dict(), more.pop('z'),
+          more.pop('image'), out, **more)
+    D = networks.Discriminator(c_dim=0, img_resolution=16, img_channels=3,
+                               epilogue_kwargs=dict(mbstd_group_size=4), **widths).eval()
+    with torch.no_grad():
+        randomize_stylegan2(D, generator)
+        x = torch.rand((4, 3, 16, 16), generator=generator) * 2 - 1
+        y = D(x, None)
+    write('discriminator', 'nvlabs-stylegan2-discriminator', D.state_dict(), x.numpy(),
+          y.numpy(), out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', nargs='?',
@@ -355,8 +431,12 @@ def main():
                         help='a checkout of znxlwm/UGATIT-pytorch')
     parser.add_argument('--starganv2', default=None, metavar='CHECKOUT',
                         help='a checkout of clovaai/stargan-v2')
+    parser.add_argument('--nvlabs', default=None, metavar='CHECKOUT',
+                        help='a checkout of NVlabs/stylegan2-ada-pytorch')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
+    if args.nvlabs:
+        write_nvlabs(args.nvlabs, os.path.join(args.out, 'nvlabs'))
     if args.starganv2:
         write_starganv2(reference_starganv2(args.starganv2), os.path.join(args.out, 'starganv2'))
     if args.ugatit:

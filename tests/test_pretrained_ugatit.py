@@ -4,7 +4,8 @@ The fixtures in ``tests/data/pretrained/ugatit/`` were written by
 ``scripts/make_pretrained_fixtures.py --ugatit`` with PyTorch and the reference's ``networks.py``:
 random weights (``rho``, ILN scales and shifts included; the discriminator's spectral-norm
 vectors after three training steps), an input and the reference's three eval-mode outputs; for
-the generators also the image of the reference with biased ILN variances. No torch needed.
+the generators also the image of the reference with biased ILN variances (``output_biased``,
+d2gan's default ``unbiased_variance=False``). No torch needed.
 """
 import json
 import os
@@ -14,7 +15,7 @@ import pytest
 
 import d2gan  # noqa: F401  (before mxnet)
 import mxnet as mx
-from d2gan import pretrained
+from d2gan import get_model, pretrained
 from d2gan.cli.main import main
 from d2gan.pretrained import PretrainedError
 from d2gan.pretrained.state_dict import flatten
@@ -45,31 +46,49 @@ def test_fixtures_are_small_and_complete():
         assert os.path.getsize(os.path.join(DATA, f'{name}.npz')) < 500 * 1024
         _, state, a = fixture(name)
         assert {'input', 'output', 'output_cam', 'output_heatmap'} <= set(a)
-    assert 'output_biased' in fixture('generator')[2]
+    assert all('output_biased' in fixture(name)[2] for name in ('generator', 'generator_light'))
     assert any(k.endswith('weight_v') for k in fixture('discriminator')[1])
+
+
+def with_biased_variance(net, config):
+    """The same generator and weights with d2gan's default ``unbiased_variance=False``."""
+    twin = get_model(config['model'], **dict(config['kwargs'], unbiased_variance=False))
+    twin.initialize()
+    params = twin._collect_params_with_prefix()
+    for name, param in net._collect_params_with_prefix().items():
+        params[name].set_data(param.data())
+    return twin
 
 
 @pytest.mark.parametrize('hybridize', [False, True])
 @pytest.mark.parametrize('name', ['generator', 'generator_light'])
-def test_generator_key_map_is_exact(name, hybridize):
-    """CAM logits and heatmap (before any ILN) are the reference's; the image is the
-    reference's with biased ILN variances -- d2gan's definition."""
+def test_generator_gives_the_reference_outputs(name, hybridize):
+    """The converted generator (``unbiased_variance=True``, ``torch.var``'s n - 1) gives the
+    reference's image, CAM logits and heatmap as they are."""
     fmt, state, a = fixture(name)
-    net, _ = pretrained.convert(fmt, state)
+    net, config = pretrained.convert(fmt, state)
+    assert config['kwargs']['unbiased_variance'] is True
     if hybridize:
         net.hybridize()
     image, cam, heatmap = outputs(net, a)
+    close(image, a['output'])
     close(cam, a['output_cam'])
     close(heatmap, a['output_heatmap'])
-    close(image, a['output_biased'])
 
 
+@pytest.mark.parametrize('hybridize', [False, True])
 @pytest.mark.parametrize('name', ['generator', 'generator_light'])
-def test_generator_differs_from_the_reference_by_its_unbiased_iln_variance(name):
-    """The deviation the module docstring states: the reference divides by the unbiased
-    variance. At this fixture's 4x4 bottleneck (n = 16) it moves the image visibly."""
+def test_biased_variance_gives_the_reference_with_biased_variances(name, hybridize):
+    """d2gan's default (TensorFlow's biased variance) with the same weights is the reference
+    with its ILN / adaILN patched to biased variances; at this fixture's 4x4 bottleneck
+    (n = 16) the two variances move the image visibly apart."""
     fmt, state, a = fixture(name)
-    image = outputs(pretrained.convert(fmt, state)[0], a)[0]
+    net = with_biased_variance(*pretrained.convert(fmt, state))
+    if hybridize:
+        net.hybridize()
+    image, cam, heatmap = outputs(net, a)
+    close(image, a['output_biased'])
+    close(cam, a['output_cam'])                 # computed before any ILN
     assert np.abs(a['output'] - a['output_biased']).max() > 1e-3
     assert np.abs(image - a['output']).max() > 1e-3
 
@@ -124,9 +143,9 @@ def test_inferred_configurations():
               for name in NAMES}
     assert kwargs == {
         'generator': dict(in_channels=3, out_channels=3, ngf=4, n_blocks=2, img_size=16,
-                          light=False),
+                          light=False, unbiased_variance=True),
         'generator_light': dict(in_channels=3, out_channels=1, ngf=2, n_blocks=1,
-                                img_size=256, light=True),
+                                img_size=256, light=True, unbiased_variance=True),
         'discriminator': dict(in_channels=3, ndf=4, n_layers=5)}
 
 
@@ -173,7 +192,7 @@ def combined():
 def test_one_network_of_the_combined_file():
     state = combined()
     _, _, a = fixture('generator')
-    close(outputs(pretrained.convert('ugatit-genA2B', state)[0], a)[0], a['output_biased'])
+    close(outputs(pretrained.convert('ugatit-genA2B', state)[0], a)[0], a['output'])
     _, _, a = fixture('discriminator')
     close(outputs(pretrained.convert('ugatit-disLA', state)[0], a)[0], a['output'])
     with pytest.raises(PretrainedError, match="no network 'disGB'.*: disLA, genA2B"):
@@ -195,7 +214,7 @@ def test_cli_convert_round_trip(tmp_path, capsys):
     assert main(['convert', '--format', 'ugatit-genA2B', '--input', str(source),
                  '--out', str(out)]) == 0
     assert 'ugatit_generator(in_channels=3' in capsys.readouterr().out
-    assert json.loads((tmp_path / 'selfie2anime_genA2B.json').read_text())['format'] == \
-        'ugatit-genA2B'
+    meta = json.loads((tmp_path / 'selfie2anime_genA2B.json').read_text())
+    assert meta['format'] == 'ugatit-genA2B' and meta['kwargs']['unbiased_variance'] is True
     _, _, a = fixture('generator')
-    close(outputs(pretrained.load_converted(out), a)[0], a['output_biased'])
+    close(outputs(pretrained.load_converted(out), a)[0], a['output'])

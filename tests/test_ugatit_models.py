@@ -73,6 +73,52 @@ def test_iln_is_instance_norm_at_rho_1_and_layer_norm_at_rho_0():
     np.testing.assert_allclose(layer(x).asnumpy().reshape(6, -1), inorm, rtol=1e-4, atol=1e-5)
 
 
+def iln_numpy(x, rho, ddof, eps=1e-5):
+    """``rho x_in + (1 - rho) x_ln`` in float64 with ``np.var(..., ddof=ddof)``."""
+    def normalize(axes):
+        return (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, ddof=ddof,
+                                                                 keepdims=True) + eps)
+    return rho * normalize((2, 3)) + (1 - rho) * normalize((1, 2, 3))
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('unbiased, ddof', [(None, 0), (False, 0), (True, 1)])
+def test_iln_and_adailn_variance_is_biased_by_default_and_unbiased_on_request(
+        unbiased, ddof, hybridize):
+    """``unbiased_variance=True`` is ``torch.var``'s ``ddof=1`` (UGATIT-pytorch); the default
+    (None: argument left out) is ``ddof=0`` (TensorFlow). A 3x4 map (n = 12, 36) makes the
+    two differ by several percent."""
+    from d2gan.models.ugatit import AdaILN, ILN
+    kwargs = {} if unbiased is None else dict(unbiased_variance=unbiased)
+    rng = np.random.RandomState(0)
+    x = (rng.randn(2, 3, 3, 4) * 3 + 1).astype(np.float32)
+    rho = np.array([0.0, 0.4, 1.0]).reshape(1, 3, 1, 1)
+    gamma, beta = rng.rand(2, 3) + 0.5, rng.randn(2, 3)
+    iln, ada = ILN(3, **kwargs), AdaILN(3, **kwargs)
+    for layer in (iln, ada):
+        layer.initialize()
+        layer.rho.set_data(nd.array(rho))
+        if hybridize:
+            layer.hybridize()
+    want = iln_numpy(x.astype(np.float64), rho, ddof)
+    np.testing.assert_allclose(iln(nd.array(x)).asnumpy(), want, rtol=1e-4, atol=1e-5)
+    got = ada(nd.array(x), nd.array(gamma), nd.array(beta)).asnumpy()
+    np.testing.assert_allclose(got, want * gamma[:, :, None, None] + beta[:, :, None, None],
+                               rtol=1e-4, atol=1e-5)
+    other = iln_numpy(x.astype(np.float64), rho, 1 - ddof)
+    assert np.abs(want - other).max() > 1e-2
+
+
+def test_generator_passes_unbiased_variance_to_every_iln():
+    """Default biased (the recipe's generator); the option reaches all 2 x 2 AdaILN + 2 ILN."""
+    from d2gan.models.ugatit import AdaILN, ILN
+    for kwargs, flag in (({}, False), (dict(unbiased_variance=True), True)):
+        G = d2gan.get_model('ugatit_generator', ngf=4, n_blocks=2, img_size=16, **kwargs)
+        norms = []
+        G.apply(lambda block: norms.append(block) if isinstance(block, (AdaILN, ILN)) else None)
+        assert len(norms) == 6 and all(n.unbiased_variance is flag for n in norms)
+
+
 def test_rho_is_clipped_to_the_unit_interval():
     G = d2gan.get_model('ugatit_generator', ngf=4, n_blocks=1, img_size=16, light=True)
     G.initialize()

@@ -26,6 +26,8 @@ Examples::
     python -m d2gan convert --format junyanz-unet_256 --input latest_net_G.pth --out G.params
     python -m d2gan infer --weights G.params --input data/facades/test --paired \
         --direction BtoA --out runs/facades_G  # a converted generator, no d2gan checkpoint
+    python -m d2gan convert --format nvlabs-stylegan2-generator --input ffhq_G_ema.npz \
+        --out ffhq.params && python -m d2gan sample --weights ffhq.params --truncation 0.7
 """
 import argparse
 import sys
@@ -37,8 +39,8 @@ from ..metrics import InceptionWeightsNotFoundError
 from ..registry import batch_kind, list_gans, list_models
 from ..train import CheckpointError, TrainingDivergedError, read_meta
 from ..train.distributed import KVSTORES
-from . import (attributes, convert, evaluate, images, launch_job, paired, semantic,
-               unpaired, weights)
+from . import (attributes, convert, evaluate, images, launch_job, paired, sample_weights,
+               semantic, unpaired, weights)
 from .common import recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
 from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
@@ -87,9 +89,14 @@ def build_parser():
     sub.required = True
     add_train_parser(sub)
 
-    sample = sub.add_parser('sample', help='write an image grid from a checkpoint',
+    sample = sub.add_parser('sample', help='write an image grid from a checkpoint or a converted '
+                                      'generator (--weights)',
                             formatter_class=HelpFormatter)
-    sample.add_argument('--checkpoint', required=True)
+    source = sample.add_mutually_exclusive_group(required=True)
+    source.add_argument('--checkpoint', help='a d2gan checkpoint of a noise -> image GAN')
+    source.add_argument('--weights', metavar='X.params',
+                        help='a converted reference generator (python -m d2gan convert, e.g. '
+                             'nvlabs-stylegan2-generator); see d2gan.cli.sample_weights')
     sample.add_argument('--num', type=positive_int, default=64)
     sample.add_argument('--nrow', type=positive_int, default=8)
     sample.add_argument('--seed', type=int, default=0)
@@ -229,6 +236,8 @@ def cmd_infer(args):
 
 
 def cmd_sample(args):
+    if args.weights:
+        return sample_weights.sample(args)
     config = read_meta(args.checkpoint)['config']
     if batch_kind(config.get('model')) not in images.KINDS:
         raise ValueError(f'a {config["model"]} checkpoint translates or edits images: use '

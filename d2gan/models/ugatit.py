@@ -27,10 +27,16 @@ cam_logits, heatmap)``.
 ``rho`` starts at 0.9 in AdaILN and 0 in ILN. **Where the references differ**: UGATIT-pytorch
 at first computed the variances as ``var(var(x, dim=2), dim=3)`` (the variance of the row
 variances) and since commit f7a4b59 (2019-08) as ``torch.var`` over the normalised axes, which
-is the *unbiased* (n - 1) variance; the official TensorFlow code (taki0112/UGATIT) uses the
-biased moments. d2gan follows TensorFlow (the biased variance over the normalised axes):
-it is what the paper's equations say. Parameters and their shapes are UGATIT-pytorch's, so the
-trainable-parameter counts are equal (``tests/test_ugatit_models.py``).
+is the *unbiased* (n - 1) variance (``n = H W`` for the instance part, ``C H W`` for the layer
+part); the official TensorFlow code (taki0112/UGATIT) uses the biased moments. d2gan follows
+TensorFlow by default (the biased variance over the normalised axes): it is what the paper's
+equations say. ``unbiased_variance=True`` (of the generator, passed to every ILN and AdaILN)
+scales the biased variance by ``n / (n - 1)``, computed as ``1 + 1 / (n - 1)`` from
+``shape_array(x)`` in the dtype of the layer's ``rho`` (no pass over the data; NDArray or
+Symbol; a float16 ``C H W`` that overflows to inf gives the factor 1, within half precision);
+the converted UGATIT-pytorch weights (:mod:`d2gan.pretrained.ugatit`) use it and then give the
+reference's output. Parameters and their shapes are UGATIT-pytorch's, so the trainable-parameter
+counts are equal (``tests/test_ugatit_models.py``).
 
 The classifier weights enter twice, as in the reference: the logits use the (spectrally
 normalised, in D) weight, the feature weighting uses the raw weight. For a ``(1, C)`` weight
@@ -47,47 +53,64 @@ from ..nn.spectral_norm import SNConv2D
 from ..registry import MODELS
 
 
-def _moments_normalize(F, x, axes, eps):
-    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance)."""
+def _count(F, x, axes, dtype):
+    """``n``, the number of elements of ``x`` reduced over the trailing ``axes``, as a
+    ``(1, 1, 1, 1)`` array of ``dtype``: from ``shape_array``, so it reads no data and works for
+    Symbols (whose shape is unknown here). Slicing ``x`` instead crashes (SIGFPE) on oneDNN-laid
+    out convolution outputs in MXNet 1.9.1."""
+    shape = F.cast(F.slice_axis(F.shape_array(x), axis=0, begin=axes[0], end=None), dtype)
+    return F.reshape(F.prod(shape), (1, 1, 1, 1))
+
+
+def _moments_normalize(F, x, axes, eps, unbiased=False, dtype='float32'):
+    """``(x - mean) / sqrt(var + eps)`` over ``axes``; ``var`` biased, or unbiased (times
+    ``n / (n - 1)``, ``n`` the number of elements reduced) if ``unbiased``."""
     centred = F.broadcast_sub(x, F.mean(x, axis=axes, keepdims=True))
-    return F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=axes, keepdims=True)
-                                            + eps))
+    var = F.mean(F.square(centred), axis=axes, keepdims=True)
+    if unbiased:   # n / (n - 1) as 1 + 1 / (n - 1): a float16 n that overflows gives 1
+        var = F.broadcast_mul(var, 1 + 1 / (_count(F, x, axes, dtype) - 1))
+    return F.broadcast_mul(centred, F.rsqrt(var + eps))
 
 
-def _instance_layer_mix(F, x, rho, eps):
-    x_in = _moments_normalize(F, x, (2, 3), eps)
-    x_ln = _moments_normalize(F, x, (1, 2, 3), eps)
+def _instance_layer_mix(F, x, rho, eps, unbiased=False, dtype='float32'):
+    x_in = _moments_normalize(F, x, (2, 3), eps, unbiased, dtype)
+    x_ln = _moments_normalize(F, x, (1, 2, 3), eps, unbiased, dtype)
     return F.broadcast_add(F.broadcast_mul(rho, x_in), F.broadcast_mul(1 - rho, x_ln))
 
 
 class AdaILN(nn.HybridBlock):
-    """``(rho x_in + (1 - rho) x_ln) * gamma + beta``, ``gamma``/``beta`` ``(N, C)`` given."""
+    """``(rho x_in + (1 - rho) x_ln) * gamma + beta``, ``gamma``/``beta`` ``(N, C)`` given;
+    ``unbiased_variance``: ``torch.var``'s ``n - 1`` variance (UGATIT-pytorch) instead of the
+    biased one (TensorFlow)."""
 
-    def __init__(self, num_features, eps=1e-5, **kwargs):
+    def __init__(self, num_features, eps=1e-5, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
-        self.eps = eps
+        self.eps, self.unbiased_variance = eps, unbiased_variance
         self.rho = self.params.get('rho', shape=(1, num_features, 1, 1),
                                    init=mx.init.Constant(0.9))
 
     def hybrid_forward(self, F, x, gamma, beta, rho):
-        out = _instance_layer_mix(F, x, rho, self.eps)
+        out = _instance_layer_mix(F, x, rho, self.eps, self.unbiased_variance,
+                                  self.rho.dtype)
         return F.broadcast_add(F.broadcast_mul(out, F.reshape(gamma, (0, 0, 1, 1))),
                                F.reshape(beta, (0, 0, 1, 1)))
 
 
 class ILN(nn.HybridBlock):
-    """``(rho x_in + (1 - rho) x_ln) * gamma + beta`` with learned ``gamma``, ``beta``."""
+    """``(rho x_in + (1 - rho) x_ln) * gamma + beta`` with learned ``gamma``, ``beta``;
+    ``unbiased_variance`` as :class:`AdaILN`'s."""
 
-    def __init__(self, num_features, eps=1e-5, **kwargs):
+    def __init__(self, num_features, eps=1e-5, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
-        self.eps = eps
+        self.eps, self.unbiased_variance = eps, unbiased_variance
         shape = (1, num_features, 1, 1)
         self.rho = self.params.get('rho', shape=shape, init='zeros')
         self.gamma = self.params.get('gamma', shape=shape, init='ones')
         self.beta = self.params.get('beta', shape=shape, init='zeros')
 
     def hybrid_forward(self, F, x, rho, gamma, beta):
-        out = _instance_layer_mix(F, x, rho, self.eps)
+        out = _instance_layer_mix(F, x, rho, self.eps, self.unbiased_variance,
+                                  self.rho.dtype)
         return F.broadcast_add(F.broadcast_mul(out, gamma), beta)
 
 
@@ -140,14 +163,14 @@ class ResnetBlock(nn.HybridBlock):
 class ResnetAdaILNBlock(nn.HybridBlock):
     """``x + [pad, conv, AdaILN, ReLU, pad, conv, AdaILN](x)`` with the MLP's gamma, beta."""
 
-    def __init__(self, dim, **kwargs):
+    def __init__(self, dim, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
         with self.name_scope():
             self.pad = ReflectionPad(1)
             self.conv1 = nn.Conv2D(dim, 3, use_bias=False, in_channels=dim)
-            self.norm1 = AdaILN(dim)
+            self.norm1 = AdaILN(dim, unbiased_variance=unbiased_variance)
             self.conv2 = nn.Conv2D(dim, 3, use_bias=False, in_channels=dim)
-            self.norm2 = AdaILN(dim)
+            self.norm2 = AdaILN(dim, unbiased_variance=unbiased_variance)
 
     def hybrid_forward(self, F, x, gamma, beta):
         out = F.relu(self.norm1(self.conv1(self.pad(x)), gamma, beta))
@@ -155,10 +178,14 @@ class ResnetAdaILNBlock(nn.HybridBlock):
 
 
 class UGATITGenerator(nn.HybridBlock):
-    """``x (N, C, S, S) -> (image, cam_logits (N, 2), heatmap (N, 1, S/4, S/4))``."""
+    """``x (N, C, S, S) -> (image, cam_logits (N, 2), heatmap (N, 1, S/4, S/4))``.
+
+    ``unbiased_variance``: every ILN / AdaILN divides by the unbiased (``n - 1``) variance, as
+    UGATIT-pytorch's ``torch.var`` (what its converted weights need); the default ``False`` is
+    the biased variance of the TensorFlow code and the paper (see the module docstring)."""
 
     def __init__(self, in_channels=3, out_channels=3, ngf=64, n_blocks=6, img_size=256,
-                 light=False, **kwargs):
+                 light=False, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
         if n_blocks < 0 or img_size % 4:
             raise ValueError(f'U-GAT-IT needs n_blocks >= 0 and an img_size divisible by 4, got '
@@ -186,14 +213,15 @@ class UGATITGenerator(nn.HybridBlock):
             self.beta = nn.Dense(dim, use_bias=False, in_units=dim)
             self.up_blocks = nn.HybridSequential()
             for _ in range(n_blocks):
-                self.up_blocks.add(ResnetAdaILNBlock(dim))
+                self.up_blocks.add(ResnetAdaILNBlock(dim, unbiased_variance))
             self.up = nn.HybridSequential()
             for mult in (4, 2):
                 self.up.add(nn.HybridLambda(lambda F, x: F.UpSampling(
                                 x, scale=2, sample_type='nearest')),
                             ReflectionPad(1),
                             nn.Conv2D(ngf * mult // 2, 3, use_bias=False, in_channels=ngf * mult),
-                            ILN(ngf * mult // 2), nn.Activation('relu'))
+                            ILN(ngf * mult // 2, unbiased_variance=unbiased_variance),
+                            nn.Activation('relu'))
             self.up.add(ReflectionPad(3),
                         nn.Conv2D(out_channels, 7, use_bias=False, in_channels=ngf),
                         nn.Activation('tanh'))
@@ -268,8 +296,9 @@ def clip_rho(net, low=0.0, high=1.0):
 
 @MODELS.register('ugatit_generator')
 def ugatit_generator(in_channels=3, out_channels=3, ngf=64, n_blocks=6, img_size=256,
-                     light=False):
-    return UGATITGenerator(in_channels, out_channels, ngf, n_blocks, img_size, light)
+                     light=False, unbiased_variance=False):
+    return UGATITGenerator(in_channels, out_channels, ngf, n_blocks, img_size, light,
+                           unbiased_variance)
 
 
 @MODELS.register('ugatit_discriminator')

@@ -12,7 +12,8 @@ outputs the reference computed, ``tests/data/pretrained/``).
   (junyanz/pytorch-CycleGAN-and-pix2pix) U-Net and ResNet generators, PatchGAN;
   :mod:`.yunjey`: StarGAN (yunjey/stargan) generator and discriminator; :mod:`.ugatit`:
   U-GAT-IT (znxlwm/UGATIT-pytorch), whose spectral norms convert by :mod:`.spectral`;
-  :mod:`.starganv2`: StarGAN v2 (clovaai/stargan-v2), its four networks;
+  :mod:`.starganv2`: StarGAN v2 (clovaai/stargan-v2), its four networks; :mod:`.nvlabs`:
+  StyleGAN2 (NVlabs/stylegan2-ada-pytorch) generator and discriminator;
 * :mod:`.convert` -- formats by name, and the converted network's ``.params`` + ``.json``;
 * :mod:`.find` -- where the chapters look for converted files (``data/pretrained/NAME.params``).
 
@@ -26,7 +27,7 @@ from .state_dict import PretrainedError, read_state_dict
 from .convert import (FORMATS, convert, list_formats, load_converted, load_pretrained,
                       read_sidecar, save_converted, sidecar_path)
 from .find import converted_path, find_converted
-from . import junyanz, starganv2, ugatit, yunjey  # noqa: F401  (register the formats)
+from . import junyanz, nvlabs, starganv2, ugatit, yunjey  # noqa: F401  (register the formats)
 
 __all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
            'load_converted', 'load_pretrained', 'read_sidecar', 'save_converted',

@@ -29,11 +29,13 @@ weight, bias                 subclass AffineInstanceNorm) gamma,   the family's 
 :class:`PretrainedError` that names every problem: keys of the file that the reference network
 has no place for (*unexpected*), keys it needs that the file lacks (*missing*), arrays of the
 wrong *shape*, and d2gan parameters no key reaches. A key listed as *optional* (a bias the
-reference omits where d2gan keeps one) is zero when absent.
+reference omits where d2gan keeps one) is zero when absent. Gluon constants (StyleGAN2's fixed
+resampling filters, ``params.get_constant``) are built by the network itself and need no key.
 """
 import numpy as np
 import mxnet as mx
 from mxnet.gluon import nn
+from mxnet.gluon.parameter import Constant
 
 from ..nn.conv_transpose import Conv2DTranspose as SpareConv2DTranspose
 from ..nn.norm import InstanceNorm
@@ -163,7 +165,8 @@ def load_state(net, state, entries, ignored=(), optional=(), what='the state dic
     unexpected = sorted(set(state) - mapped - set(ignored))
     missing = [ref for ref in mapped if ref not in state and ref not in optional]
     reached = {name for _, name, _, _ in entries}
-    unreached = sorted(set(net._collect_params_with_prefix()) - reached)
+    unreached = sorted(name for name, param in net._collect_params_with_prefix().items()
+                       if name not in reached and not isinstance(param, Constant))
     shapes, values = [], []
     for ref, name, param, fit in entries:
         if ref not in state:

@@ -7,6 +7,10 @@ Two file types, chosen by the suffix:
 * ``.pth`` / ``.pt`` / ``.ckpt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
+A ``.pkl`` (NVlabs' StyleGAN2 network pickles) is refused with the one-liner that turns it into
+an ``.npz`` where the reference is checked out (:mod:`d2gan.pretrained.nvlabs`): unpickling
+needs the reference's classes and runs code.
+
 The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
 network saved inside ``DataParallel``) is removed. A checkpoint of several networks -- a dict
 of state dicts, as U-GAT-IT's ``*_params_latest.pt`` (``genA2B``, ``disGA``, ...) or StarGAN
@@ -31,6 +35,12 @@ def read_state_dict(path):
     """``{key: numpy array}`` of the state dict in ``path`` (``.npz`` or a torch suffix)."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
+    if suffix == '.pkl':
+        raise PretrainedError(
+            f'{path}: a pickle (NVlabs StyleGAN2 network .pkl) needs the reference\'s code to '
+            'load; where stylegan2-ada-pytorch is checked out, write its state dict as .npz: '
+            f'PYTHONPATH=CHECKOUT python scripts/pth_to_npz.py --nvlabs-pkl {path} G_ema.npz '
+            '(--network D for the discriminator), then convert G_ema.npz')
     if suffix != '.npz' and suffix not in TORCH_SUFFIXES:
         raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, or '
                               '.pth / .pt / .ckpt (PyTorch)')

@@ -27,16 +27,18 @@ reference's default 256, which the light d2gan network ignores too. d2gan's ``do
 d2gan's (``weight``, ``u``) so that the output is the reference's in eval mode:
 :mod:`d2gan.pretrained.spectral`.
 
-**The generator is not the reference's number for number** (``tests/test_pretrained_ugatit.py``
-measures it): since 2019-08-27 (f7a4b59) the reference's ``ILN`` and ``adaILN`` divide by
-``sqrt(torch.var(x) + eps)``, the *unbiased* variance (``n - 1``; ``n = H W`` for the instance
-part, ``C H W`` for the layer part); before that commit, by the variance of the row variances.
-d2gan's (:mod:`d2gan.models.ugatit`) use the biased variance, as the TensorFlow code and the
-paper. With ``eps`` neglected the instance part differs by the factor ``sqrt((n - 1) / n)``:
-about ``1 - 1 / (2 H W)``, 1.2e-4 at the 64x64 bottleneck of a 256-px generator; no change of
-the weights absorbs it, since one MLP's ``gamma`` serves AdaILN layers of different ``rho``. The
-key map itself is exact: the fixture's reference with biased variances gives d2gan's output,
-and the CAM logits and heatmap (computed before any ILN) are the reference's.
+**The generator's ILN / AdaILN variance**: since 2019-08-27 (f7a4b59) the reference's ``ILN``
+and ``adaILN`` divide by ``sqrt(torch.var(x) + eps)``, the *unbiased* variance (``n - 1``;
+``n = H W`` for the instance part, ``C H W`` for the layer part); before that commit, by the
+variance of the row variances. d2gan's generator uses the biased variance by default, as the
+TensorFlow code and the paper; the converted generator is built with
+``unbiased_variance=True`` (in the ``.json`` kwargs, so :func:`~d2gan.pretrained.load_converted`
+rebuilds it) and then gives the reference's outputs (``tests/test_pretrained_ugatit.py``).
+Without it the instance part differs by the factor ``sqrt((n - 1) / n)``, with ``eps``
+neglected: about ``1 - 1 / (2 H W)``, 1.2e-4 at the 64x64 bottleneck of a 256-px generator; no
+change of the weights absorbs it, since one MLP's ``gamma`` serves AdaILN layers of different
+``rho``. Weights of a checkpoint saved before f7a4b59 convert too, but that reference's
+variance of row variances is not rebuilt.
 """
 from .convert import FORMATS
 from .spectral import checked_weight, u_from_v
@@ -90,7 +92,8 @@ def generator(state, fmt='ugatit-generator'):
                               f'{dim} features (light) nor (img_size / 4)^2 x {dim}')
     light = side == 1
     kwargs = dict(in_channels=int(first.shape[1]), out_channels=int(last.shape[0]), ngf=ngf,
-                  n_blocks=n_blocks, img_size=256 if light else 4 * side, light=light)
+                  n_blocks=n_blocks, img_size=256 if light else 4 * side, light=light,
+                  unbiased_variance=True)
     return dict(model='ugatit_generator', kwargs=kwargs, pairs=generator_pairs(n_blocks))
 
 
