@@ -5,7 +5,7 @@ Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the refer
 
     python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
         --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2 \
-        --nvlabs PATH/TO/stylegan2-ada-pytorch
+        --nvlabs PATH/TO/stylegan2-ada-pytorch --rosinality PATH/TO/stylegan2-pytorch
 
 (each one alone writes only its family's fixtures). It imports ``models/networks.py``
 (junyanz), ``model.py`` (yunjey/stargan, into ``yunjey/``) or ``networks.py``
@@ -64,6 +64,33 @@ layer), ``ws_trunc`` (``truncation_psi=0.7``), ``ws_cut`` (psi 0.5, ``truncation
 ``up_y``: one ``conv2d_resample(up=2, padding=1, flip_weight=False)``, the reference's
 up-sampling convolution on its own. The discriminator's holds ``input`` (4 images, one
 mbstd group of 4) and ``output`` (the scores).
+
+The rosinality StyleGAN2 fixtures (``--rosinality``, rosinality/stylegan2-pytorch, into
+``rosinality/``) come from its ``model.py`` with two changes made at import, never in the
+checkout:
+
+* **the fused ops are stood in for.** ``op/fused_act.py`` and ``op/upfirdn2d.py`` compile CUDA
+  extensions when imported. This script writes a package ``op`` of its own to a temporary
+  folder (outside the project) and puts it first on ``sys.path``: ``fused_leaky_relu(x, b)`` =
+  ``leaky_relu(x + b, 0.2) * sqrt(2)`` (the reference's CPU branch), ``upfirdn2d`` = insert
+  ``up - 1`` zeros after every pixel, zero-pad, *convolve* (flipped kernel) with the filter,
+  keep every ``down``-th pixel (what ``upfirdn2d_native`` computes), and ``conv2d_gradfix`` =
+  plain ``F.conv2d`` / ``F.conv_transpose2d`` (its CPU path);
+* **the channel table is narrowed.** ``Generator`` and ``Discriminator`` fix 512 channels up to
+  32 px; the script replaces the entries ``4: 512, 8: 512, 16: 512`` of both tables in the
+  source it executes by 16, 16, 8, so the 16 px networks stay small (the widths the NVlabs
+  fixtures have: ``channel_base`` 128, ``channel_max`` 16).
+
+G is ``Generator(16, style_dim=16, n_mlp=2)``, D ``Discriminator(16)``; biases (the mapping's
+times 1 / lr_mul), noise weights and ``latent_avg`` are random, weights the reference's N(0, 1)
+(the mapping's N(0, 1) / lr_mul). ``checkpoint.npz`` holds the state dicts as the released
+``stylegan2-ffhq-config-f.pt`` does, flattened: ``state/g.*`` (a *different* random G),
+``state/g_ema.*``, ``state/d.*``, ``state/latent_avg``; and ``input`` (``z``), ``ws`` (``G.style``),
+``output`` (the image of ``g_ema`` with zero noise images), ``image_trunc`` (truncation 0.7
+towards ``latent_avg``), ``d_input`` (4 images) and ``d_output`` (D's scores), ``up_x``,
+``up_w``, ``up_y`` (one up-sampling ``ModulatedConv2d`` with unit styles and no demodulation:
+transposed convolution, then blur), ``down_x``, ``down_w``, ``down_y`` (one ``ConvLayer(
+downsample=True)`` without bias or activation: blur, then stride-2 convolution).
 """
 import argparse
 import copy
@@ -421,6 +448,132 @@ def write_nvlabs(checkout, out):
           y.numpy(), out)
 
 
+ROSINALITY_OP = {
+    '__init__.py': """from .fused_act import FusedLeakyReLU, fused_leaky_relu
+from .upfirdn2d import upfirdn2d
+from . import conv2d_gradfix
+""",
+    'fused_act.py': """import math
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def fused_leaky_relu(x, bias=None, negative_slope=0.2, scale=math.sqrt(2)):
+    if bias is not None:
+        x = x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return F.leaky_relu(x, negative_slope) * scale
+
+
+class FusedLeakyReLU(nn.Module):
+    def __init__(self, channel, bias=True, negative_slope=0.2, scale=math.sqrt(2)):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(channel)) if bias else None
+        self.negative_slope, self.scale = negative_slope, scale
+
+    def forward(self, x):
+        return fused_leaky_relu(x, self.bias, self.negative_slope, self.scale)
+""",
+    'upfirdn2d.py': """import torch
+from torch.nn import functional as F
+
+
+def upfirdn2d(x, kernel, up=1, down=1, pad=(0, 0)):
+    px0, px1, py0, py1 = tuple(pad) * 2 if len(pad) == 2 else pad
+    assert min(px0, px1, py0, py1) >= 0, 'negative padding is not stood in for'
+    n, c, h, w = x.shape
+    if up > 1:
+        z = x.new_zeros((n, c, h * up, w * up))
+        z[:, :, ::up, ::up] = x
+        x = z
+    x = F.pad(x, [px0, px1, py0, py1])
+    k = torch.flip(kernel, [0, 1]).to(x.dtype)[None, None].repeat(c, 1, 1, 1)
+    return F.conv2d(x, k, groups=c)[:, :, ::down, ::down]
+""",
+    'conv2d_gradfix.py': """from torch.nn import functional as F
+
+conv2d = F.conv2d
+conv_transpose2d = F.conv_transpose2d
+""",
+}
+ROSINALITY_WIDTHS = {4: 16, 8: 16, 16: 8}
+
+
+def reference_rosinality(checkout):
+    """rosinality's ``model.py`` with the stand-in ``op`` package and the narrowed channel
+    table (the module docstring says why)."""
+    import re
+    import sys
+    import tempfile
+    import types
+    folder = tempfile.mkdtemp(prefix='rosinality_op_')
+    os.makedirs(os.path.join(folder, 'op'))
+    for name, text in ROSINALITY_OP.items():
+        with open(os.path.join(folder, 'op', name), 'w') as f:
+            f.write(text)
+    sys.path.insert(0, folder)
+    with open(os.path.join(checkout, 'model.py')) as f:
+        source = f.read()
+    source, count = re.subn(r'\b(4|8|16): 512,',
+                            lambda m: f'{m.group(1)}: {ROSINALITY_WIDTHS[int(m.group(1))]},',
+                            source)
+    assert count == 6, f'expected two channel tables in model.py, patched {count} entries'
+    module = types.ModuleType('rosinality_model')
+    module.__file__ = os.path.join(checkout, 'model.py')
+    exec(compile(source, module.__file__, 'exec'), module.__dict__)
+    return module
+
+
+def randomize_rosinality(net, generator):
+    """Random biases and noise weights on top of the reference's own random weights."""
+    for name, value in net.state_dict().items():
+        leaf = name.rsplit('.', 1)[-1]
+        noise = torch.randn(value.shape, generator=generator)
+        if leaf == 'bias':
+            mapping = name.startswith('style.')
+            scale = 20.0 if mapping else 0.2   # x lr_mul 0.01
+            value.copy_((1 if '.modulation.' in name else 0) + noise * scale)
+        elif name.endswith('noise.weight'):
+            value.copy_(noise * 0.3)
+
+
+def write_rosinality(checkout, out):
+    model = reference_rosinality(checkout)
+    os.makedirs(out, exist_ok=True)
+    generator = torch.Generator().manual_seed(3000)
+    torch.manual_seed(3000)
+    nets = {}
+    for name in ('g', 'g_ema'):
+        nets[name] = model.Generator(16, 16, 2, channel_multiplier=1).eval()
+        randomize_rosinality(nets[name], generator)
+    nets['d'] = model.Discriminator(16, channel_multiplier=1).eval()
+    randomize_rosinality(nets['d'], generator)
+    G, D = nets['g_ema'], nets['d']
+    with torch.no_grad():
+        latent_avg = torch.randn(16, generator=generator)
+        z = torch.randn((3, 16), generator=generator)
+        zeros = [torch.zeros((1, 1, 2 ** ((i + 5) // 2), 2 ** ((i + 5) // 2)))
+                 for i in range(G.num_layers)]
+        more = dict(ws=G.style(z), output=G([z], noise=zeros)[0],
+                    image_trunc=G([z], truncation=0.7, truncation_latent=latent_avg,
+                                  noise=zeros)[0])
+        d_input = torch.rand((4, 3, 16, 16), generator=generator) * 2 - 1
+        more.update(d_input=d_input, d_output=D(d_input))
+        up = model.ModulatedConv2d(5, 6, 3, 4, demodulate=False, upsample=True)
+        up.modulation.weight.zero_()
+        up.modulation.bias.fill_(1)
+        x, style = torch.randn((2, 5, 4, 4), generator=generator), torch.zeros((2, 4))
+        more.update(up_x=x, up_w=up.weight[0], up_y=up(x, style) / up.scale)
+        down = model.ConvLayer(5, 6, 3, downsample=True, bias=False, activate=False)
+        x = torch.randn((2, 5, 8, 8), generator=generator)
+        more.update(down_x=x, down_w=down[1].weight, down_y=down(x) / down[1].scale)
+    more = {k: v.detach().numpy().astype(np.float32) for k, v in more.items()}
+    state = {f'{name}.{k}': v for name, net in nets.items() for k, v in net.state_dict().items()}
+    state['latent_avg'] = latent_avg
+    write('checkpoint', 'rosinality-stylegan2-generator', state, z.numpy(), more.pop('output'),
+          out, **more)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', nargs='?',
@@ -433,8 +586,12 @@ def main():
                         help='a checkout of clovaai/stargan-v2')
     parser.add_argument('--nvlabs', default=None, metavar='CHECKOUT',
                         help='a checkout of NVlabs/stylegan2-ada-pytorch')
+    parser.add_argument('--rosinality', default=None, metavar='CHECKOUT',
+                        help='a checkout of rosinality/stylegan2-pytorch')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
+    if args.rosinality:
+        write_rosinality(args.rosinality, os.path.join(args.out, 'rosinality'))
     if args.nvlabs:
         write_nvlabs(args.nvlabs, os.path.join(args.out, 'nvlabs'))
     if args.starganv2:

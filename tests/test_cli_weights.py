@@ -16,6 +16,7 @@ import mxnet as mx
 from d2gan import pretrained
 from d2gan.cli import weights
 from d2gan.cli.main import main
+from d2gan.data import paired
 from d2gan.data.celeba_attrs import write_attr_list
 from d2gan.data.paired import to_tensor
 from d2gan.plot import to_numpy_images
@@ -70,6 +71,40 @@ def test_translates_a_folder_with_a_converted_cyclegan_generator(tmp_path, capsy
         assert np.abs(got - expected[i]).max() <= 1
 
 
+@pytest.mark.parametrize('name, size', [('ugatit/generator_light', None),
+                                        ('ugatit/generator_light', 24),
+                                        ('ugatit/generator', None),
+                                        ('ugatit/generator', 16)])
+def test_translates_a_folder_with_a_converted_ugatit_generator(tmp_path, capsys, name, size):
+    """The PNGs are the first of the network's ``(image, cam_logits, heatmap)``; the light
+    generator defaults to 256 px, the full one (``img_size`` 16) to its trained size."""
+    net, params = converted(tmp_path, name)
+    images = random_images(2, 16, 16, seed=4)
+    source = write_images(tmp_path / 'testA', images)
+    target = write_images(tmp_path / 'truth', random_images(2, 16, 16, seed=5))
+    out = tmp_path / 'out'
+    extra = ['--image-size', str(size)] if size else []
+    if not name.endswith('light'):
+        extra += ['--target', target]                  # 3 -> 3 channels: L1 / PSNR
+    assert main(['infer', '--weights', params, '--input', source, '--out', str(out),
+                 *extra]) == 0
+    side = size or (256 if name.endswith('light') else 16)
+    printed = capsys.readouterr().out
+    assert f'translated 2 images ({side}x{side}, mode eval)' in printed
+    assert ('vs ground truth: L1' in printed) == (not name.endswith('light'))
+    X = to_tensor([paired._resize(im, side) for im in images])     # as `infer` resizes
+    with mx.autograd.predict_mode():
+        y = net(mx.nd.array(X))
+    assert isinstance(y, tuple) and len(y) == 3
+    expected = as_png(y[0])
+    if expected.shape[-1] == 1:                        # the light fixture: 1-channel output
+        expected = expected[..., 0]
+    for i in range(2):
+        got = read_png(out / f'{i}.png').astype(int)
+        assert got.shape == expected[i].shape
+        assert np.abs(got - expected[i]).max() <= 1
+
+
 def test_paired_inputs_translate_the_chosen_side_and_report(tmp_path, capsys):
     net, params = converted(tmp_path, 'unet_batch')
     a, b = random_images(2, 64, 64, seed=1), random_images(2, 64, 64, seed=2)
@@ -111,11 +146,13 @@ def test_edits_with_a_converted_stargan_generator(tmp_path, capsys, monkeypatch)
 
 @pytest.mark.parametrize('case', ['no-sidecar', 'no-params', 'discriminator', 'channels',
                                   'foreign-option', 'direction', 'stargan-attrs',
-                                  'image-size-with-checkpoint'])
+                                  'image-size-with-checkpoint', 'ugatit-discriminator',
+                                  'ugatit-image-size'])
 def test_clear_errors(tmp_path, capsys, case):
     images = write_images(tmp_path / 'in', random_images(1, 32, 32))
     name = {'discriminator': 'patchgan_none', 'channels': 'unet_instance_gray',
-            'stargan-attrs': 'yunjey/generator'}.get(case, 'resnet_instance_2018')
+            'stargan-attrs': 'yunjey/generator', 'ugatit-discriminator': 'ugatit/discriminator',
+            'ugatit-image-size': 'ugatit/generator'}.get(case, 'resnet_instance_2018')
     _, params = converted(tmp_path, name)
     extra = []
     if case == 'no-sidecar':
@@ -144,7 +181,10 @@ def test_clear_errors(tmp_path, capsys, case):
             'foreign-option': '--attrs does not apply to a converted resnet_generator',
             'direction': '--direction with --weights picks the side of --paired',
             'stargan-attrs': 'takes 3 labels (--attrs gives 2)',
-            'image-size-with-checkpoint': '--image-size applies to --weights'}[case] in err
+            'image-size-with-checkpoint': '--image-size applies to --weights',
+            'ugatit-discriminator': 'holds a ugatit_discriminator (format ugatit-discriminator)',
+            'ugatit-image-size': 'trained at 16x16: it runs only at that size, not at '
+                                 '--image-size 32'}[case] in err
     assert not os.path.exists(tmp_path / 'out')
 
 

@@ -20,6 +20,7 @@ import mxnet as mx
 from d2gan import pretrained
 from d2gan.models.stylegan2 import SynthesisLayer
 from d2gan.pretrained import PretrainedError
+from stylegan2_fixtures import read_fixture, without_noise
 
 DATA = os.path.join(os.path.dirname(__file__), 'data', 'pretrained', 'nvlabs')
 G_FMT, D_FMT = 'nvlabs-stylegan2-generator', 'nvlabs-stylegan2-discriminator'
@@ -28,15 +29,7 @@ RTOL, ATOL = 1e-4, 2e-5
 
 def fixture(name):
     """``(state dict, {other arrays})`` of ``nvlabs/<name>.npz``."""
-    with np.load(os.path.join(DATA, f'{name}.npz')) as f:
-        state = {k[len('state/'):]: f[k] for k in f.files if k.startswith('state/')}
-        return state, {k: f[k] for k in f.files if not k.startswith('state/')}
-
-
-def without_noise(net):
-    for param in net.collect_params('.*noise_strength').values():
-        param.set_data(param.data() * 0)
-    return net
+    return read_fixture(os.path.join(DATA, f'{name}.npz'))
 
 
 def test_fixtures_are_small_and_random():

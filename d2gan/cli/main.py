@@ -193,11 +193,12 @@ def add_infer_parser(sub):
                                              'DIR/checkpoint.ckpt)')
     source.add_argument('--weights', metavar='X.params',
                         help='a generator converted by `convert` (X.json beside it): pix2pix / '
-                             'CycleGAN (junyanz-*), StarGAN (yunjey-generator); '
+                             'CycleGAN (junyanz-*), U-GAT-IT (ugatit-gen*), StarGAN (yunjey-generator); '
                              'see d2gan.cli.weights')
     infer.add_argument('--image-size', type=positive_int, default=None,
                        help='with --weights: the size images are resized to (default 256; '
-                            'StarGAN 128); a checkpoint knows its own')
+                            'StarGAN 128; a full U-GAT-IT generator: its own); a checkpoint '
+                            'knows its own')
     infer.add_argument('--input', required=True,
                        help='folder of input images (spade: of label maps, or a '
                             '"label<TAB>image<TAB>instance" list file)')

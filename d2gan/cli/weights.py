@@ -13,15 +13,21 @@ converted network                 ``infer --weights``
                                   PSNR; ``--mode train`` is junyanz ``test.py`` without
                                   ``--eval`` (dropout on, each batch's statistics: use
                                   ``--batch-size 1``)
+``ugatit_generator``              the same, with the same options (as a ugatit checkpoint):
+(``ugatit-generator``,            the image is the first of the network's ``(image,
+``ugatit-genA2B``, ``-genB2A``)   cam_logits, heatmap)``; convert ``genB2A`` for B->A
 ``stargan_generator``             the grid of edits (as a stargan checkpoint): row 1 the
 (``yunjey-generator``)            originals, one row per flipped attribute; ``--attrs`` names
                                   *all* the network's labels in its order (default: the
                                   reference's CelebA five when it has five)
 ================================  ==========================================================
 
-A converted network knows no image size: ``--image-size`` (default 256 for the translators,
-128 for StarGAN: the sizes of the released weights). Discriminators are refused, as are the
-options of the other kinds.
+A converted network mostly knows no image size: ``--image-size`` (default 256 for the
+translators, 128 for StarGAN: the sizes of the released weights). A full (non-light) U-GAT-IT
+generator is the exception: its MLP takes the ``(img_size / 4)^2`` bottleneck cells, so it runs
+only at its trained ``img_size`` (the ``.json`` kwargs), which is then the default and any
+other ``--image-size`` an error; the light variant pools them and takes any size. Discriminators
+are refused, as are the options of the other kinds.
 """
 import os
 
@@ -40,6 +46,7 @@ from .resume import given_options, split_list
 #: converted network -> (the batch kinds whose infer options it takes, default image size)
 ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
          'resnet_generator': (('paired', 'unpaired'), 256),
+         'ugatit_generator': (('paired', 'unpaired'), 256),
          'stargan_generator': (('attributes',), 128)}
 
 
@@ -57,22 +64,36 @@ def infer(args, owned):
         if option in given and (not set(kinds) & set(takers) or option == 'intensity'):
             raise ValueError(f'--{option.replace("_", "-")} does not apply to a converted '
                              f'{model}; it applies to: ' + ', '.join(recipes_of(takers)))
+    size = _image_size(args, model, meta['kwargs'], default_size)
     device = as_device_list(args.device)[0]
     net = pretrained.load_converted(args.weights, device)
-    size = args.image_size or default_size
     if model == 'stargan_generator':
         return _edit(args, net, meta['kwargs'], size, device)
     return _translate(args, net, meta['kwargs'], size, device)
 
 
+def _image_size(args, model, kwargs, default):
+    """``--image-size``, else ``default``; a full U-GAT-IT generator runs only at its
+    ``img_size``."""
+    if model != 'ugatit_generator' or kwargs.get('light'):
+        return args.image_size or default
+    trained = kwargs['img_size']
+    if args.image_size and args.image_size != trained:
+        raise ValueError(f'{args.weights} is a full (non-light) U-GAT-IT generator trained at '
+                         f'{trained}x{trained}: it runs only at that size, not at --image-size '
+                         f'{args.image_size} (omit --image-size, or use {trained})')
+    return trained
+
+
 def _run(net, inputs, batch_size, device, mode='eval'):
-    """``net`` on float32 NCHW arrays (each a list of chunks of ``inputs``), on the CPU."""
+    """``net`` on float32 NCHW arrays (each a list of chunks of ``inputs``), on the CPU; of a
+    network returning a tuple (U-GAT-IT's ``(image, cam_logits, heatmap)``), the first."""
     scope = autograd.train_mode if mode == 'train' else autograd.predict_mode
     outs = []
     with scope():
         for i in range(0, len(inputs[0]), batch_size):
-            outs.append(net(*[nd.array(x[i:i + batch_size], ctx=device) for x in inputs])
-                        .as_in_context(mx.cpu()))
+            y = net(*[nd.array(x[i:i + batch_size], ctx=device) for x in inputs])
+            outs.append((y[0] if isinstance(y, (tuple, list)) else y).as_in_context(mx.cpu()))
     return nd.concat(*outs, dim=0)
 
 
@@ -81,7 +102,7 @@ def _translate(args, net, kwargs, size, device):
     direction = args.direction or 'AtoB'
     if args.direction and not args.paired:
         raise ValueError('--direction with --weights picks the side of --paired A|B images; a '
-                         'converted network is one generator (convert G_B for BtoA)')
+                         'converted network is one generator (convert G_B, or genB2A, for BtoA)')
     inputs, targets = [], []
     for path in files:
         image = paired._decode(path)

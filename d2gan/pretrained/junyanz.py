@@ -40,15 +40,7 @@ keep one: those biases are zero. Dropout holds no weights; it is set as the pape
 reference discriminator of 2018 could end in a sigmoid (``use_sigmoid``); d2gan's gives logits.
 """
 from .convert import FORMATS
-from .state_dict import PretrainedError
-
-
-def _get(state, key, fmt, network):
-    if key not in state:
-        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
-                              f"reference's {network} (its keys begin "
-                              f'{", ".join(sorted(state)[:4])} ...)')
-    return state[key]
+from .state_dict import PretrainedError, required
 
 
 def _norm(state, norm_key, conv_key):
@@ -96,10 +88,10 @@ def unet_layout(num_downs):
 
 
 def unet(state, fmt='junyanz-unet', num_downs=None):
-    first = _get(state, 'model.model.0.weight', fmt, 'UnetGenerator')
-    last = _get(state, 'model.model.3.weight', fmt, 'UnetGenerator')
+    first = required(state, 'model.model.0.weight', fmt, 'UnetGenerator')
+    last = required(state, 'model.model.3.weight', fmt, 'UnetGenerator')
     prefix, depth = 'model.model.1.model.', 2
-    _get(state, prefix + '1.weight', fmt, 'UnetGenerator')
+    required(state, prefix + '1.weight', fmt, 'UnetGenerator')
     while prefix + '3.model.1.weight' in state:
         prefix, depth = prefix + '3.model.', depth + 1
     _expect(fmt, 'num_downs', depth, num_downs)
@@ -132,12 +124,12 @@ def resnet_layout(n_blocks, dropout):
 
 
 def resnet(state, fmt='junyanz-resnet', n_blocks=None):
-    first = _get(state, 'model.1.weight', fmt, 'ResnetGenerator')
+    first = required(state, 'model.1.weight', fmt, 'ResnetGenerator')
     blocks = 0
     while f'model.{10 + blocks}.conv_block.1.weight' in state:
         blocks += 1
     _expect(fmt, 'n_blocks', blocks, n_blocks)
-    last = _get(state, f'model.{17 + blocks}.weight', fmt, 'ResnetGenerator')
+    last = required(state, f'model.{17 + blocks}.weight', fmt, 'ResnetGenerator')
     dropout = blocks > 0 and getattr(state.get('model.10.conv_block.6.weight'), 'ndim', 0) == 4
     norm = _norm(state, 'model.2', 'model.1')
     kwargs = dict(in_channels=int(first.shape[1]), out_channels=int(last.shape[0]),
@@ -157,7 +149,7 @@ def patchgan_layout(n_layers):
 
 
 def patchgan(state, fmt='junyanz-n_layers', n_layers=None):
-    first = _get(state, 'model.0.weight', fmt, 'NLayerDiscriminator')
+    first = required(state, 'model.0.weight', fmt, 'NLayerDiscriminator')
     convs = 0
     while getattr(state.get(f'model.{2 + 3 * convs}.weight'), 'ndim', 0) == 4:
         convs += 1

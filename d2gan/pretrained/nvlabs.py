@@ -53,31 +53,33 @@ import numpy as np
 
 from ..nn.upfirdn import setup_filter
 from .convert import FORMATS
-from .state_dict import PretrainedError
+from .state_dict import PretrainedError, required
 
 LAYER_PARTS = ('weight', 'bias', 'noise_strength', 'affine.weight', 'affine.bias')
 TORGB_PARTS = ('weight', 'bias', 'affine.weight', 'affine.bias')
-
-
-def _get(state, key, fmt, network):
-    if key not in state:
-        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
-                              f"reference's {network} (its keys begin "
-                              f'{", ".join(sorted(state)[:4])} ...)')
-    return state[key]
 
 
 def _resolutions(state, key_of, fmt, network):
     """The block resolutions ``[4, 8, ..., R]`` whose ``key_of(res)`` is in ``state``."""
     found = sorted(res for res in (2 ** i for i in range(2, 14)) if key_of(res) in state)
     if not found:
-        _get(state, key_of(4), fmt, network)
+        required(state, key_of(4), fmt, network)
     expected = [2 ** i for i in range(2, int(np.log2(found[-1])) + 1)]
     if found != expected:
         raise PretrainedError(f'{fmt}: blocks at {found}, expected one per resolution '
                               f'{expected}')
     return found
 
+
+
+def check_one_stddev_feature(weight, key, fmt):
+    """The last 3x3 convolution of a StyleGAN2 discriminator takes one channel more than it
+    gives: the minibatch-stddev feature. d2gan appends exactly one."""
+    extra = int(weight.shape[1]) - int(weight.shape[0])
+    if extra != 1:
+        raise PretrainedError(f'{fmt}: {key} takes {weight.shape[1]} channels for '
+                              f'{weight.shape[0]}: {extra} minibatch-stddev features; d2gan '
+                              'appends one')
 
 def channel_config(widths, fmt):
     """``(channel_base, channel_max)`` giving ``min(base // res, max) = widths[res]``."""
@@ -111,11 +113,11 @@ def _refuse_conditional(fmt, why):
 def generator(state, fmt='nvlabs-stylegan2-generator'):
     if 'mapping.embed.weight' in state:
         _refuse_conditional(fmt, 'it holds mapping.embed, the label embedding')
-    first = _get(state, 'mapping.fc0.weight', fmt, 'Generator')
+    first = required(state, 'mapping.fc0.weight', fmt, 'Generator')
     layers = 0
     while f'mapping.fc{layers}.weight' in state:
         layers += 1
-    w_dim = int(_get(state, f'mapping.fc{layers - 1}.weight', fmt, 'Generator').shape[0])
+    w_dim = int(required(state, f'mapping.fc{layers - 1}.weight', fmt, 'Generator').shape[0])
     if first.shape[0] != w_dim:
         raise PretrainedError(f'{fmt}: mapping layers {first.shape[0]} wide, w_dim {w_dim}; '
                               'd2gan\'s mapping network is w_dim wide (layer_features=None)')
@@ -152,7 +154,7 @@ def generator(state, fmt='nvlabs-stylegan2-generator'):
 def discriminator(state, fmt='nvlabs-stylegan2-discriminator'):
     if 'mapping.embed.weight' in state:
         _refuse_conditional(fmt, 'it holds mapping.embed, the label embedding')
-    out = _get(state, 'b4.out.weight', fmt, 'Discriminator')
+    out = required(state, 'b4.out.weight', fmt, 'Discriminator')
     if out.shape[0] != 1:
         _refuse_conditional(fmt, f'b4.out gives {out.shape[0]} projections, not one score')
     res = _resolutions(state, lambda r: f'b{r}.conv0.weight' if r > 4 else 'b4.conv.weight',
@@ -167,13 +169,10 @@ def discriminator(state, fmt='nvlabs-stylegan2-discriminator'):
     if any(f'b{r}.skip.weight' not in state for r in blocks):
         raise PretrainedError(f"{fmt}: an 'orig' discriminator (no b*.skip layers); d2gan's "
                               "discriminator is the 'resnet' architecture")
-    conv = _get(state, 'b4.conv.weight', fmt, 'Discriminator')
+    conv = required(state, 'b4.conv.weight', fmt, 'Discriminator')
     widths = {r: int(state[f'b{r}.conv0.weight'].shape[0]) for r in blocks}
     widths[4] = int(conv.shape[0])
-    if conv.shape[1] - conv.shape[0] != 1:
-        raise PretrainedError(f'{fmt}: b4.conv takes {conv.shape[1]} channels for '
-                              f'{conv.shape[0]}: {conv.shape[1] - conv.shape[0]} minibatch-'
-                              'stddev features; d2gan appends one (mbstd_num_channels=1)')
+    check_one_stddev_feature(conv, 'b4.conv', fmt)
     base, top = channel_config(widths, fmt)
     pairs = [(f'b{top_res}.fromrgb.{p}', f'blocks.0.fromrgb.0.{p}') for p in ('weight', 'bias')]
     for i, r in enumerate(blocks):
@@ -182,7 +181,7 @@ def discriminator(state, fmt='nvlabs-stylegan2-discriminator'):
         pairs.append((f'b{r}.skip.weight', f'blocks.{i}.skip.1.weight'))
     for ref, ours in (('conv', '1.0'), ('fc', '2'), ('out', '4')):
         pairs += [(f'b4.{ref}.{p}', f'epilogue.{ours}.{p}') for p in ('weight', 'bias')]
-    kwargs = dict(resolution=top_res, img_channels=int(_get(
+    kwargs = dict(resolution=top_res, img_channels=int(required(
         state, f'b{top_res}.fromrgb.weight', fmt, 'Discriminator').shape[1]),
                   channel_base=base, channel_max=top, mbstd_group_size=4)
     return dict(model='stylegan2_discriminator', kwargs=kwargs, pairs=pairs,

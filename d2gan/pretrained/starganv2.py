@@ -30,17 +30,9 @@ with that reason. All instance norms use each image's statistics (the reference 
 running statistics), so eval and training mode agree.
 """
 from .convert import FORMATS
-from .state_dict import PretrainedError, sub_state
+from .state_dict import PretrainedError, required, sub_state
 
 NETWORKS = ('generator', 'mapping_network', 'style_encoder', 'discriminator')
-
-
-def _get(state, key, fmt, network):
-    if key not in state:
-        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
-                              f"reference's {network} (its keys begin "
-                              f'{", ".join(sorted(state)[:4])} ...)')
-    return state[key]
 
 
 def _count(state, key_of):
@@ -93,7 +85,7 @@ def generator(state, fmt='starganv2-generator'):
         raise PretrainedError(f'{fmt}: the state dict holds hpf.filter: a w_hpf > 0 generator '
                               '(CelebA-HQ), whose high-pass skips need the reference\'s face '
                               'landmark network (FAN); d2gan converts w_hpf = 0 (AFHQ) only')
-    first = _get(state, 'from_rgb.weight', fmt, 'Generator')
+    first = required(state, 'from_rgb.weight', fmt, 'Generator')
     blocks = _count(state, lambda i: f'encode.{i}.conv1.weight')
     if blocks < 2:
         raise PretrainedError(f'{fmt}: {blocks} encoder blocks; the reference has at least 2')
@@ -109,10 +101,10 @@ def generator(state, fmt='starganv2-generator'):
             pairs.append((f'decode.{i}.conv1x1.weight', f'decode.{i}.conv1x1.weight'))
     pairs += _weight_bias('to_rgb.0', 'to_rgb.0', norm=True) + _weight_bias('to_rgb.2',
                                                                             'to_rgb.2')
-    widest = max(int(_get(state, f'encode.{i}.conv2.weight', fmt, 'Generator').shape[0])
+    widest = max(int(required(state, f'encode.{i}.conv2.weight', fmt, 'Generator').shape[0])
                  for i in range(blocks))
     kwargs = dict(img_size=2 ** (levels + 4),
-                  style_dim=int(_get(state, 'decode.0.norm1.fc.weight', fmt,
+                  style_dim=int(required(state, 'decode.0.norm1.fc.weight', fmt,
                                      'Generator').shape[1]),
                   max_conv_dim=widest, w_hpf=0, dim_in=int(first.shape[0]),
                   in_channels=int(first.shape[1]))
@@ -122,16 +114,16 @@ def generator(state, fmt='starganv2-generator'):
 @FORMATS.register('starganv2-mapping_network', family='starganv2')
 def mapping_network(state, fmt='starganv2-mapping_network'):
     state = _network_state(state, 'mapping_network', fmt)
-    first = _get(state, 'shared.0.weight', fmt, 'MappingNetwork')
+    first = required(state, 'shared.0.weight', fmt, 'MappingNetwork')
     domains = _count(state, lambda d: f'unshared.{d}.0.weight')
     if domains < 1:
-        _get(state, 'unshared.0.0.weight', fmt, 'MappingNetwork')
+        required(state, 'unshared.0.0.weight', fmt, 'MappingNetwork')
     pairs = []
     for j in range(4):
         pairs += _weight_bias(f'shared.{2 * j}', f'shared.{j}')
         pairs += [pair for d in range(domains)
                   for pair in _weight_bias(f'unshared.{d}.{2 * j}', f'unshared.{d}.{j}')]
-    last = _get(state, 'unshared.0.6.weight', fmt, 'MappingNetwork')
+    last = required(state, 'unshared.0.6.weight', fmt, 'MappingNetwork')
     kwargs = dict(latent_dim=int(first.shape[1]), style_dim=int(last.shape[0]),
                   num_domains=domains, hidden_dim=int(first.shape[0]))
     return _plan('starganv2_mapping', kwargs, pairs, state)
@@ -139,13 +131,13 @@ def mapping_network(state, fmt='starganv2-mapping_network'):
 
 def _trunk(state, prefix, fmt, network):
     """``(pairs, levels, kwargs)`` of the down-sampling trunk of E and D."""
-    first = _get(state, f'{prefix}.0.weight', fmt, network)
+    first = required(state, f'{prefix}.0.weight', fmt, network)
     levels = _count(state, lambda i: f'{prefix}.{i + 1}.conv1.weight')
     pairs = _weight_bias(f'{prefix}.0', f'{prefix}.0')
     for i in range(1, levels + 1):
         pairs += resblk_pairs(f'{prefix}.{i}', f'{prefix}.{i}', False, True,
                               f'{prefix}.{i}.conv1x1.weight' in state)
-    last = _get(state, f'{prefix}.{levels + 2}.weight', fmt, network)
+    last = required(state, f'{prefix}.{levels + 2}.weight', fmt, network)
     pairs += _weight_bias(f'{prefix}.{levels + 2}', f'{prefix}.{levels + 2}')
     kwargs = dict(img_size=2 ** (levels + 2), max_conv_dim=int(last.shape[0]),
                   dim_in=int(first.shape[0]), in_channels=int(first.shape[1]))
@@ -156,7 +148,7 @@ def _trunk(state, prefix, fmt, network):
 def style_encoder(state, fmt='starganv2-style_encoder'):
     state = _network_state(state, 'style_encoder', fmt)
     pairs, _, kwargs = _trunk(state, 'shared', fmt, 'StyleEncoder')
-    head = _get(state, 'unshared.0.weight', fmt, 'StyleEncoder')
+    head = required(state, 'unshared.0.weight', fmt, 'StyleEncoder')
     domains = _count(state, lambda d: f'unshared.{d}.weight')
     pairs += [pair for d in range(domains)
               for pair in _weight_bias(f'unshared.{d}', f'unshared.{d}')]
@@ -168,7 +160,7 @@ def style_encoder(state, fmt='starganv2-style_encoder'):
 def discriminator(state, fmt='starganv2-discriminator'):
     state = _network_state(state, 'discriminator', fmt)
     pairs, levels, kwargs = _trunk(state, 'main', fmt, 'Discriminator')
-    head = _get(state, f'main.{levels + 4}.weight', fmt, 'Discriminator')
+    head = required(state, f'main.{levels + 4}.weight', fmt, 'Discriminator')
     pairs += _weight_bias(f'main.{levels + 4}', f'main.{levels + 4}')
     kwargs.update(num_domains=int(head.shape[0]))
     return _plan('starganv2_discriminator', kwargs, pairs, state)

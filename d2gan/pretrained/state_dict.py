@@ -111,4 +111,14 @@ def sub_state(state, name, what):
     return sub
 
 
-__all__ = ['PretrainedError', 'read_state_dict', 'sub_state', 'flatten']
+def required(state, key, fmt, network):
+    """``state[key]``, or a :class:`PretrainedError` saying that the file is not a state dict of
+    the reference's ``network`` (the families read their configuration through this)."""
+    if key not in state:
+        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
+                              f"reference's {network} (its keys begin "
+                              f'{", ".join(sorted(state)[:4])} ...)')
+    return state[key]
+
+
+__all__ = ['required', 'PretrainedError', 'read_state_dict', 'sub_state', 'flatten']

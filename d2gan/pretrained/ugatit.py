@@ -42,15 +42,7 @@ variance of row variances is not rebuilt.
 """
 from .convert import FORMATS
 from .spectral import checked_weight, u_from_v
-from .state_dict import PretrainedError, sub_state
-
-
-def _get(state, key, fmt, network):
-    if key not in state:
-        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
-                              f"reference's {network} (its keys begin "
-                              f'{", ".join(sorted(state)[:4])} ...)')
-    return state[key]
+from .state_dict import PretrainedError, required, sub_state
 
 
 def _count(state, key_of):
@@ -80,9 +72,9 @@ def generator_pairs(n_blocks):
 
 
 def generator(state, fmt='ugatit-generator'):
-    first = _get(state, 'DownBlock.1.weight', fmt, 'ResnetGenerator')
-    fc = _get(state, 'FC.0.weight', fmt, 'ResnetGenerator')
-    last = _get(state, 'UpBlock2.11.weight', fmt, 'ResnetGenerator')
+    first = required(state, 'DownBlock.1.weight', fmt, 'ResnetGenerator')
+    fc = required(state, 'FC.0.weight', fmt, 'ResnetGenerator')
+    last = required(state, 'UpBlock2.11.weight', fmt, 'ResnetGenerator')
     ngf, dim = int(first.shape[0]), 4 * int(first.shape[0])
     n_blocks = _count(state, lambda b: f'DownBlock.{12 + b}.conv_block.1.weight')
     cells = int(fc.shape[1]) // dim
@@ -116,8 +108,8 @@ def discriminator_pairs(state, n_layers):
 
 
 def discriminator(state, fmt='ugatit-discriminator'):
-    first = _get(state, 'model.1.weight_orig', fmt, 'Discriminator (spectral norm)')
-    _get(state, 'conv.weight_orig', fmt, 'Discriminator (spectral norm)')
+    first = required(state, 'model.1.weight_orig', fmt, 'Discriminator (spectral norm)')
+    required(state, 'conv.weight_orig', fmt, 'Discriminator (spectral norm)')
     n_layers = 1
     while {f'model.{3 * n_layers - 2}.{k}' for k in ('weight_orig', 'weight_v')} & set(state):
         n_layers += 1

@@ -32,14 +32,7 @@ so the converted generator gives the outputs of the reference's ``test()``; the 
 put in eval mode would give others (``tests/test_pretrained_stargan.py`` checks both).
 """
 from .convert import FORMATS
-from .state_dict import PretrainedError
-
-def _get(state, key, fmt, network):
-    if key not in state:
-        raise PretrainedError(f'{fmt}: key {key!r} not found: not a state dict of the '
-                              f"reference's {network} (its keys begin "
-                              f'{", ".join(sorted(state)[:4])} ...)')
-    return state[key]
+from .state_dict import PretrainedError, required
 
 
 def _count(state, key_of):
@@ -64,10 +57,10 @@ def generator_layout(repeat_num):
 
 @FORMATS.register('yunjey-generator', family='yunjey')
 def generator(state, fmt='yunjey-generator'):
-    first = _get(state, 'main.0.weight', fmt, 'Generator')
-    _get(state, 'main.1.weight', fmt, 'Generator (an affine instance norm at main.1)')
+    first = required(state, 'main.0.weight', fmt, 'Generator')
+    required(state, 'main.1.weight', fmt, 'Generator (an affine instance norm at main.1)')
     repeat = _count(state, lambda b: f'main.{9 + b}.main.0.weight')
-    last = _get(state, f'main.{15 + repeat}.weight', fmt, 'Generator')
+    last = required(state, f'main.{15 + repeat}.weight', fmt, 'Generator')
     channels = int(last.shape[0])
     c_dim = int(first.shape[1]) - channels
     if c_dim < 1:
@@ -87,8 +80,8 @@ def discriminator_layout(repeat_num):
 
 @FORMATS.register('yunjey-discriminator', family='yunjey')
 def discriminator(state, fmt='yunjey-discriminator'):
-    first = _get(state, 'main.0.weight', fmt, 'Discriminator')
-    cls = _get(state, 'conv2.weight', fmt, 'Discriminator')
+    first = required(state, 'main.0.weight', fmt, 'Discriminator')
+    cls = required(state, 'conv2.weight', fmt, 'Discriminator')
     repeat = _count(state, lambda i: f'main.{2 * i}.weight')
     kwargs = dict(image_size=int(cls.shape[-1]) * 2 ** repeat, c_dim=int(cls.shape[0]),
                   conv_dim=int(first.shape[0]), repeat_num=repeat,
