@@ -1,9 +1,10 @@
 """DCGAN training throughput (images/s): d2gan (MXNet Gluon) vs the same networks in PyTorch.
 
-One training iteration = one D update on a real batch and a fake batch + one G update, the
-non-saturating loss, Adam(2e-4, beta1 0.5) -- the same work in both frameworks. PyTorch runs
-in a subprocess (so the two OpenMP runtimes never share a process) and is skipped when it is
-not installed. Threads: both use all cores.
+One training iteration = d2gan's ``GANStep.train_step``: one D update on a real batch and a
+fake batch, then one G update on fresh noise, the non-saturating loss, Adam(2e-4, beta1 0.5)
+-- the same work in both frameworks. PyTorch (the twin in ``torch_twins_dcgan.py``) runs in a
+subprocess (so the two OpenMP runtimes never share a process) and is skipped when it is not
+installed. Threads: both use all cores.
 
     python benchmarks/dcgan_throughput.py [--batch-size 64] [--image-size 32] [--ngf 64]
 """
@@ -13,44 +14,10 @@ import time
 
 from torch_runner import run_torch
 
-TORCH_CODE = r'''
-import json, sys, time, torch
-from torch import nn
-a = json.loads(sys.argv[1])
-torch.set_num_threads(a['threads']); torch.manual_seed(0)
-n = {16: 2, 32: 3, 64: 4, 128: 5}[a['image_size']]
-def G():
-    w = a['ngf'] * 2 ** (n - 1)
-    layers = [nn.ConvTranspose2d(a['latent'], w, 4, 1, 0, bias=False), nn.BatchNorm2d(w), nn.ReLU(True)]
-    for _ in range(n - 1):
-        layers += [nn.ConvTranspose2d(w, w // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(w // 2), nn.ReLU(True)]
-        w //= 2
-    return nn.Sequential(*layers, nn.ConvTranspose2d(w, a['channels'], 4, 2, 1, bias=False), nn.Tanh())
-def D():
-    w = a['ndf']
-    layers = [nn.Conv2d(a['channels'], w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
-    for _ in range(n - 1):
-        layers += [nn.Conv2d(w, w * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(w * 2), nn.LeakyReLU(0.2, True)]
-        w *= 2
-    return nn.Sequential(*layers, nn.Conv2d(w, 1, 4, 1, 0, bias=False), nn.Flatten())
-g, d = G(), D()
-og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
-od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
-bce = nn.BCEWithLogitsLoss()
-b = a['batch_size']
-x = torch.rand(b, a['channels'], a['image_size'], a['image_size']) * 2 - 1
-ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
-def it():
-    z = torch.randn(b, a['latent'], 1, 1)
-    fake = g(z)
-    od.zero_grad(); (bce(d(x), ones) + bce(d(fake.detach()), zeros)).backward(); od.step()
-    og.zero_grad(); bce(d(fake), ones).backward(); og.step()
-for _ in range(a['warmup']): it()
-t = time.perf_counter()
-for _ in range(a['iters']): it()
-print(json.dumps({'images_per_s': a['iters'] * b / (time.perf_counter() - t),
-                  'version': torch.__version__}))
-'''
+HERE = os.path.dirname(os.path.abspath(__file__))
+# the PyTorch twin (torch_twins_dcgan.py), run by run_torch in its own interpreter
+TORCH_CODE = (f'import sys; sys.path.insert(0, {HERE!r}); import torch_twins_dcgan; '
+              'torch_twins_dcgan.main(sys.argv[1:])')
 
 
 def d2gan_throughput(args, hybrid_kwargs):
@@ -74,9 +41,10 @@ def d2gan_throughput(args, hybrid_kwargs):
 
 
 def torch_throughput(args):
-    payload = dict(threads=os.cpu_count(), image_size=args.image_size,
-                   channels=args.channels, ngf=args.ngf, ndf=args.ngf, latent=100,
-                   batch_size=args.batch_size, warmup=args.warmup, iters=args.iters)
+    config = dict(image_size=args.image_size, channels=args.channels, ngf=args.ngf,
+                  ndf=args.ngf)
+    payload = dict(model='dcgan', config=config, batch=args.batch_size,
+                   threads=os.cpu_count(), warmup=args.warmup, iters=args.iters)
     return run_torch(TORCH_CODE, payload)
 
 def main():

@@ -5,12 +5,16 @@ Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the refer
 
     python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
         --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2 \
-        --nvlabs PATH/TO/stylegan2-ada-pytorch --rosinality PATH/TO/stylegan2-pytorch
+        --nvlabs PATH/TO/stylegan2-ada-pytorch --rosinality PATH/TO/stylegan2-pytorch \
+        --photo2cartoon PATH/TO/photo2cartoon
 
 (each one alone writes only its family's fixtures). It imports ``models/networks.py``
 (junyanz), ``model.py`` (yunjey/stargan, into ``yunjey/``) or ``networks.py``
 (znxlwm/UGATIT-pytorch, into ``ugatit/``) or ``core/model.py`` (clovaai/stargan-v2, into
-``starganv2/``) of the checkout, builds each
+``starganv2/``) or ``models/networks.py`` (minivision-ai/photo2cartoon, into
+``photo2cartoon/``: its generator, full at 32 px and light run at 48 px, ngf 4, the same three
+outputs as U-GAT-IT's; weights and input float16 to stay small, :func:`coarse`) of the checkout,
+builds each
 network at a small size with
 a fixed seed, draws *random* weights -- norm scales, shifts and running statistics included,
 so that a key mapped to the wrong place changes the output -- and stores::
@@ -298,6 +302,53 @@ def write_ugatit(ref, out):
         write(name, fmt, state, x, y.numpy().astype(np.float32), out,
               output_cam=cam.numpy().astype(np.float32),
               output_heatmap=heatmap.numpy().astype(np.float32), **more)
+
+
+def photo2cartoon_cases(ref):
+    """``name -> (format, build, input shape)`` of minivision-ai/photo2cartoon's generator."""
+    return {
+        'generator': ('photo2cartoon-generator', lambda: ref.ResnetGenerator(
+            ngf=4, img_size=32, light=False), (2, 3, 32, 32)),
+        'generator_light': ('photo2cartoon-generator', lambda: ref.ResnetGenerator(
+            ngf=4, img_size=32, light=True), (2, 3, 48, 48)),
+    }
+
+
+def coarse(t):
+    """``t`` rounded to float16 with 6 of its 10 mantissa bits: the fixture stores float16
+    arrays that deflate well (406 keys of ngf 4 stay below 300 KB), exact in float32."""
+    bits = t.detach().numpy().astype(np.float16).view(np.uint16) & np.uint16(0xFFC0)
+    return torch.from_numpy(bits.view(np.float16).astype(np.float32))
+
+
+def write_photo2cartoon(ref, out):
+    """Random weights (dense biases and Soft-AdaLIN's ``w_gamma`` / ``w_beta`` included) and an
+    input, both :func:`coarse` and stored as float16, and the reference's eval-mode ``(image,
+    cam_logits, heatmap)`` computed in float64."""
+    os.makedirs(out, exist_ok=True)
+    for i, (name, (fmt, build, shape)) in enumerate(photo2cartoon_cases(ref).items()):
+        generator = torch.Generator().manual_seed(5000 + i)
+        net = build()
+        randomize_ugatit(net, generator)
+        with torch.no_grad():
+            for module in net.modules():
+                if isinstance(module, nn.Linear) and module.bias is not None:
+                    module.bias.copy_(torch.randn(module.bias.shape, generator=generator) * 0.2)
+                for w in ('w_gamma', 'w_beta'):
+                    if hasattr(module, w):
+                        getattr(module, w).copy_(torch.rand((1, module.w_gamma.shape[1]),
+                                                            generator=generator))
+            for value in net.state_dict().values():
+                value.copy_(coarse(value))
+        state = {k: v.half() for k, v in net.state_dict().items()}
+        x = coarse(torch.rand(shape, generator=generator) * 2 - 1)
+        net = net.double().eval()
+        with torch.no_grad():
+            y, cam, heatmap = net(x.double())
+        x = x.numpy().astype(np.float16)
+        write(name, fmt, state, x, y.numpy().astype(np.float32), out,
+              output_cam=cam.numpy().astype(np.float32),
+              output_heatmap=heatmap.numpy().astype(np.float32))
 
 
 class _Log2Of:
@@ -588,6 +639,8 @@ def main():
                         help='a checkout of NVlabs/stylegan2-ada-pytorch')
     parser.add_argument('--rosinality', default=None, metavar='CHECKOUT',
                         help='a checkout of rosinality/stylegan2-pytorch')
+    parser.add_argument('--photo2cartoon', default=None, metavar='CHECKOUT',
+                        help='a checkout of minivision-ai/photo2cartoon')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
     if args.rosinality:
@@ -596,6 +649,9 @@ def main():
         write_nvlabs(args.nvlabs, os.path.join(args.out, 'nvlabs'))
     if args.starganv2:
         write_starganv2(reference_starganv2(args.starganv2), os.path.join(args.out, 'starganv2'))
+    if args.photo2cartoon:
+        write_photo2cartoon(reference_networks(args.photo2cartoon),
+                            os.path.join(args.out, 'photo2cartoon'))
     if args.ugatit:
         write_ugatit(reference_networks(args.ugatit, ('networks.py',)),
                      os.path.join(args.out, 'ugatit'))

@@ -42,7 +42,7 @@ RECIPE_ARGS = {
     'pggan': ['--image-size', '16', '--batch-size', '8', '--limit', '16'],
     'starganv2': ['--image-size', '16', '--dim-in', '4', '--max-conv-dim', '8',
                   '--batch-size', '8', '--limit', '16'],
-    'ugatit': TRANSLATION,
+    'ugatit': TRANSLATION, 'photo2cartoon': TRANSLATION,
 }
 PER_EXAMPLE = {'cyclegan', 'stargan'}
 # CycleGAN's and StarGAN v2's convolutions before instance norm and SPADE's generator layers

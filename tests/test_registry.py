@@ -10,6 +10,7 @@ EXPECTED_KINDS = {
     'hinge-sn': 'images', 'cgan': 'labelled', 'pix2pix': 'paired', 'cyclegan': 'unpaired',
     'spade': 'semantic', 'stargan': 'attributes', 'attgan': 'attributes', 'stgan': 'attributes',
     'stylegan2': 'images', 'pggan': 'images', 'starganv2': 'labelled', 'ugatit': 'unpaired',
+    'photo2cartoon': 'unpaired',
 }
 
 

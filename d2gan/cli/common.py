@@ -45,9 +45,19 @@ class TrainData:
     about_step: Optional[Callable] = None   # step -> more of the first line, e.g. the losses
 
 
+def kind_of(model):
+    """The batch kind of recipe ``model``, except ``'domains'`` for a ``labelled`` one whose
+    labels are domains it translates between (StarGAN v2; CGAN's are classes it generates):
+    the kind ``infer`` dispatches on."""
+    kind = batch_kind(model)
+    return 'domains' if kind == 'labelled' and 'num_domains' in RECIPES.parameters(model) \
+        else kind
+
+
 def recipes_of(kinds):
-    """The recipes whose batch kind is one of ``kinds``."""
-    return [name for name in RECIPES.names() if batch_kind(name) in kinds]
+    """The recipes whose batch kind (or :func:`kind_of`) is one of ``kinds``."""
+    return [name for name in RECIPES.names() if batch_kind(name) in kinds
+            or kind_of(name) in kinds]
 
 
 def refuse_foreign_options(args, owned, kind):
@@ -162,5 +172,5 @@ def report_vs_truth(fake, real, source=None):
     print(line)
 
 
-__all__ = ['TrainData', 'recipes_of', 'refuse_foreign_options', 'checkpoint_path',
+__all__ = ['TrainData', 'kind_of', 'recipes_of', 'refuse_foreign_options', 'checkpoint_path',
            'train', 'load_step', 'held_out', 'write_pngs', 'report_vs_truth']

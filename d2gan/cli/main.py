@@ -23,11 +23,16 @@ Examples::
         --out runs/stgan      # offline digit-attrs; --dataset celeba for the paper's setting
     python -m d2gan infer --checkpoint runs/stgan/checkpoint.ckpt --input data/digit-attrs \
         --attrs Inverted,Framed --out runs/stgan/edits.png    # row 1 originals, 1 row per flip
+    python -m d2gan train --model starganv2 --dim-in 32 --max-conv-dim 128 --out runs/sg2
+    python -m d2gan infer --checkpoint runs/sg2/checkpoint.ckpt --input digits/ \
+        --target-domain 7 --latent-seed 0 --num-styles 4 --out runs/sg2/to7  # or --reference
     python -m d2gan convert --format junyanz-unet_256 --input latest_net_G.pth --out G.params
     python -m d2gan infer --weights G.params --input data/facades/test --paired \
         --direction BtoA --out runs/facades_G  # a converted generator, no d2gan checkpoint
     python -m d2gan convert --format nvlabs-stylegan2-generator --input ffhq_G_ema.npz \
         --out ffhq.params && python -m d2gan sample --weights ffhq.params --truncation 0.7
+    python -m d2gan infer --weights afhq_G.params --style-encoder afhq_E.params \
+        --reference cat.jpg --target-domain 0 --input dogs/ --out cats  # starganv2-* converted
 """
 import argparse
 import sys
@@ -39,9 +44,9 @@ from ..metrics import InceptionWeightsNotFoundError
 from ..registry import batch_kind, list_gans, list_models
 from ..train import CheckpointError, TrainingDivergedError, read_meta
 from ..train.distributed import KVSTORES
-from . import (attributes, convert, evaluate, images, launch_job, paired, sample_weights,
-               semantic, unpaired, weights)
-from .common import recipes_of, refuse_foreign_options, train
+from . import (attributes, convert, domains, evaluate, images, launch_job, paired,
+               sample_weights, semantic, unpaired, weights)
+from .common import kind_of, recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
 from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
 
@@ -50,6 +55,10 @@ EXAMPLES = __doc__.split('Examples::', 1)[1]
 #: One module per batch kind (:data:`d2gan.registry.BATCH_KINDS`); a new kind adds its own.
 KIND_MODULES = (images, paired, unpaired, semantic, attributes)
 MODULE_OF_KIND = {kind: module for module in KIND_MODULES for kind in module.KINDS}
+#: Modules of ``infer`` only, for the recipes :func:`~d2gan.cli.common.kind_of` sets apart.
+INFER_MODULES = (domains,)
+INFER_MODULE_OF_KIND = dict(MODULE_OF_KIND, **{k: m for m in INFER_MODULES for k in m.KINDS})
+INFER_KINDS = ('paired', 'unpaired', 'semantic', 'attributes', 'domains')
 
 
 class _Recorder:
@@ -64,11 +73,11 @@ class _Recorder:
         return action
 
 
-def _kind_groups(parser, hook):
+def _kind_groups(parser, hook, modules=KIND_MODULES):
     """One argument group per batch kind module that has options for this command, titled with
     its recipes; returns ``{option: kinds that take it}``."""
     owned = {}
-    for module in KIND_MODULES:
+    for module in modules:
         if hasattr(module, hook):
             names = ', '.join(recipes_of(module.KINDS))
             group = parser.add_argument_group(f'{module.TITLE} ({names})')
@@ -185,24 +194,29 @@ def add_train_parser(sub):
 
 def add_infer_parser(sub):
     infer = sub.add_parser(
-        'infer', help='translate or edit images with a ' + ', '.join(recipes_of(
-            ('paired', 'unpaired', 'semantic', 'attributes'))) + ' checkpoint',
+        'infer', help='translate or edit images with a ' + ', '.join(recipes_of(INFER_KINDS))
+        + ' checkpoint',
         formatter_class=HelpFormatter)
     source = infer.add_mutually_exclusive_group(required=True)
     source.add_argument('--checkpoint', help='a d2gan checkpoint (train --out DIR: '
                                              'DIR/checkpoint.ckpt)')
     source.add_argument('--weights', metavar='X.params',
                         help='a generator converted by `convert` (X.json beside it): pix2pix / '
-                             'CycleGAN (junyanz-*), U-GAT-IT (ugatit-gen*), StarGAN (yunjey-generator); '
+                             'CycleGAN (junyanz-*), U-GAT-IT (ugatit-gen*), Photo2Cartoon '
+                             '(photo2cartoon-gen*), StarGAN '
+                             '(yunjey-generator), StarGAN v2 (starganv2-generator, with '
+                             '--mapping / --style-encoder); '
                              'see d2gan.cli.weights')
     infer.add_argument('--image-size', type=positive_int, default=None,
                        help='with --weights: the size images are resized to (default 256; '
-                            'StarGAN 128; a full U-GAT-IT generator: its own); a checkpoint '
-                            'knows its own')
+                            'StarGAN 128; a full U-GAT-IT, Photo2Cartoon or StarGAN v2 '
+                            'generator: its own); '
+                            'a checkpoint knows its own')
     infer.add_argument('--input', required=True,
                        help='folder of input images (spade: of label maps, or a '
-                            '"label<TAB>image<TAB>instance" list file)')
-    infer.add_argument('--out', required=True, help='folder for the translated PNGs')
+                            '"label<TAB>image<TAB>instance" list file; starganv2: or one image)')
+    infer.add_argument('--out', required=True, help='folder for the translated PNGs '
+                                                    '(starganv2: and grid.png; X.png: the grid)')
     infer.add_argument('--batch-size', type=positive_int, default=None, help='default 8')
     infer.add_argument('--device', default='auto')
     translators = ', '.join(recipes_of(('paired', 'unpaired')))
@@ -212,7 +226,7 @@ def add_infer_parser(sub):
         '--direction', choices=['AtoB', 'BtoA'], default=None,
         help="pix2pix with --paired: which side is the input (default: the checkpoint's); "
              'cyclegan: G_A (AtoB, the default) or G_B (BtoA)')
-    owned.update(_kind_groups(infer, 'add_infer_options'))
+    owned.update(_kind_groups(infer, 'add_infer_options', KIND_MODULES + INFER_MODULES))
     infer.set_defaults(owned=owned)
 
 
@@ -227,13 +241,13 @@ def cmd_infer(args):
         raise ValueError('--image-size applies to --weights; a checkpoint infers at the image '
                          'size it was trained on')
     model = read_meta(args.checkpoint)['config'].get('model')
-    kind = batch_kind(model)
-    if kind not in ('paired', 'unpaired', 'semantic', 'attributes'):
+    kind = kind_of(model)
+    if kind not in INFER_KINDS:
         raise ValueError(f'{args.checkpoint} holds a {model!r} model, which generates images '
                          'from noise: use `sample` (`infer` translates or edits images)')
     args.given, args.model = given_options(args), model
     refuse_foreign_options(args, args.owned, kind)
-    return MODULE_OF_KIND[kind].infer(args)
+    return INFER_MODULE_OF_KIND[kind].infer(args)
 
 
 def cmd_sample(args):

@@ -16,18 +16,25 @@ converted network                 ``infer --weights``
 ``ugatit_generator``              the same, with the same options (as a ugatit checkpoint):
 (``ugatit-generator``,            the image is the first of the network's ``(image,
 ``ugatit-genA2B``, ``-genB2A``)   cam_logits, heatmap)``; convert ``genB2A`` for B->A
+``photo2cartoon_generator``       the same as U-GAT-IT's (sides divisible by 16, at least 32)
+(``photo2cartoon-generator``,
+``photo2cartoon-genA2B``, ...)
 ``stargan_generator``             the grid of edits (as a stargan checkpoint): row 1 the
 (``yunjey-generator``)            originals, one row per flipped attribute; ``--attrs`` names
                                   *all* the network's labels in its order (default: the
                                   reference's CelebA five when it has five)
+``starganv2_generator``           StarGAN v2 into ``--target-domain``, its styles from
+(``starganv2-generator``)         ``--mapping F.params`` (latent-guided) and / or
+                                  ``--style-encoder E.params`` (reference-guided), converted
+                                  from the same checkpoint (:mod:`d2gan.cli.domains`)
 ================================  ==========================================================
 
 A converted network mostly knows no image size: ``--image-size`` (default 256 for the
 translators, 128 for StarGAN: the sizes of the released weights). A full (non-light) U-GAT-IT
-generator is the exception: its MLP takes the ``(img_size / 4)^2`` bottleneck cells, so it runs
-only at its trained ``img_size`` (the ``.json`` kwargs), which is then the default and any
-other ``--image-size`` an error; the light variant pools them and takes any size. Discriminators
-are refused, as are the options of the other kinds.
+or Photo2Cartoon generator is the exception: its MLP takes the ``(img_size / 4)^2`` bottleneck
+cells, so it runs only at its trained ``img_size`` (the ``.json`` kwargs), which is then the
+default and any other ``--image-size`` an error; the light variant pools them and takes any
+size. Discriminators are refused, as are the options of the other kinds.
 """
 import os
 
@@ -40,6 +47,7 @@ from ..data import list_images, paired
 from ..data.celeba_attrs import STARGAN_ATTRS, check_attribute_conflict, load_attribute_folder
 from ..device import as_device_list
 from ..plot import save_grid
+from . import domains
 from .common import recipes_of, report_vs_truth, write_pngs
 from .resume import given_options, split_list
 
@@ -47,7 +55,13 @@ from .resume import given_options, split_list
 ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
          'resnet_generator': (('paired', 'unpaired'), 256),
          'ugatit_generator': (('paired', 'unpaired'), 256),
-         'stargan_generator': (('attributes',), 128)}
+         'photo2cartoon_generator': (('paired', 'unpaired'), 256),
+         'stargan_generator': (('attributes',), 128),
+         'starganv2_generator': (('domains',), None)}
+
+
+#: generators whose full (non-light) variant runs only at its ``img_size`` -> their name
+FIXED_SIZE = {'ugatit_generator': 'U-GAT-IT', 'photo2cartoon_generator': 'Photo2Cartoon'}
 
 
 def infer(args, owned):
@@ -64,6 +78,8 @@ def infer(args, owned):
         if option in given and (not set(kinds) & set(takers) or option == 'intensity'):
             raise ValueError(f'--{option.replace("_", "-")} does not apply to a converted '
                              f'{model}; it applies to: ' + ', '.join(recipes_of(takers)))
+    if model == 'starganv2_generator':          # G with F and / or E: d2gan.cli.domains
+        return domains.infer_weights(args, meta)
     size = _image_size(args, model, meta['kwargs'], default_size)
     device = as_device_list(args.device)[0]
     net = pretrained.load_converted(args.weights, device)
@@ -73,13 +89,14 @@ def infer(args, owned):
 
 
 def _image_size(args, model, kwargs, default):
-    """``--image-size``, else ``default``; a full U-GAT-IT generator runs only at its
-    ``img_size``."""
-    if model != 'ugatit_generator' or kwargs.get('light'):
+    """``--image-size``, else ``default``; a full U-GAT-IT (or Photo2Cartoon) generator runs
+    only at its ``img_size``."""
+    if model not in FIXED_SIZE or kwargs.get('light'):
         return args.image_size or default
     trained = kwargs['img_size']
     if args.image_size and args.image_size != trained:
-        raise ValueError(f'{args.weights} is a full (non-light) U-GAT-IT generator trained at '
+        raise ValueError(f'{args.weights} is a full (non-light) {FIXED_SIZE[model]} generator '
+                         f'trained at '
                          f'{trained}x{trained}: it runs only at that size, not at --image-size '
                          f'{args.image_size} (omit --image-size, or use {trained})')
     return trained

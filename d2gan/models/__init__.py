@@ -27,3 +27,5 @@ from .starganv2 import (StarGANv2Discriminator, StarGANv2Generator,  # noqa: F40
                         StarGANv2Mapping, StarGANv2StyleEncoder)
 from . import ugatit  # noqa: F401,E402  (attention-guided translation)
 from .ugatit import UGATITDiscriminator, UGATITGenerator  # noqa: F401,E402
+from . import photo2cartoon  # noqa: F401,E402  (U-GAT-IT with hourglasses, Soft-AdaLIN)
+from .photo2cartoon import Photo2CartoonGenerator  # noqa: F401,E402

@@ -54,9 +54,9 @@ def split_lod(lod, max_lod):
 class _Act(nn.HybridBlock):
     """Leaky ReLU (0.2), then pixel norm where the generator uses it."""
 
-    def __init__(self, pixel_norm, **kwargs):
+    def __init__(self, pixel_norm, channels, **kwargs):
         super().__init__(**kwargs)
-        self.norm = PixelNorm() if pixel_norm else None
+        self.norm = PixelNorm(channels=channels) if pixel_norm else None
 
     def hybrid_forward(self, F, x):
         x = F.LeakyReLU(x, slope=0.2)
@@ -90,17 +90,17 @@ class _GBlock(nn.HybridBlock):
             self.body = nn.HybridSequential()
             if self.first:
                 if normalize_latents:
-                    self.body.add(PixelNorm())
+                    self.body.add(PixelNorm(channels=latent_dim, vectors=True))
                 self.body.add(EqualizedDense(out * 16, latent_dim, gain=math.sqrt(2) / 4,
                                              use_bias=False),
                               nn.HybridLambda(lambda F, x: F.reshape(x, (0, -1, 4, 4))),
-                              _Bias(out), _Act(use_pixelnorm),
-                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm))
+                              _Bias(out), _Act(use_pixelnorm, out),
+                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm, out))
             else:
                 self.body.add(nn.HybridLambda(lambda F, x: F.UpSampling(
                                   x, scale=2, sample_type='nearest')),
-                              EqualizedConv2D(out, nf(res - 2), 3), _Act(use_pixelnorm),
-                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm))
+                              EqualizedConv2D(out, nf(res - 2), 3), _Act(use_pixelnorm, out),
+                              EqualizedConv2D(out, out, 3), _Act(use_pixelnorm, out))
 
     def hybrid_forward(self, F, x):
         return self.body(x)

@@ -20,6 +20,7 @@ import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon import nn
 
+from ..nn.channel_ops import pixel_norm
 from ..nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from ..nn.upfirdn import UpFirDn2D, down_padding, up_padding, upsample2d
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
@@ -48,6 +49,7 @@ class MappingNetwork(nn.HybridBlock):
     def __init__(self, z_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01, **kwargs):
         super().__init__(**kwargs)
         features = [z_dim] + [w_dim] * num_layers
+        self.z_dim = z_dim
         with self.name_scope():
             self.layers = nn.HybridSequential()
             for i in range(num_layers):
@@ -55,7 +57,7 @@ class MappingNetwork(nn.HybridBlock):
                                                lr_mult=lr_multiplier))
 
     def hybrid_forward(self, F, z):
-        x = F.broadcast_mul(z, F.rsqrt(F.mean(F.square(z), axis=1, keepdims=True) + 1e-8))
+        x = pixel_norm(F, z, self.z_dim, 1e-8, vectors=True)
         for layer in self.layers:
             x = lrelu(F, layer(x))
         return x

@@ -47,6 +47,7 @@ convolution: use fewer layers (``n_layers`` >= 3) for small images.
 import mxnet as mx
 from mxnet.gluon import nn
 
+from ..nn.channel_ops import scale_channels
 from ..nn.norm import InstanceNorm
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
@@ -92,8 +93,7 @@ class AdaILN(nn.HybridBlock):
     def hybrid_forward(self, F, x, gamma, beta, rho):
         out = _instance_layer_mix(F, x, rho, self.eps, self.unbiased_variance,
                                   self.rho.dtype)
-        return F.broadcast_add(F.broadcast_mul(out, F.reshape(gamma, (0, 0, 1, 1))),
-                               F.reshape(beta, (0, 0, 1, 1)))
+        return F.broadcast_add(scale_channels(F, out, gamma), F.reshape(beta, (0, 0, 1, 1)))
 
 
 class ILN(nn.HybridBlock):
@@ -119,24 +119,31 @@ class CAM(nn.HybridBlock):
 
     Two one-output classifiers (no bias) on the global average and max pools of ``x``; ``x``
     times each classifier's weight, concatenated, 1x1 conv (with bias), activation; the heatmap
-    is the channel sum. ``spectral_norm``: the logits use ``w / ||w||`` (D's classifiers)."""
+    is the channel sum. ``spectral_norm``: the logits use ``w / ||w||`` (D's classifiers);
+    ``use_bias``: the classifiers have a bias (``gap_bias``, ``gmp_bias``; Photo2Cartoon's
+    generator), which enters the logits only."""
 
-    def __init__(self, channels, spectral_norm=False, slope=0.0, **kwargs):
+    def __init__(self, channels, spectral_norm=False, slope=0.0, use_bias=False, **kwargs):
         super().__init__(**kwargs)
         self.spectral_norm, self.slope = spectral_norm, slope
         with self.name_scope():
             self.gap_weight = self.params.get('gap_weight', shape=(1, channels))
             self.gmp_weight = self.params.get('gmp_weight', shape=(1, channels))
+            if use_bias:
+                self.gap_bias = self.params.get('gap_bias', shape=(1,), init='zeros')
+                self.gmp_bias = self.params.get('gmp_bias', shape=(1,), init='zeros')
             self.conv1x1 = nn.Conv2D(channels, 1, in_channels=2 * channels)
 
-    def _logit(self, F, pooled, weight):
+    def _logit(self, F, pooled, weight, bias):
         if self.spectral_norm:
             weight = F.broadcast_div(weight, F.sqrt(F.sum(F.square(weight)) + 1e-12))
-        return F.FullyConnected(pooled, weight, num_hidden=1, no_bias=True)
+        if bias is None:
+            return F.FullyConnected(pooled, weight, num_hidden=1, no_bias=True)
+        return F.FullyConnected(pooled, weight, bias, num_hidden=1)
 
-    def hybrid_forward(self, F, x, gap_weight, gmp_weight):
-        logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight),
-                          self._logit(F, F.max(x, axis=(2, 3)), gmp_weight), dim=1)
+    def hybrid_forward(self, F, x, gap_weight, gmp_weight, gap_bias=None, gmp_bias=None):
+        logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight, gap_bias),
+                          self._logit(F, F.max(x, axis=(2, 3)), gmp_weight, gmp_bias), dim=1)
         weighted = F.concat(F.broadcast_mul(x, F.reshape(gap_weight, (1, -1, 1, 1))),
                             F.broadcast_mul(x, F.reshape(gmp_weight, (1, -1, 1, 1))), dim=1)
         h = F.LeakyReLU(self.conv1x1(weighted), slope=self.slope) if self.slope else \

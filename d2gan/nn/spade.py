@@ -77,7 +77,7 @@ class SPADE(nn.HybridBlock):
 
     def hybrid_forward(self, F, x, m):
         a = self.shared(m)
-        return F.broadcast_add(self.norm(x) * (1 + self.gamma(a)), self.beta(a))
+        return self.norm(x) * (1 + self.gamma(a)) + self.beta(a)     # equal shapes: no broadcast
 
 
 class SPADEResBlock(nn.HybridBlock):

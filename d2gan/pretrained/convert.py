@@ -21,9 +21,21 @@ import mxnet as mx
 
 from ..registry import Registry, get_model
 from .keymap import key_map, load_state, named_entries
-from .state_dict import PretrainedError, read_state_dict
+from .state_dict import PretrainedError, read_state_dict, sub_state
 
 FORMATS = Registry('pretrained format')
+
+
+def register_part(family, name, plan, what):
+    """Register format ``<family>-<name>``: network ``name`` picked out of a checkpoint that
+    holds several (its keys ``name.*``), converted by ``plan`` (a format's plan function)."""
+    fmt = f'{family}-{name}'
+
+    @FORMATS.register(fmt, family=family)
+    def plan_part(state):
+        part = sub_state(state, name, f'{fmt} (one network of {what})')
+        return dict(plan(part, fmt), state=part)
+    return plan_part
 
 
 def list_formats():

@@ -40,7 +40,7 @@ change of the weights absorbs it, since one MLP's ``gamma`` serves AdaILN layers
 ``rho``. Weights of a checkpoint saved before f7a4b59 convert too, but that reference's
 variance of row variances is not rebuilt.
 """
-from .convert import FORMATS
+from .convert import FORMATS, register_part
 from .spectral import checked_weight, u_from_v
 from .state_dict import PretrainedError, required, sub_state
 
@@ -121,21 +121,11 @@ def discriminator(state, fmt='ugatit-discriminator'):
     return dict(model='ugatit_discriminator', kwargs=kwargs, pairs=pairs, ignored=ignored)
 
 
-def _register_part(name, family):
-    fmt = f'ugatit-{name}'
-
-    @FORMATS.register(fmt, family='ugatit')
-    def plan(state):
-        part = sub_state(state, name, f'{fmt} (one network of a U-GAT-IT *_params.pt file)')
-        return dict(family(part, fmt), state=part)
-    return plan
-
-
 FORMATS.register('ugatit-generator', family='ugatit')(generator)
 FORMATS.register('ugatit-discriminator', family='ugatit')(discriminator)
 for _name in ('genA2B', 'genB2A'):
-    _register_part(_name, generator)
+    register_part('ugatit', _name, generator, 'a U-GAT-IT *_params.pt file')
 for _name in ('disGA', 'disGB', 'disLA', 'disLB'):
-    _register_part(_name, discriminator)
+    register_part('ugatit', _name, discriminator, 'a U-GAT-IT *_params.pt file')
 
 __all__ = ['generator_pairs', 'discriminator_pairs']

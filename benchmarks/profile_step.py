@@ -1,0 +1,108 @@
+"""Where a book model's training iteration spends its time: MXNet's profiler, per operator.
+
+Runs ``iters`` iterations of ``model``'s step at a ``model_settings`` setting under
+``mx.profiler`` and prints the operators that take the most time, as a share of all operator
+time, grouped so that the causes read at a glance (convolutions, normalisation, padding,
+layout, ...). This is how the model table's slow rows are explained.
+
+    python benchmarks/profile_step.py cyclegan              # the chapter's setting
+    python benchmarks/profile_step.py stargan --setting paper --iters 1 --top 25
+"""
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from model_settings import SETTINGS  # noqa: E402
+
+GROUPS = {
+    'convolution': ('Convolution', 'Deconvolution', 'FullyConnected', 'dot', 'batch_dot'),
+    'normalisation': ('LayerNorm', 'BatchNorm', 'InstanceNorm', 'GroupNorm', 'L2Normalization'),
+    'padding': ('Pad',),
+    'layout': ('transpose', 'Reshape', 'reshape', 'slice', 'Concat', 'concat', 'reverse',
+               'SliceChannel', 'split', 'expand_dims', 'repeat', 'tile', 'broadcast_to'),
+    'optimizer': ('adam_update', 'sgd', 'rmsprop'),
+}
+
+
+def group_of(op):
+    name = op[len('_backward_'):] if op.startswith('_backward_') else op
+    for group, prefixes in GROUPS.items():
+        if any(name.startswith(p) for p in prefixes):
+            return group
+    return 'element-wise and other'
+
+
+def parse_operators(table):
+    """``{operator: total ms}`` from the 'operator' block of ``mx.profiler.dumps()``."""
+    lines, ops, inside = table.splitlines(), {}, False
+    for line in lines:
+        if line.strip() == 'operator':
+            inside = True
+            continue
+        if inside:
+            parts = line.split()
+            if not parts and ops:
+                break
+            if len(parts) == 6 and parts[0] not in ('Name', '----'):
+                try:
+                    ops[parts[0]] = float(parts[2])
+                except ValueError:
+                    pass
+    return ops
+
+
+def profile(model, setting, iters, warmup=2):
+    import d2gan
+    import mxnet as mx
+    from model_table import make_batch, prepare
+    spec = SETTINGS[model][setting]
+    mx.random.seed(0)
+    step = d2gan.build_gan(model, **spec['config'])
+    prepare(model, step)
+    batch = make_batch(model, spec['config'], spec['batch'])
+    for _ in range(warmup):
+        step.train_step(batch)
+    mx.nd.waitall()
+    mx.profiler.set_config(profile_all=True, aggregate_stats=True,
+                           filename=os.devnull if os.name != 'nt' else 'NUL')
+    mx.profiler.set_state('run')
+    for _ in range(iters):
+        step.train_step(batch)
+    mx.nd.waitall()
+    mx.profiler.set_state('stop')
+    ops = parse_operators(mx.profiler.dumps(reset=True))
+    return {op: ms / iters for op, ms in ops.items()}
+
+
+def report(model, setting, per_iter, top):
+    total = sum(per_iter.values())
+    groups = {}
+    for op, ms in per_iter.items():
+        groups[group_of(op)] = groups.get(group_of(op), 0.0) + ms
+    lines = [f'{model} ({setting}): {total:.1f} ms of operator time per iteration',
+             '  by kind: ' + ', '.join(f'{g} {100 * ms / total:.0f}%' for g, ms in
+                                       sorted(groups.items(), key=lambda kv: -kv[1]))]
+    for op, ms in sorted(per_iter.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f'  {op:<32}{ms:9.2f} ms {100 * ms / total:6.1f}%')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('model', choices=sorted(SETTINGS))
+    p.add_argument('--setting', default='chapter', choices=('chapter', 'paper'))
+    p.add_argument('--iters', type=int, default=10)
+    p.add_argument('--top', type=int, default=12)
+    args = p.parse_args(argv)
+    if args.setting not in SETTINGS[args.model]:
+        raise SystemExit(f'error: {args.model} has no {args.setting!r} setting')
+    per_iter = profile(args.model, args.setting, args.iters)
+    print(report(args.model, args.setting, per_iter, args.top))
+
+
+if __name__ == '__main__':
+    import d2gan  # noqa: F401  (thread defaults before mxnet loads)
+    main()
