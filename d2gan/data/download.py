@@ -202,6 +202,13 @@ def generated_is_current(root, manifest, overwrite=False):
     return False
 
 
+def recipe_manifest(recipe):
+    """The manifest of a dataset generated from ``recipe`` (a JSON-able dict): the recipe and
+    a short hash of it, for :func:`generated_is_current` / :func:`write_manifest`."""
+    digest = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+    return dict(recipe=recipe, recipe_hash=digest)
+
+
 def write_manifest(root, manifest):
     """Mark the generated dataset in ``root`` complete (the last file a generator writes)."""
     with open(os.path.join(root, 'manifest.json'), 'w') as f:

