@@ -14,7 +14,7 @@ from . import (data, gans, latent, losses, metrics, models, nn, penalty, plot,  
 from .data import ArrayBatches  # noqa: E402
 from .device import num_gpus, split_and_load, try_all_gpus, try_gpu  # noqa: E402
 from .losses import get_loss  # noqa: E402
-from .plot import Animator, make_grid, save_grid, show_images  # noqa: E402
+from .plot import Animator, heatmap_overlay, make_grid, save_grid, show_images  # noqa: E402
 from .gans import (AttGANStep, CGANStep, CycleGANStep, GANStep, Pix2PixStep,  # noqa: E402
                    SPADEStep, StarGANStep, translation_metrics)
 from .registry import build_gan, get_model, list_gans, list_models  # noqa: E402
@@ -40,6 +40,6 @@ __all__ = ['__version__', 'glue', 'try_gpu', 'try_all_gpus', 'num_gpus', 'split_
            'train_gan', 'Callback', 'ProgressPrinter', 'LivePlot', 'SampleSaver',
            'save_checkpoint', 'load_checkpoint', 'CheckpointError', 'TrainingDivergedError',
            'ArrayBatches',
-           'Animator', 'show_images', 'make_grid', 'save_grid', 'Timer', 'pick', 'quick_mode',
+           'Animator', 'show_images', 'heatmap_overlay', 'make_grid', 'save_grid', 'Timer', 'pick', 'quick_mode',
            'data', 'gans', 'latent', 'losses', 'metrics', 'models', 'nn', 'penalty', 'plot',
            'train']

@@ -57,6 +57,32 @@ def show_images(images, nrow=8, title=None, ax=None, figsize=(5, 5)):
     return ax
 
 
+def heatmap_overlay(images, heatmaps, alpha=0.5):
+    """Attention maps over their images, as NCHW in [-1, 1] (for :func:`show_images`).
+
+    Each heatmap ``(N, 1, h, w)`` (any scale, e.g. U-GAT-IT's CAM ``heatmap``) is stretched to
+    [0, 1] per image, as the reference's ``cam()`` does, resized to the image (nearest), coloured
+    with the ``jet`` map (red = most attention) and blended: ``alpha * colour + (1 - alpha) *
+    image``."""
+    import matplotlib
+    x = to_numpy_images(images)                                   # (N, H, W, C) in [0, 1]
+    h = heatmaps.asnumpy() if hasattr(heatmaps, 'asnumpy') else np.asarray(heatmaps)
+    if h.ndim != 4 or h.shape[1] != 1 or h.shape[0] != x.shape[0]:
+        raise ValueError(f'expected heatmaps of shape ({x.shape[0]}, 1, h, w), got {h.shape}')
+    n, H, W, _ = x.shape
+    h = h[:, 0].astype(np.float64)
+    low = h.reshape(n, -1).min(axis=1)[:, None, None]
+    span = h.reshape(n, -1).max(axis=1)[:, None, None] - low
+    h = (h - low) / np.where(span > 0, span, 1)
+    rows = (np.arange(H) * h.shape[1] // H)[:, None]
+    cols = (np.arange(W) * h.shape[2] // W)[None, :]
+    colour = matplotlib.colormaps['jet'](h[:, rows, cols])[..., :3]        # (N, H, W, 3)
+    if x.shape[3] == 1:
+        x = np.repeat(x, 3, axis=3)
+    out = alpha * colour + (1 - alpha) * x
+    return (out.transpose(0, 3, 1, 2) * 2 - 1).astype(np.float32)
+
+
 def in_notebook():
     """True inside a Jupyter kernel (where figures can be redrawn in place)."""
     try:

@@ -359,6 +359,106 @@ def fig_cyclegan():
     return s
 
 
+def fig_ugatit():
+    """U-GAT-IT's generator (``d2gan.models.ugatit``): encoder, CAM (auxiliary classifiers on the
+    average and max pools, the same weights scaling E), MLP -> gamma, beta, AdaLIN decoder;
+    (b) AdaLIN itself."""
+    s = Svg(940, 530)
+    s.text(20, 22, '(a) 生成器', 15, anchor='start', weight='bold')
+    # encoder: x -> down-sampling -> residual blocks -> E
+    my = 163
+    s.box(20, my - 22, 66, 44, '图像 x', DATA, size=13)
+    s.box(104, my - 44, 132, 88, '卷积 7×7\n卷积 3×3 s2 ×2\nIN + ReLU', GEN, size=12)
+    s.box(254, my - 34, 84, 68, '残差块 ×n\n（IN）', GEN, size=12)
+    s.arrow([(86, my), (102, my)])
+    s.arrow([(236, my), (252, my)])
+    s.arrow([(338, my), (354, my)])
+    s.tensor(356, my - 36, 72, 14, 'E')
+    s.text(221, my + 66, '编码器', 13, color='#555555')
+    # CAM: lanes 1/4 weight E, lanes 2/3 pool and classify
+    s.box(388, 44, 464, 232, '', fill='none', dash=True)
+    s.text(398, 60, 'CAM 注意力模块', 12, anchor='start', color='#555555')
+    lanes = (80, 136, 190, 246)
+    bus = 396
+    s.line(378, my, bus, my)
+    s.line(bus, lanes[0], bus, lanes[3])
+    s.arrow([(bus, lanes[0]), (508, lanes[0])])
+    s.arrow([(bus, lanes[3]), (508, lanes[3])])
+    for y, pool, w in ((lanes[1], '平均池化', 'gap'), (lanes[2], '最大池化', 'gmp')):
+        s.arrow([(bus, y), (408, y)])
+        s.box(410, y - 15, 80, 30, pool, GREY, size=12)
+        s.arrow([(490, y), (508, y)])
+        s.box(510, y - 15, 124, 30, f'辅助分类器 w_{{{w}}}', GEN, size=11)
+    s.box(510, lanes[0] - 15, 124, 30, 'w_{gap} ⊙ E', GEN, size=12)
+    s.box(510, lanes[3] - 15, 124, 30, 'w_{gmp} ⊙ E', GEN, size=12)
+    s.arrow([(572, lanes[1] - 16), (572, lanes[0] + 16)], color='#777777', dash=True)
+    s.arrow([(572, lanes[2] + 16), (572, lanes[3] - 16)], color='#777777', dash=True)
+    for y in ((lanes[0] + lanes[1]) / 2, (lanes[2] + lanes[3]) / 2):
+        s.text(580, y, '同一权重', 10, anchor='start', color='#555555')
+    s.box(654, my - 23, 80, 46, 'CAM\nlogit', GREY, size=12)
+    s.arrow([(634, lanes[1]), (652, my - 10)])
+    s.arrow([(634, lanes[2]), (652, my + 10)])
+    s.text(694, my + 42, 'CAM 损失', 12, color=RED)
+    s.text(694, my + 60, '源域 / 目标域', 11, color=RED)
+    s.box(752, lanes[0] - 15, 90, lanes[3] - lanes[0] + 30,
+          '拼接：2C\n↓\n1×1 卷积\n+ ReLU\n↓\nC 通道', GEN, size=12)
+    s.arrow([(634, lanes[0]), (750, lanes[0])])
+    s.arrow([(634, lanes[3]), (750, lanes[3])])
+    # heatmap: channel sum of the attended features
+    s.box(866, 58, 66, 96, '', GREY)
+    s.text(899, 72, '热力图', 12)
+    heat = (0.15, 0.3, 0.2, 0.1, 0.3, 0.9, 0.7, 0.2, 0.2, 0.8, 1.0, 0.3, 0.1, 0.25, 0.3, 0.1)
+    for i, v in enumerate(heat):
+        s.rect(877 + 11 * (i % 4), 88 + 11 * (i // 4), 11, 11, fill=RED, stroke='white',
+               width=0.6, opacity=v)
+    s.text(899, 146, 'Σ 通道', 10, color='#555555')
+    s.arrow([(842, 106), (864, 106)])
+    # decoder: attended features -> AdaLIN residual blocks (gamma, beta from the MLP) -> up
+    dy = 362
+    s.arrow([(797, lanes[3] + 15), (797, 292), (45, 292), (45, dy), (148, dy)])
+    s.text(420, 306, '注意力特征（C 通道）', 12, color='#555555')
+    s.box(150, dy - 28, 116, 56, 'AdaLIN\n残差块 ×n', GEN, size=12)
+    s.box(290, dy - 34, 150, 68, '上采样块 ×2：\n最近邻 ×2，卷积 3×3\nLIN + ReLU', GEN, size=11)
+    s.box(464, dy - 28, 86, 56, '卷积 7×7\ntanh', GEN, size=12)
+    s.box(574, dy - 22, 70, 44, 'G(x)', GEN, size=13)
+    s.arrow([(266, dy), (288, dy)])
+    s.arrow([(440, dy), (462, dy)])
+    s.arrow([(550, dy), (572, dy)])
+    s.arrow([(45, dy), (45, 436), (68, 436)])
+    s.box(70, 418, 120, 36, 'MLP → γ, β', GEN, size=12)
+    s.arrow([(190, 436), (208, 436), (208, dy + 30)])
+    s.text(214, 410, 'γ, β', 12, anchor='start')
+    s.text(350, 412, '解码器', 13, color='#555555')
+    s.text(20, 478, 'light 版：MLP 读全局平均池化后的特征（C 维）；完整版读展平的整张特征图（C·H·W 维）',
+           11, anchor='start', color='#555555')
+    s.text(20, 500, '上采样块的 LIN 与 AdaLIN 的混合相同，只是 γ、β 为普通参数', 11, anchor='start',
+           color='#555555')
+    # (b) AdaLIN
+    ox = 672
+    s.box(ox, 318, 262, 202, '', fill='none', dash=True)
+    s.text(ox + 10, 334, '(b) AdaLIN', 13, anchor='start', weight='bold')
+    r1, r2, r3 = 364, 408, 458
+    s.box(ox + 10, (r1 + r2) / 2 - 16, 30, 32, 'a', GREY, size=13)
+    s.box(ox + 64, r1 - 16, 70, 32, 'IN(a)', GREY, size=12)
+    s.box(ox + 64, r2 - 16, 70, 32, 'LN(a)', GREY, size=12)
+    s.box(ox + 156, r1 - 16, 80, 32, '× ρ', GREY, size=12)
+    s.box(ox + 156, r2 - 16, 80, 32, '× (1 − ρ)', GREY, size=12)
+    s.arrow([(ox + 40, (r1 + r2) / 2), (ox + 52, (r1 + r2) / 2), (ox + 52, r1), (ox + 62, r1)])
+    s.arrow([(ox + 52, (r1 + r2) / 2), (ox + 52, r2), (ox + 62, r2)])
+    s.arrow([(ox + 134, r1), (ox + 154, r1)])
+    s.arrow([(ox + 134, r2), (ox + 154, r2)])
+    s.box(ox + 178, r3 - 16, 36, 32, '+', GREY, size=14)
+    s.arrow([(ox + 236, r1), (ox + 250, r1), (ox + 250, r3), (ox + 216, r3)])
+    s.arrow([(ox + 196, r2 + 16), (ox + 196, r3 - 18)])
+    s.box(ox + 80, r3 - 16, 76, 32, '× γ + β', GEN, size=12)
+    s.arrow([(ox + 178, r3), (ox + 158, r3)])
+    s.arrow([(ox + 80, r3), (ox + 20, r3)])
+    s.text(ox + 40, r3 - 14, 'AdaLIN(a)', 11)
+    s.text(ox + 131, r3 + 34, 'γ, β：MLP 的输出\nρ ∈ [0, 1]：每个通道一个参数', 10,
+           color='#555555')
+    return s
+
+
 # --------------------------------------------------------------------------------------------
 # Chapter 6: StarGAN, AttGAN / STGAN
 # --------------------------------------------------------------------------------------------
@@ -400,6 +500,101 @@ def fig_stargan():
     s.arrow([(450, 260), (434, 260), (434, 70), (448, 70)], color=RED, dash=True)
     s.text(495, 302, '重建损失 L_{rec} = ‖x − G(G(x,c),c′)‖_1', 12, color=RED)
     s.text(450, 334, '同一个生成器 G 用了两次；判别器的两个头共享卷积层', 12)
+    return s
+
+
+def fig_starganv2():
+    """StarGAN v2 (``d2gan.models.starganv2``): the style code s from the mapping network F
+    (latent-guided) or the style encoder E (reference-guided) modulates every AdaIN block of
+    G; D has one output per domain; the four losses label the arrows."""
+    s = Svg(940, 520)
+    picked = '#f6c9a8'
+
+    def heads(x, yc, fill, strong):
+        """One small box per domain, the one of domain y emphasised; returns its right end."""
+        for i, label in enumerate(('域 1', '域 y', '域 K')):
+            y = yc - 33 + 23 * i
+            s.box(x, y, 60, 20, label, strong if i == 1 else fill, size=10, radius=4)
+        return x + 60
+
+    def module(y, title, src, trunk):
+        s.box(20, y, 452, 100, '', fill='none', dash=True)
+        s.text(30, y + 16, title, 12, anchor='start', weight='bold')
+        yc = y + 60
+        s.box(34, yc - 18, 92, 36, *src)
+        s.box(148, yc - 26, 104, 52, trunk, GEN, size=11)
+        s.arrow([(126, yc), (146, yc)])
+        for dy in (-23, 0, 23):
+            s.arrow([(252, yc), (274, yc + dy)], width=1.0)
+        end = heads(276, yc, GEN, picked)
+        s.text(376, yc + 18, '按 y 取一个头', 10, color='#555555')
+        return end, yc
+
+    # the two ways to a style code
+    xf, yf = module(36, '映射网络 F(z, y)：隐码引导', ('z ~ N(0, I)', GREY, 11),
+                    '共享 MLP\n（4 层）')
+    xe, ye = module(146, '风格编码器 E(x_{ref}, y)：参考图引导', ('参考图 x_{ref}', DATA, 11),
+                    '共享卷积\n残差下采样块')
+    sy = (yf + ye) / 2
+    s.box(494, sy - 20, 76, 40, '风格码 s', GREY, size=12)
+    s.arrow([(xf, yf), (532, yf), (532, sy - 22)])
+    s.arrow([(xe, ye), (532, ye), (532, sy + 22)])
+    s.text(526, sy - 34, '二选一', 10, anchor='end', color='#555555')
+    # generator: encoder, AdaIN decoder blocks each fed s
+    yg = 330
+    s.box(20, 258, 556, 126, '', fill='none', dash=True)
+    s.text(30, 274, '生成器 G(x, s)', 12, anchor='start', weight='bold')
+    s.box(34, yg - 20, 86, 40, '源图像 x', DATA, size=12)
+    s.box(140, yg - 28, 116, 56, '编码器：\n残差下采样 + IN', GEN, size=11)
+    s.arrow([(120, yg), (138, yg)])
+    s.arrow([(256, yg), (278, yg)])
+    blocks = (280, 376, 472)
+    for i, x in enumerate(blocks):
+        s.box(x, yg - 28, 80, 56, 'AdaIN\n残差块', GEN, size=11)
+        s.arrow([(x + 40, 282), (x + 40, yg - 30)], width=1.1)
+        if i:
+            s.arrow([(x - 16, yg), (x - 2, yg)])
+    s.arrow([(570, sy), (586, sy), (586, 282), (blocks[0] + 40, 282)], head=False)
+    s.text(416, yg + 42, '解码器：每个 AdaIN 残差块都注入 s（含上采样）', 11, color='#555555')
+    s.box(600, yg - 20, 84, 40, 'G(x, s)', GEN, size=13)
+    s.arrow([(552, yg), (598, yg)])
+    # discriminator: real images from above, G(x, s) from below; the output of domain y
+    s.box(600, 36, 330, 210, '', fill='none', dash=True)
+    s.text(610, 52, '判别器 D(x, y)', 12, anchor='start', weight='bold')
+    yd = 156
+    s.box(614, 68, 120, 36, '真实图像（域 y）', DATA, size=11)
+    s.box(614, yd - 26, 120, 52, '共享卷积\n残差下采样块', DIS, size=11)
+    s.arrow([(674, 104), (674, yd - 28)])
+    for dy in (-23, 0, 23):
+        s.arrow([(734, yd), (756, yd + dy)], width=1.0)
+    xd = heads(758, yd, DIS, '#b9cfe8')
+    s.box(842, yd - 18, 76, 36, '真 / 假', GREY, size=12)
+    s.arrow([(xd, yd), (840, yd)])
+    s.text(788, yd + 50, '每个域一个输出，取域 y 的', 10, color='#555555')
+    s.arrow([(642, yg - 22), (642, yd + 28)])
+    s.text(650, 276, '对抗损失', 12, anchor='start', color=BLUE)
+    # diversity: a second style code s' (another z) for the same x
+    s.box(820, yg - 20, 98, 40, "G(x, s′)", GEN, size=13)
+    s.arrow([(686, yg), (818, yg)], color=RED, dash=True)
+    s.arrow([(818, yg), (686, yg)], color=RED, dash=True)
+    s.text(752, yg - 14, '多样性（取大）', 11, color=RED)
+    s.text(752, yg + 16, "‖G(x,s) − G(x,s′)‖_1", 11, color=RED)
+    s.text(869, yg + 36, 's′：另一个 z 的风格', 10, color='#555555')
+    # cycle (left) and style reconstruction (right), from G(x, s)
+    yl = 440
+    s.box(470, yl - 18, 50, 36, 'G', GEN, size=14)
+    s.arrow([(622, yg + 20), (622, yl), (522, yl)])
+    s.box(290, yl - 18, 150, 36, 'G(G(x, s), s_x)', GEN, size=12)
+    s.arrow([(470, yl), (442, yl)])
+    s.arrow([(495, 500), (495, yl + 20)])
+    s.text(495, 508, 's_x = E(x, y_x)：x 自己的风格', 10, color='#555555')
+    s.arrow([(290, yl), (77, yl), (77, yg + 22)], color=RED, dash=True,
+            label='循环 ‖x − G(G(x,s), s_x)‖_1', label_dy=-12, size=11)
+    s.box(700, yl - 18, 50, 36, 'E', GEN, size=14)
+    s.arrow([(662, yg + 20), (662, yl), (698, yl)])
+    s.box(778, yl - 18, 140, 36, 'E(G(x, s), y)', GEN, size=12)
+    s.arrow([(750, yl), (776, yl)])
+    s.text(820, yl + 38, '风格重建 ‖s − E(G(x,s), y)‖_1', 11, color=RED)
     return s
 
 

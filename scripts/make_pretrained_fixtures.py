@@ -13,7 +13,9 @@ Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the refer
 (znxlwm/UGATIT-pytorch, into ``ugatit/``) or ``core/model.py`` (clovaai/stargan-v2, into
 ``starganv2/``) or ``models/networks.py`` (minivision-ai/photo2cartoon, into
 ``photo2cartoon/``: its generator, full at 32 px and light run at 48 px, ngf 4, the same three
-outputs as U-GAT-IT's; weights and input float16 to stay small, :func:`coarse`) of the checkout,
+outputs as U-GAT-IT's; weights and input float16 to stay small, :func:`coarse`; and, from
+``models/mobilefacenet.py`` and ``models/face_features.py``, ``mobilefacenet.npz`` for
+``tests/test_faceid.py``: :func:`write_mobilefacenet`) of the checkout,
 builds each
 network at a small size with
 a fixed seed, draws *random* weights -- norm scales, shifts and running statistics included,
@@ -99,8 +101,12 @@ downsample=True)`` without bias or activation: blur, then stride-2 convolution).
 import argparse
 import copy
 import functools
+import importlib
 import importlib.util
 import os
+import sys
+import tempfile
+import types
 
 import numpy as np
 import torch
@@ -349,6 +355,97 @@ def write_photo2cartoon(ref, out):
         write(name, fmt, state, x, y.numpy().astype(np.float32), out,
               output_cam=cam.numpy().astype(np.float32),
               output_heatmap=heatmap.numpy().astype(np.float32))
+
+
+def mobilefacenet_draw(key, shape):
+    """``(offset, scale)`` of the random values of one MobileFaceNet key: unit-gain
+    convolutions, batch-norm scales near 1, PReLU slopes near 0.25, positive variances."""
+    if key.endswith('num_batches_tracked'):
+        return 1000.0, 0.0
+    if key.endswith('prelu.weight'):
+        return 0.25, 0.1
+    if len(shape) > 1:
+        return 0.0, 1.2 / float(np.prod(shape[1:])) ** 0.5
+    return {'weight': (1.0, 0.2), 'bias': (0.0, 0.2), 'running_mean': (0.0, 0.2),
+            'running_var': (1.0, 0.2)}[key.rsplit('.', 1)[1]]
+
+
+def mobilefacenet_state(keys, shapes, dtypes, offsets, scales, seed):
+    """The random state dict of the fixture, drawn again from its ``keys`` ... ``seed``:
+    ``offset + scale * N(0, 1)`` per key in order (NumPy's ``RandomState``, a frozen stream);
+    ``tests/test_faceid.py`` draws it the same way."""
+    rng = np.random.RandomState(seed)
+    return {k: np.asarray(o + s * rng.standard_normal(tuple(int(n) for n in shape[:rank]))
+                          ).astype(str(d))
+            for k, (rank, *shape), d, o, s in zip(keys, shapes, dtypes, offsets, scales)}
+
+
+def reference_face_features(checkout):
+    """photo2cartoon's ``models/face_features.py`` (with the ``mobilefacenet.py`` it imports),
+    without ``models/__init__.py``, which imports the training code."""
+    package = types.ModuleType('photo2cartoon_models')
+    package.__path__ = [os.path.join(checkout, 'models')]
+    sys.modules[package.__name__] = package
+    return importlib.import_module('photo2cartoon_models.face_features')
+
+
+def write_mobilefacenet(checkout, out, seed=6000):
+    """``mobilefacenet.npz``: the reference's ``MobileFaceNet(512)`` -- too large to store (1.2 M
+    parameters), so the fixture holds its keys, shapes and the rule of its random values
+    (:func:`mobilefacenet_state`) -- with the reference's parameter counts, its eval-mode
+    output for ``input`` and ``FaceFeatures.cosine_distance(real, fake)`` (crop, resize,
+    cosine) at 256 and 32 px with its gradient with respect to ``fake`` (at 256 px its sums
+    along rows and columns), all computed in float64; the images are drawn from
+    ``RandomState(seed + 1)``."""
+    ref = reference_face_features(checkout)
+    net = ref.MobileFaceNet(512)
+    template = net.state_dict()
+    keys = list(template)
+    shapes = np.zeros((len(keys), 5), dtype=np.int64)
+    for i, key in enumerate(keys):
+        shapes[i, 0] = template[key].dim()
+        shapes[i, 1:1 + template[key].dim()] = template[key].shape
+    dtypes = [str(v.dtype).replace('torch.', '') for v in template.values()]
+    draws = np.array([mobilefacenet_draw(k, tuple(v.shape)) for k, v in template.items()])
+    state = mobilefacenet_state(keys, shapes, dtypes, draws[:, 0], draws[:, 1], seed)
+    rng = np.random.RandomState(seed + 1)
+    images = {'input': rng.uniform(-1, 1, (2, 3, 112, 112))}
+    for size in (256, 32):
+        images[f'real_{size}'] = rng.uniform(-1, 1, (2, 3, size, size))
+        images[f'fake_{size}'] = np.clip(images[f'real_{size}'] + rng.normal(
+            0, 0.5, (2, 3, size, size)), -1, 1)
+    os.makedirs(out, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = os.path.join(tmp, 'model_mobilefacenet.pth')
+        torch.save({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()}, weights)
+        features = ref.FaceFeatures(weights, 'cpu')
+    features.model.double()
+    more = {}
+    with torch.no_grad():
+        more['output'] = features.model(torch.from_numpy(images['input'])).numpy()
+    for size in (256, 32):
+        fake = torch.from_numpy(images[f'fake_{size}']).requires_grad_()
+        distance = features.cosine_distance(torch.from_numpy(images[f'real_{size}']), fake)
+        distance.sum().backward()
+        more[f'faceid_{size}'] = distance.detach().numpy()
+        grad = fake.grad.numpy()
+        if size == 32:
+            more['faceid_grad_32'] = grad.astype(np.float32)
+        else:   # the full gradient would not stay small: its sums along rows and columns
+            more[f'faceid_grad_{size}_rows'] = grad.sum(axis=3).astype(np.float32)
+            more[f'faceid_grad_{size}_cols'] = grad.sum(axis=2).astype(np.float32)
+    counts = dict(
+        num_trainable=sum(p.numel() for p in net.parameters() if p.requires_grad),
+        num_running_mean=sum(v.numel() for k, v in template.items()
+                             if k.endswith('running_mean')),
+        num_batch_norms=sum(isinstance(m, nn.modules.batchnorm._BatchNorm)
+                            for m in net.modules()))
+    path = os.path.join(out, 'mobilefacenet.npz')
+    np.savez_compressed(path, format=np.array('photo2cartoon-mobilefacenet'), keys=np.array(keys),
+                        shapes=shapes, dtypes=np.array(dtypes), offsets=draws[:, 0],
+                        scales=draws[:, 1], seed=np.array(seed), image_seed=np.array(seed + 1),
+                        **{k: np.array(v) for k, v in counts.items()}, **more)
+    print(f'{path}: {len(keys)} keys, {counts}, {os.path.getsize(path) // 1024} KiB')
 
 
 class _Log2Of:
@@ -652,6 +749,7 @@ def main():
     if args.photo2cartoon:
         write_photo2cartoon(reference_networks(args.photo2cartoon),
                             os.path.join(args.out, 'photo2cartoon'))
+        write_mobilefacenet(args.photo2cartoon, os.path.join(args.out, 'photo2cartoon'))
     if args.ugatit:
         write_ugatit(reference_networks(args.ugatit, ('networks.py',)),
                      os.path.join(args.out, 'ugatit'))

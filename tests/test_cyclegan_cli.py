@@ -50,3 +50,15 @@ def test_train_resume_and_infer_both_directions(tmp_path, capsys):
                                                                             '0001.png']
     assert main(['sample', '--checkpoint', ckpt, '--out', str(tmp_path / 'g.png')]) == 2
     assert 'infer' in capsys.readouterr().err
+
+
+def test_light_option_reaches_the_recipe_and_is_refused_elsewhere(tmp_path, capsys):
+    root = cartoon_synth.make_photo2cartoon(tmp_path / 'p2c', {'train': 2, 'test': 2}, size=32)
+    for flag, light in (('--light', True), ('--no-light', False)):
+        out = str(tmp_path / flag)
+        assert main(['train', '--model', 'ugatit', '--dataroot', root, '--image-size', '32',
+                     '--ngf', '4', '--ndf', '4', '--epochs', '1', flag, '--out', out]) == 0
+        assert d2gan.train.read_meta(str(tmp_path / flag / 'checkpoint.ckpt'))['config'][
+            'light'] is light
+    assert main(['train', '--model', 'dcgan', '--light', '--out', str(tmp_path / 'd')]) == 2
+    assert "--light does not apply to 'dcgan'" in capsys.readouterr().err

@@ -129,3 +129,34 @@ def test_palette_fraction_separates_cartoons_from_photos():
     assert cartoon_synth.palette_fraction(cartoons) == 1.0
     assert cartoon_synth.palette_fraction(as_batch(photos)) < 0.3
     assert cartoon_synth.palette_fraction(np.zeros((1, 3, 4, 4), np.float32)) == 0.0  # grey 127.5
+
+
+def test_photo2cartoon_has_no_flat_images(tmp_path):
+    """A constant image makes every instance norm of a U-GAT-IT generator multiply the gradient
+    by ~316 (NaN after ~200 iterations): version 1 of the generator wrote such cartoons (flat
+    sky, quantised to one colour), the textured crops of version 2 none."""
+    rng = np.random.default_rng([0, 0, 1, 30])
+    crop, cartoon = cartoon_synth.textured_crop(cartoon_synth.source_photos(), rng, 64,
+                                                cartoon_synth.cartoonize)
+    assert np.array_equal(cartoon, cartoon_synth.cartoonize(crop))
+    root = cartoon_synth.make_photo2cartoon(tmp_path / 'p2c', {'train': 60, 'test': 10}, size=32)
+    for folder in ('trainA', 'trainB', 'testA', 'testB'):
+        for name in os.listdir(os.path.join(root, folder)):
+            image = cv2.imread(os.path.join(root, folder, name)).astype(np.float32) / 255
+            assert image.std() >= cartoon_synth.MIN_STD, (folder, name)
+    flat = np.full((32, 32, 3), 200, np.uint8)
+    with pytest.raises(RuntimeError, match='standard deviation'):
+        cartoon_synth.textured_crop([flat], np.random.default_rng(0), 16)
+
+
+def test_ink_darkness_scores_true_cartoons_high_and_photos_lower():
+    rng = np.random.default_rng(5)
+    photos = [cartoon_synth.textured_crop(cartoon_synth.source_photos(), rng, 48)[0]
+              for _ in range(6)]
+    as_batch = lambda xs: np.stack(xs).transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1
+    cartoons = as_batch([cartoon_synth.cartoonize(p) for p in photos])
+    assert cartoon_synth.ink_darkness(cartoons, cartoons) == pytest.approx(1 - 24 / 255, abs=1e-6)
+    assert cartoon_synth.ink_darkness(as_batch(photos), cartoons) < 0.8
+    assert np.isnan(cartoon_synth.ink_darkness(cartoons, np.zeros_like(cartoons)))
+    with pytest.raises(ValueError, match='differ in shape'):
+        cartoon_synth.ink_darkness(cartoons[:, :, :8], cartoons)

@@ -19,7 +19,7 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 FLOORS = [
     {'_env', 'run_size', 'book', 'registry', 'device', 'timer', 'latent', 'image_pool', 'plot',
      'launch', 'data', 'nn'},
-    {'losses', 'losses_perceptual', 'penalty'},
+    {'losses', 'losses_perceptual', 'losses_faceid', 'penalty'},
     {'models'},
     {'train'},
     {'gans', 'metrics', 'pretrained'},

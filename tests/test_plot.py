@@ -33,3 +33,18 @@ def test_animator_collects_and_draws():
     fig = anim.figure()
     assert len(fig.axes) == 2
     assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [2, 2]
+
+
+def test_heatmap_overlay_marks_the_hottest_cell_red():
+    images = np.zeros((2, 3, 8, 8), 'float32')                         # grey images
+    heat = np.zeros((2, 1, 2, 2), 'float32')
+    heat[0, 0, 0, 0] = 5.0                                              # top-left quarter hot
+    heat[1, 0, 1, 1] = -1.0                                             # all hot but one cell
+    out = d2gan.heatmap_overlay(images, heat, alpha=1.0)
+    assert out.shape == (2, 3, 8, 8) and out.min() >= -1 and out.max() <= 1
+    rgb = (out + 1) / 2
+    assert rgb[0, 0, :4, :4].min() > 0.45 and rgb[0, 2, :4, :4].max() < 0.1   # red-brown
+    assert rgb[0, 2, 4:, 4:].min() > 0.45                                      # cold: blue
+    assert rgb[1, 2, 4:, 4:].min() > 0.45 and rgb[1, 0, :4, :4].min() > 0.45
+    with pytest.raises(ValueError, match='heatmaps of shape'):
+        d2gan.heatmap_overlay(images, heat[:, 0])

@@ -142,3 +142,16 @@ def test_too_small_images_for_the_global_discriminator_fail_clearly():
     with pytest.raises(ValueError, match='7-layer U-GAT-IT discriminator needs images of at '
                                          'least 96x96'):
         D(nd.zeros((1, 3, 64, 64)))
+
+
+def test_rho_by_layer_names_every_norm_in_forward_order():
+    from d2gan.models.ugatit import rho_by_layer
+    net = d2gan.get_model('ugatit_generator', ngf=4, n_blocks=2, img_size=16, light=True)
+    net.initialize()
+    rho = rho_by_layer(net)
+    assert list(rho) == ['block1.norm1', 'block1.norm2', 'block2.norm1', 'block2.norm2',
+                         'up1', 'up2']
+    assert all(np.allclose(rho[k], 0.9) for k in list(rho)[:4])          # AdaILN starts at 0.9
+    assert rho['up1'].shape == (8,) and rho['up2'].shape == (4,) and not rho['up1'].any()
+    net.up_blocks[1].norm2.rho.set_data(nd.full((1, 16, 1, 1), 0.25))
+    assert np.allclose(rho_by_layer(net)['block2.norm2'], 0.25)

@@ -44,10 +44,11 @@ def test_trains_every_network_and_keeps_rho_in_the_unit_interval():
     assert step.sample(12).shape == (12, 3, 16, 16)
 
 
-def test_resume_is_exact(tmp_path):
+@pytest.mark.parametrize('pool_size', [0, 3])
+def test_resume_is_exact(tmp_path, pool_size):
     A, B = domains(6)
     data = d2gan.ArrayBatches((A, B), 2)
-    cfg = dict(SMALL, n_epochs=1, n_epochs_decay=1)
+    cfg = dict(SMALL, n_epochs=1, n_epochs_decay=1, pool_size=pool_size)
     mx.random.seed(0)
     full = d2gan.build_gan('ugatit', **cfg)
     d2gan.train_gan(full, data, 2, seed=3)
@@ -56,10 +57,25 @@ def test_resume_is_exact(tmp_path):
     part = d2gan.build_gan('ugatit', **cfg)
     d2gan.train_gan(part, data, 2, seed=3, checkpoint=ckpt, max_iterations=4)
     resumed = d2gan.build_gan(**d2gan.train.read_meta(ckpt)['config'])
+    assert resumed.pool_A.pool_size == pool_size
     d2gan.train_gan(resumed, data, 2, seed=3, checkpoint=ckpt, resume=True)
+    assert len(resumed.pool_A) == len(full.pool_A) == min(pool_size, 6)     # the pool was used
     expected, got = params_of(full), params_of(resumed)
     for key in expected:
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_pool_changes_what_the_discriminators_see():
+    """With a pool the D step gets earlier fakes too, so one epoch ends elsewhere."""
+    A, B = domains(6)
+    data = d2gan.ArrayBatches((A, B), 1)
+    ends = []
+    for pool_size in (0, 4):
+        mx.random.seed(0)
+        step = d2gan.build_gan('ugatit', **dict(SMALL, pool_size=pool_size))
+        d2gan.train_gan(step, data, 1, seed=3)
+        ends.append(params_of(step))
+    assert any(not np.allclose(ends[0][k], ends[1][k]) for k in ends[0] if '.D_' in '.' + k)
 
 
 def test_command_line_trains_and_translates(tmp_path):

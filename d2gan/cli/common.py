@@ -30,7 +30,7 @@ from .resume import given_options, recipe_options, resumed_config
 
 #: Options that set a recipe argument of the same name (``kind.RENAMED`` maps exceptions).
 RECIPE_OPTIONS = ('lr', 'ngf', 'ndf', 'n_critic', 'dim_in', 'max_conv_dim', 'lod_training_kimg',
-                  'lod_transition_kimg')
+                  'lod_transition_kimg', 'light', 'face_features', 'faceid_weight')
 
 
 @dataclass

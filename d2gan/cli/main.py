@@ -38,9 +38,11 @@ import argparse
 import sys
 
 from ..data import DatasetNotFoundError, list_datasets
+from ..losses_faceid import FACE_FEATURES
 from ..data.paired import PIX2PIX_DATASETS, SYNTH_FACADES
 from ..data.unpaired import CYCLEGAN_DATASETS, SYNTH_PHOTO2CARTOON
 from ..metrics import InceptionWeightsNotFoundError
+from ..pretrained.mobilefacenet import FaceWeightsNotFoundError
 from ..registry import batch_kind, list_gans, list_models
 from ..train import CheckpointError, TrainingDivergedError, read_meta
 from ..train.distributed import KVSTORES
@@ -83,6 +85,10 @@ def _kind_groups(parser, hook, modules=KIND_MODULES):
             group = parser.add_argument_group(f'{module.TITLE} ({names})')
             getattr(module, hook)(_Recorder(group, module.KINDS, owned))
     return owned
+
+
+def face_feature_names():
+    return list(FACE_FEATURES.names())
 
 
 def _for_recipes(argument, text):
@@ -180,6 +186,17 @@ def add_train_parser(sub):
     recipe.add_argument('--dim-in', type=positive_int, default=None,
                         help=_for_recipes('dim_in', 'width of the first convolution (reference: '
                                           '2**14 // image size)'))
+    recipe.add_argument('--light', action=argparse.BooleanOptionalAction, default=None,
+                        help=_for_recipes('light', "the reference's light generator (its "
+                                          'gamma/beta MLP reads pooled features)'))
+    recipe.add_argument('--face-features', default=None, choices=face_feature_names(),
+                        help=_for_recipes('face_features', 'the face-identity loss: a face '
+                                          'recognition network whose weights are in data/ '
+                                          '(photo2cartoon: data/model_mobilefacenet.pth); off '
+                                          'when not given'))
+    recipe.add_argument('--faceid-weight', type=positive_float, default=None,
+                        help=_for_recipes('faceid_weight', 'weight of the face-identity loss '
+                                          "(the reference's 1; needs --face-features)"))
     recipe.add_argument('--max-conv-dim', type=positive_int, default=None,
                         help=_for_recipes('max_conv_dim', 'widest convolution'))
     recipe.add_argument('--lod-training-kimg', type=positive_float, default=None,
@@ -283,7 +300,7 @@ def main(argv=None):
     try:
         code = COMMANDS[args.command](args)
     except (KeyError, ValueError, FileExistsError, DatasetNotFoundError, CheckpointError,
-            InceptionWeightsNotFoundError, TrainingDivergedError) as e:
+            InceptionWeightsNotFoundError, FaceWeightsNotFoundError, TrainingDivergedError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 2

@@ -59,13 +59,18 @@ def data_root(root=None):
     return os.path.abspath(os.path.expanduser(os.fspath(root)))
 
 
-def sha1_of(path):
-    """Hex SHA-1 of a file, read in chunks."""
-    h = hashlib.sha1()
+def file_digest(path, algorithm='sha1'):
+    """Hex digest (``hashlib`` algorithm ``algorithm``) of a file, read in chunks."""
+    h = hashlib.new(algorithm)
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(_CHUNK), b''):
             h.update(chunk)
     return h.hexdigest()
+
+
+def sha1_of(path):
+    """Hex SHA-1 of a file (the data hub's checksums)."""
+    return file_digest(path, 'sha1')
 
 
 def fetch(url, dest, sha1=None, verbose=True, mismatch='the file was discarded'):

@@ -18,7 +18,9 @@ logistic loss on logits::
 The last term trains each generator's CAM to tell its source domain (1) from its target (0):
 its attention then marks what differs between the domains. Weights 1, 10, 10, 1000; Adam(1e-4,
 betas (0.5, 0.999), weight decay 1e-4) for the generators and for the discriminators; every
-``rho`` of the generators clipped to [0, 1] after each update.
+``rho`` of the generators clipped to [0, 1] after each update. The reference's discriminators
+see the newest fakes; ``pool_size`` > 0 feeds them through CycleGAN's image pools instead
+(:class:`~d2gan.image_pool.ImagePool`, in the checkpoint), the default 0 is the reference.
 
 Deviation: the reference decays the rate linearly over the second half of its *iterations*;
 here over the last ``n_epochs_decay`` *epochs* (CycleGAN's schedule, :func:`linear_decay`), so
@@ -29,6 +31,7 @@ from mxnet import autograd, gluon, nd
 
 from ..models.ugatit import (UGATITDiscriminator, UGATITGenerator, clip_rho,
                              discriminator_output_size)
+from ..image_pool import ImagePool
 from ..registry import register_recipe
 from ..train.step import Step
 from .cyclegan import CycleGANStep, _l1, linear_decay
@@ -51,9 +54,11 @@ class UGATITStep(CycleGANStep):
 
     def __init__(self, G_A, G_B, D_GA, D_LA, D_GB, D_LB, adv_weight=1.0, cycle_weight=10.0,
                  identity_weight=10.0, cam_weight=1000.0, lr=1e-4, beta1=0.5, beta2=0.999,
-                 weight_decay=1e-4, n_epochs=100, n_epochs_decay=100, devices=None,
-                 hybridize=True):
+                 weight_decay=1e-4, n_epochs=100, n_epochs_decay=100, pool_size=0, pool_seed=0,
+                 devices=None, hybridize=True):
         Step.__init__(self, devices)
+        self.pool_A = ImagePool(pool_size, seed=pool_seed)           # fakes of domain A
+        self.pool_B = ImagePool(pool_size, seed=pool_seed + 1)       # fakes of domain B
         self.adv_weight, self.cycle_weight = float(adv_weight), float(cycle_weight)
         self.identity_weight, self.cam_weight = float(identity_weight), float(cam_weight)
         self.lr = float(lr)
@@ -91,8 +96,8 @@ class UGATITStep(CycleGANStep):
 
     def train_step(self, batch):
         n, As, Bs = self.split_unpaired(batch)
-        fakes = {'A': [self.G_B(b)[0].detach() for b in Bs],           # B -> A
-                 'B': [self.G_A(a)[0].detach() for a in As]}           # A -> B
+        fakes = {'A': [self.pool_A.query(self.G_B(b)[0].detach()) for b in Bs],   # B -> A
+                 'B': [self.pool_B.query(self.G_A(a)[0].detach()) for a in As]}   # A -> B
         reals = {'A': As, 'B': Bs}
         with autograd.record():                                          # D step
             d_losses = []
@@ -122,11 +127,15 @@ class UGATITStep(CycleGANStep):
                 cycle = _l1(self.G_B(fake_b)[0], a) + _l1(self.G_A(fake_a)[0], b)
                 identity = _l1(idt_a, a) + _l1(idt_b, b)
                 cam = (_bce(cam_ba, 1) + _bce(cam_aa, 0) + _bce(cam_ab, 1) + _bce(cam_bb, 0))
-                g_losses.append(self.adv_weight * adv + self.cycle_weight * cycle
-                                + self.identity_weight * identity + self.cam_weight * cam)
+                g_loss = (self.adv_weight * adv + self.cycle_weight * cycle
+                          + self.identity_weight * identity + self.cam_weight * cam)
                 for key, value in (('adv', adv), ('cycle', cycle), ('identity', identity),
                                    ('cam', cam)):
                     terms[key].append(value)
+                for key, (weight, value) in self.generator_terms(a, b, fake_a, fake_b).items():
+                    g_loss = g_loss + weight * value
+                    terms.setdefault(key, []).append(value)
+                g_losses.append(g_loss)
         self.backward(g_losses, self.trainers['G'])
         self.trainers['G'].step(n)
         clip_rho(self.G_A)
@@ -136,11 +145,16 @@ class UGATITStep(CycleGANStep):
                      for k, v in terms.items()})
         return logs
 
-    def state_dict(self):
+    def generator_terms(self, a, b, fake_a, fake_b):
+        """More generator losses, ``{name: (weight, value summed over the batch)}``, added to
+        the G loss inside its recording and logged under ``name``; ``fake_b = G_A(a)``,
+        ``fake_a = G_B(b)``. U-GAT-IT has none (Photo2Cartoon adds its face-ID term)."""
         return {}
 
     def load_state_dict(self, state):
-        pass
+        if not state and not self.pool_A.pool_size:   # checkpoints from before the pools
+            return
+        super().load_state_dict(state)
 
 
 def discriminator_layers(image_size):
@@ -157,7 +171,8 @@ def discriminator_layers(image_size):
 @register_recipe('ugatit', batch_kind='unpaired')
 def ugatit(image_size=256, channels=3, ngf=64, ndf=64, n_blocks=4, light=False, adv_weight=1.0,
            cycle_weight=10.0, identity_weight=10.0, cam_weight=1000.0, lr=1e-4,
-           weight_decay=1e-4, n_epochs=100, n_epochs_decay=100, devices=None, hybridize=True):
+           weight_decay=1e-4, n_epochs=100, n_epochs_decay=100, pool_size=0, devices=None,
+           hybridize=True):
     """The reference's training at its defaults (``main.py``: 4 residual blocks, global D 7
     layers and local D 5 at 256 px; :func:`discriminator_layers` below 96 px). ``light``: the
     reference's ``--light`` generator (its gamma/beta MLP reads pooled features)."""
@@ -168,7 +183,8 @@ def ugatit(image_size=256, channels=3, ngf=64, ndf=64, n_blocks=4, light=False, 
     return UGATITStep(*gens, *ds, adv_weight=adv_weight, cycle_weight=cycle_weight,
                       identity_weight=identity_weight, cam_weight=cam_weight, lr=lr,
                       weight_decay=weight_decay, n_epochs=n_epochs,
-                      n_epochs_decay=n_epochs_decay, devices=devices, hybridize=hybridize)
+                      n_epochs_decay=n_epochs_decay, pool_size=pool_size, devices=devices,
+                      hybridize=hybridize)
 
 
 __all__ = ['UGATITStep', 'discriminator_layers', 'ugatit']

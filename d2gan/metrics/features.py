@@ -11,13 +11,13 @@ An extractor maps a batch of images (NCHW in ``[-1, 1]``, NDArray or numpy) to n
 * :class:`~d2gan.metrics.digit_classifier.DigitFeatures` -- a small CNN trained here on the real
   MNIST digits; works offline and is what the book uses ("digit FID").
 """
-import hashlib
 import os
 
 import numpy as np
 import mxnet as mx
 from mxnet import autograd, gluon
 
+from ..data.download import sha1_of
 from ..nn.pretrained import IMAGENET_MEAN, IMAGENET_STD, gluoncv_model_module
 
 #: gluon-cv's ImageNet weights for Inception-v3 (``model_store.py``: SHA-1 and file name).
@@ -144,7 +144,7 @@ class InceptionV3Features(FeatureExtractor):
                 weights if weights is not None else default_inception_weights()))
             if not os.path.isfile(self.weights):
                 raise _missing_weights(self.weights)
-            if check_sha1 and _sha1(self.weights) != INCEPTION_SHA1:
+            if check_sha1 and sha1_of(self.weights) != INCEPTION_SHA1:
                 raise ValueError(f'{self.weights} is not gluon-cv\'s Inception-v3 weight file '
                                  f'(SHA-1 differs from {INCEPTION_SHA1})')
         net = gluoncv_inception_v3()
@@ -173,9 +173,3 @@ class InceptionV3Features(FeatureExtractor):
         return self.block(x)
 
 
-def _sha1(path):
-    digest = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()

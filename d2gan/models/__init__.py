@@ -29,3 +29,5 @@ from . import ugatit  # noqa: F401,E402  (attention-guided translation)
 from .ugatit import UGATITDiscriminator, UGATITGenerator  # noqa: F401,E402
 from . import photo2cartoon  # noqa: F401,E402  (U-GAT-IT with hourglasses, Soft-AdaLIN)
 from .photo2cartoon import Photo2CartoonGenerator  # noqa: F401,E402
+from . import mobilefacenet  # noqa: F401,E402  (Photo2Cartoon's face-ID features)
+from .mobilefacenet import MobileFaceNet  # noqa: F401,E402

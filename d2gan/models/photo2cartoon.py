@@ -47,6 +47,7 @@ keys. The (Ada)ILN variance is the reference's unbiased ``torch.var`` by default
 import mxnet as mx
 from mxnet.gluon import nn
 
+from ..nn.concat import concat_all
 from ..nn.norm import InstanceNorm
 from ..nn.padding import ReflectionPad
 from ..registry import MODELS
@@ -62,11 +63,15 @@ def _upsample(F, x):
 
 class ConvBlock(nn.HybridBlock):
     """``x + concat(h1, h2, h3)``, ``h_k`` = [IN, ReLU, reflect-pad 1, conv 3x3](h_{k-1}) of
-    widths ``C/2, C/4, C/4`` (no biases)."""
+    widths ``C/2, C/4, C/4`` (no biases). Unless ``C`` is a multiple of 64 (every part a
+    multiple of 16 channels) the concat takes :func:`~d2gan.nn.concat.concat_channels`' plain
+    route: oneDNN's concat backward otherwise dies with SIGFPE once the block feeds a
+    convolution (every hourglass below ``ngf = 64``, the reference's ``ngf = 32`` included)."""
 
     def __init__(self, dim, **kwargs):
         super().__init__(**kwargs)
         widths = [dim, dim // 2, dim // 4, dim // 4]
+        self._plain = any(w % 16 for w in widths[1:])
         with self.name_scope():
             self.stages = nn.HybridSequential()
             for w_in, w_out in zip(widths, widths[1:]):
@@ -80,7 +85,7 @@ class ConvBlock(nn.HybridBlock):
         for stage in self.stages._children.values():
             h = stage(h)
             outs.append(h)
-        return x + F.concat(*outs, dim=1)
+        return x + concat_all(F, outs, self._plain)
 
 
 class HourGlassBlock(nn.HybridBlock):

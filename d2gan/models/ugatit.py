@@ -48,6 +48,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from ..nn.channel_ops import scale_channels
+from ..nn.concat import concat_channels
 from ..nn.norm import InstanceNorm
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
@@ -126,6 +127,7 @@ class CAM(nn.HybridBlock):
     def __init__(self, channels, spectral_norm=False, slope=0.0, use_bias=False, **kwargs):
         super().__init__(**kwargs)
         self.spectral_norm, self.slope = spectral_norm, slope
+        self._plain = channels % 16 != 0            # oneDNN's concat backward (d2gan.nn.concat)
         with self.name_scope():
             self.gap_weight = self.params.get('gap_weight', shape=(1, channels))
             self.gmp_weight = self.params.get('gmp_weight', shape=(1, channels))
@@ -144,8 +146,9 @@ class CAM(nn.HybridBlock):
     def hybrid_forward(self, F, x, gap_weight, gmp_weight, gap_bias=None, gmp_bias=None):
         logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight, gap_bias),
                           self._logit(F, F.max(x, axis=(2, 3)), gmp_weight, gmp_bias), dim=1)
-        weighted = F.concat(F.broadcast_mul(x, F.reshape(gap_weight, (1, -1, 1, 1))),
-                            F.broadcast_mul(x, F.reshape(gmp_weight, (1, -1, 1, 1))), dim=1)
+        weighted = concat_channels(F, F.broadcast_mul(x, F.reshape(gap_weight, (1, -1, 1, 1))),
+                                   F.broadcast_mul(x, F.reshape(gmp_weight, (1, -1, 1, 1))),
+                                   self._plain)
         h = F.LeakyReLU(self.conv1x1(weighted), slope=self.slope) if self.slope else \
             F.relu(self.conv1x1(weighted))
         return h, logits, F.sum(h, axis=1, keepdims=True)
@@ -301,6 +304,32 @@ def clip_rho(net, low=0.0, high=1.0):
                 data[:] = data.clip(low, high)
 
 
+def rho_by_layer(generator):
+    """``{layer: rho (C,)}`` of a U-GAT-IT (or Photo2Cartoon) generator, in forward order:
+    how much of each layer's normalisation is instance norm (1) rather than layer norm (0),
+    per channel. Layers are named by their place: ``'block2.norm1'`` (the AdaILN residual
+    blocks), ``'up1'`` (the ILN up-sampling layers)."""
+    import numpy as np
+    norms = [block for block in _walk(generator) if isinstance(block, (AdaILN, ILN))]
+    names, ada, up = [], 0, 0
+    for block in norms:
+        if isinstance(block, AdaILN):
+            names.append(f'block{ada // 2 + 1}.norm{ada % 2 + 1}')
+            ada += 1
+        else:
+            up += 1
+            names.append(f'up{up}')
+    return {name: block.rho.data().asnumpy().reshape(-1).astype(np.float64)
+            for name, block in zip(names, norms)}
+
+
+def _walk(block):
+    """``block`` and all its descendants, depth first in the order they were added."""
+    yield block
+    for child in block._children.values():
+        yield from _walk(child)
+
+
 @MODELS.register('ugatit_generator')
 def ugatit_generator(in_channels=3, out_channels=3, ngf=64, n_blocks=6, img_size=256,
                      light=False, unbiased_variance=False):
@@ -314,5 +343,6 @@ def ugatit_discriminator(in_channels=3, ndf=64, n_layers=5):
 
 
 __all__ = ['AdaILN', 'ILN', 'CAM', 'UGATITGenerator', 'UGATITDiscriminator', 'clip_rho',
+           'rho_by_layer',
            'discriminator_output_size',
            'ugatit_generator', 'ugatit_discriminator']

@@ -13,7 +13,7 @@ from .equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNo
 from .upfirdn import UpFirDn2D, downsample2d, upsample2d
 from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
-from .norm import AffineInstanceNorm, InstanceNorm, norm_layer
+from .norm import AffineInstanceNorm, InstanceNorm, VectorBatchNorm, norm_layer
 from .padding import ReflectionPad
 from .spectral_norm import SNConv2D, SNDense, spectral_sigma
 from .spade import SPADE, SPADEResBlock, nearest_downsample
@@ -21,7 +21,8 @@ from .stu import SelectiveTransferUnit
 
 __all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D', 'SNDense',
            'spectral_sigma', 'SPADE', 'SPADEResBlock', 'nearest_downsample',
-           'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'norm_layer',
+           'SelectiveTransferUnit', 'InstanceNorm', 'AffineInstanceNorm', 'VectorBatchNorm',
+           'norm_layer',
            'concat_channels', 'concat_all', 'tile_labels', 'EqualizedConv2D', 'EqualizedDense',
            'MinibatchStdDev', 'PixelNorm', 'UpFirDn2D', 'upsample2d', 'downsample2d',
            'ReflectionPad']

@@ -82,3 +82,17 @@ def add_layers(seq, *layers):
     for layer in layers:
         if layer is not None:
             seq.add(layer)
+
+
+class VectorBatchNorm(nn.BatchNorm):
+    """Gluon's ``BatchNorm`` (same parameters and options) for ``(N, C)`` features, computed on
+    their ``(N, C, 1, 1)`` view. oneDNN's batch norm in MXNet 1.9.1 crashes (segmentation fault)
+    on a 2-D input once it has run on a convolution's ``(N, C, 1, 1)`` output of the same
+    ``N, C`` (MobileFaceNet's last norm, after its depthwise 7x7 conv); the 4-D view is the
+    same computation (``tests/test_faceid.py``)."""
+
+    def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        y = super().hybrid_forward(F, F.reshape(x, shape=(0, 0, 1, 1)), gamma, beta,
+                                   running_mean, running_var)
+        return F.flatten(y)
+
