@@ -149,14 +149,17 @@ def test_photo2cartoon_has_no_flat_images(tmp_path):
         cartoon_synth.textured_crop([flat], np.random.default_rng(0), 16)
 
 
-def test_ink_darkness_scores_true_cartoons_high_and_photos_lower():
+def test_ink_contrast_scores_true_cartoons_high_and_flat_images_zero():
     rng = np.random.default_rng(5)
     photos = [cartoon_synth.textured_crop(cartoon_synth.source_photos(), rng, 48)[0]
               for _ in range(6)]
     as_batch = lambda xs: np.stack(xs).transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1
     cartoons = as_batch([cartoon_synth.cartoonize(p) for p in photos])
-    assert cartoon_synth.ink_darkness(cartoons, cartoons) == pytest.approx(1 - 24 / 255, abs=1e-6)
-    assert cartoon_synth.ink_darkness(as_batch(photos), cartoons) < 0.8
-    assert np.isnan(cartoon_synth.ink_darkness(cartoons, np.zeros_like(cartoons)))
+    truth = cartoon_synth.ink_contrast(cartoons, cartoons)
+    assert truth > 0.3
+    assert cartoon_synth.ink_contrast(as_batch(photos), cartoons) < truth - 0.15
+    dark = np.full_like(cartoons, -0.8)                                  # dark all over: no lines
+    assert cartoon_synth.ink_contrast(dark, cartoons) == pytest.approx(0, abs=1e-6)
+    assert np.isnan(cartoon_synth.ink_contrast(cartoons, np.zeros_like(cartoons)))
     with pytest.raises(ValueError, match='differ in shape'):
-        cartoon_synth.ink_darkness(cartoons[:, :, :8], cartoons)
+        cartoon_synth.ink_contrast(cartoons[:, :, :8], cartoons)

@@ -112,24 +112,26 @@ def palette_fraction(images, levels=4, tolerance=16):
     return float((distance <= tolerance).all(axis=1).mean())
 
 
-def ink_darkness(images, cartoons, edge_value=24, tolerance=3):
-    """How dark ``images`` are on the ink lines of ``cartoons`` (both float NCHW in [-1, 1],
-    the same size): the mean of ``1 - brightness`` of ``images`` over the pixels where
-    ``cartoons`` is ink (every channel within ``tolerance`` of ``edge_value``, of 255; the
-    darkest posterised colour, 32, is not ink).
+def ink_contrast(images, cartoons, edge_value=24, tolerance=3):
+    """How much darker ``images`` are on the ink lines of ``cartoons`` than off them (both
+    float NCHW in [-1, 1], the same size): the mean of ``1 - brightness`` of ``images`` over
+    the pixels where ``cartoons`` is ink (every channel within ``tolerance`` of ``edge_value``,
+    of 255; the darkest posterised colour, 32, is not ink) minus its mean over the other pixels.
 
-    For photo -> cartoon, ``cartoons`` are the true cartoons of the inputs: a true cartoon
-    scores ``1 - 24/255 = 0.91``, the photo itself about 0.5-0.6, so the number tells whether
-    a translation draws the lines where the filter draws them. Returns NaN without ink pixels.
+    For photo -> cartoon, ``cartoons`` are the true cartoons of the inputs: the true cartoons
+    score about 0.5, the photos themselves much less, and an image that is merely dark all over
+    scores 0 -- the number tells whether a translation draws lines where the filter draws them.
+    Returns NaN when ``cartoons`` has no ink pixel (or nothing but ink).
     """
     x = (np.clip(np.asarray(images, np.float32), -1, 1) + 1) / 2
     c = (np.clip(np.asarray(cartoons, np.float32), -1, 1) + 1) * 127.5
     if x.shape != c.shape:
         raise ValueError(f'images {x.shape} and cartoons {c.shape} differ in shape')
     ink = (np.abs(c - edge_value) <= tolerance).all(axis=1)               # (N, H, W)
-    if not ink.any():
+    if ink.all() or not ink.any():
         return float('nan')
-    return float(1 - x.mean(axis=1)[ink].mean())
+    darkness = 1 - x.mean(axis=1)
+    return float(darkness[ink].mean() - darkness[~ink].mean())
 
 
 def _manifest(splits, size, seed):
