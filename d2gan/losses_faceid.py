@@ -31,6 +31,7 @@ finite differences.
 from mxnet import autograd, nd
 from mxnet.gluon import Block, nn
 
+from .nn.walk import walk_blocks
 from .registry import Registry
 
 FACE_SIZE = 112    # the side the reference resizes the face box to (MobileFaceNet's input)
@@ -63,7 +64,7 @@ def freeze(net):
     """``net`` with ``grad_req = 'null'`` on every parameter (a fixed feature extractor); a
     ``ValueError`` for a batch norm without ``use_global_stats=True``, whose input gradient in
     predict mode MXNet 1.9.1 gets wrong (:mod:`d2gan.models.mobilefacenet`)."""
-    for block in _blocks(net):
+    for block in walk_blocks(net):
         if isinstance(block, nn.BatchNorm) and not block._kwargs.get('use_global_stats'):
             raise ValueError(f'face feature network: {block.name} must be built with '
                              'use_global_stats=True (batch norms of a frozen network that passes '
@@ -71,12 +72,6 @@ def freeze(net):
     for param in net.collect_params().values():
         param.grad_req = 'null'
     return net
-
-
-def _blocks(block):
-    yield block
-    for child in block._children.values():
-        yield from _blocks(child)
 
 
 def faceid_loss(features, real, fake):

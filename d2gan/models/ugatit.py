@@ -49,6 +49,7 @@ from mxnet.gluon import nn
 
 from ..nn.channel_ops import scale_channels
 from ..nn.concat import concat_channels
+from ..nn.walk import walk_blocks
 from ..nn.norm import InstanceNorm
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
@@ -310,7 +311,7 @@ def rho_by_layer(generator):
     per channel. Layers are named by their place: ``'block2.norm1'`` (the AdaILN residual
     blocks), ``'up1'`` (the ILN up-sampling layers)."""
     import numpy as np
-    norms = [block for block in _walk(generator) if isinstance(block, (AdaILN, ILN))]
+    norms = [block for block in walk_blocks(generator) if isinstance(block, (AdaILN, ILN))]
     names, ada, up = [], 0, 0
     for block in norms:
         if isinstance(block, AdaILN):
@@ -321,13 +322,6 @@ def rho_by_layer(generator):
             names.append(f'up{up}')
     return {name: block.rho.data().asnumpy().reshape(-1).astype(np.float64)
             for name, block in zip(names, norms)}
-
-
-def _walk(block):
-    """``block`` and all its descendants, depth first in the order they were added."""
-    yield block
-    for child in block._children.values():
-        yield from _walk(child)
 
 
 @MODELS.register('ugatit_generator')

@@ -5,7 +5,8 @@ oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN rem
 ``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
 ``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks),
 ``stu`` (STGAN's selective transfer unit), ``padding`` (reflection padding),
-``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks).
+``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks),
+``walk`` (every block of a tree).
 """
 from .concat import concat_all, concat_channels, tile_labels
 from .conv_transpose import Conv2DTranspose
