@@ -47,6 +47,27 @@ def test_stargan_trains_on_one_hot_domains_and_translates_between_them(val):
     assert np.abs(translate(X[:5], y[:5], 2) - out).max() > 0
 
 
+def test_a_domains_stargan_edits_into_one_domain_at_a_time(val):
+    X, y, names = val
+    keep = np.concatenate([np.flatnonzero(y == d)[:4] for d in range(3)])
+    data = domain_attribute_data(X[keep], y[keep], names)
+    step, _ = train_editor('stargan', data, iterations=1, batch_size=6, n_critic=1,
+                           domains=True, image_size=32)          # image_size: agrees with data
+    A = data.attrs[:5]
+    for d in range(3):                   # every row goes to domain d, whatever it was before
+        assert step.flip_targets(A, d).tolist() == [[float(i == d) for i in range(3)]] * 5
+    step.set_sample_data(X[:4], data.attrs[:4], names)
+    assert step.sample(8, seed=0).shape == (4 * 2, 3, 32, 32)  # originals + one row per domain
+    with pytest.raises(ValueError, match=r'one-hot labels .* row 1 is \[1.0, 1.0, 0.0\]'):
+        step.train_step((X[:2], np.array([[0, 1, 0], [1, 1, 0]], np.float32)))
+    with pytest.raises(ValueError, match="target_mode='shuffle'"):
+        d2gan.build_gan('stargan', attrs=list(names), domains=True, target_mode='flip',
+                        image_size=32, conv_dim=4, repeat_num=1, d_conv_dim=4, d_repeat_num=2)
+    with pytest.raises(ValueError, match=r'takes image_size from the data \(32\), got '
+                                         r'image_size=64: resize the images instead'):
+        train_editor('stargan', data, iterations=1, image_size=64)
+
+
 class ReferenceCopier:
     """A stand-in StarGAN v2 whose reference-guided output IS the reference and whose
     latent-guided output is the source itself."""

@@ -122,6 +122,32 @@ def test_reference_guided_equals_translate_and_follows_the_reference(run, tmp_pa
     assert_pngs(single, ['0.png', '1.png', '2.png'], as_png(rows[0]))
 
 
+def test_the_grid_is_bounded_while_every_output_is_written(run, tmp_path, capsys):
+    """20 references x 18 inputs: 360 PNGs, a grid of the first 16 x 16 (it once grew with
+    the product: a folder of 500 references made a 318 MB grid)."""
+    X, y = load_dataset('mnist-digits', image_size=16)
+    digits = ((X[:38, 0] + 1) * 127.5 + 0.5).astype(np.uint8)
+    inputs = write_images(tmp_path / 'in', digits[:18])
+    refs = write_images(tmp_path / 'refs', digits[18:])
+    out = tmp_path / 'many'
+    assert main(['infer', '--checkpoint', run['checkpoint'], '--input', inputs, '--out',
+                 str(out), '--target-domain', '7', '--reference', refs]) == 0
+    said = capsys.readouterr().out
+    assert 'grid.png shows the first 16 inputs x 16 styles of 18 x 20' in said
+    assert len(os.listdir(out)) == 18 * 20 + 1
+    assert read_png(out / 'grid.png').shape[:2] == (17 * 18 + 2, 17 * 18 + 2)
+    step = run['step']
+    # files are taken in name order: input 9.png is the 18th, reference 6.png the 17th
+    last = step.translate(to_tensor(digits[9:10, :, :, None]), 7,
+                          reference=to_tensor(digits[24:25, :, :, None]))
+    assert_pngs(out, ['9_16.png'], as_png(last))        # the outputs past the grid are right
+    only = tmp_path / 'only.png'
+    assert main(['infer', '--checkpoint', run['checkpoint'], '--input', inputs, '--out',
+                 str(only), '--target-domain', '7', '--latent-seed', '0', '--num-styles',
+                 '40']) == 0
+    assert read_png(only).shape[:2] == (17 * 18 + 2, 16 * 18 + 2)
+
+
 @pytest.mark.parametrize('case, says', [
     ('domain-too-big', '--target-domain must be one of the 10 domains, 0..9 (got 10)'),
     ('domain-negative', '--target-domain must be one of the 10 domains, 0..9 (got -1)'),

@@ -90,3 +90,66 @@ def test_limit_on_labelled_data_spreads_over_the_classes():
     y = np.repeat(np.arange(4), 5)                          # sorted by class, as the digits
     keep = spread_over_classes(y, 6)
     assert sorted(y[keep]) == [0, 0, 1, 1, 2, 3] and list(keep) == sorted(keep)
+
+
+def test_wgan_gp_ablation_penalises_interpolates_with_real_images_of_the_target_domain():
+    mx.random.seed(0)
+    step = d2gan.build_gan('starganv2', adv_loss='wgan-gp', **TINY)
+    assert step.r1 is None and step.gp.weight == 10.0
+    calls = []
+    penalty = step.gp
+
+    def recording(net, real, fake, labels):
+        calls.append((real.asnumpy(), labels.asnumpy()))
+        return penalty(net, real, fake, labels=labels)
+
+    step.gp = recording
+    X, y = digits(12)
+    before = params_of(step)
+    logs = step.train_step((X, y))
+    assert len(calls) == 2 and 'gp' in logs and 'r1' not in logs
+    assert np.isfinite(logs['gp'].asscalar()) and logs['gp'].asscalar() > 0
+    for real, labels in calls:                    # each real end is an image of its label
+        for image, label in zip(real, labels):
+            match = np.flatnonzero(np.all(X == image, axis=(1, 2, 3)))
+            assert len(match) and y[match[0]] == int(label)
+    after = params_of(step)
+    assert any(not np.array_equal(before[k], after[k]) for k in before if k.startswith('D.'))
+    with pytest.raises(ValueError, match="adv_loss must be one of non-saturating, wgan-gp"):
+        d2gan.build_gan('starganv2', adv_loss='hinge', **TINY)
+
+
+def test_without_style_codes_the_style_is_the_domain_label():
+    mx.random.seed(0)
+    step = d2gan.build_gan('starganv2', style_codes=False, **TINY)
+    X, y = digits(12)
+    state = d2gan.train_gan(step, d2gan.ArrayBatches((X, y), 6), 1, seed=1)
+    assert all(h['ds'] == 0 for h in state.history)       # both styles are the same vector
+    z1, z2 = np.random.default_rng(0).standard_normal((2, 4, 4)).astype('float32')
+    a = step.translate(X[:4], 2, z=z1).asnumpy()
+    np.testing.assert_array_equal(a, step.translate(X[:4], 2, z=z2).asnumpy())
+    np.testing.assert_array_equal(a, step.translate(X[:4], 2, reference=X[4:8]).asnumpy())
+    assert not np.array_equal(a, step.translate(X[:4], 1, z=z1).asnumpy())
+    np.testing.assert_array_equal(step.domain_codes(mx.nd.array([2, 0])).asnumpy(),
+                                  [[0, 0, 1, 0], [1, 0, 0, 0]])
+    with pytest.raises(ValueError, match=r'num_domains \(5\) must be <= style_dim \(4\)'):
+        d2gan.build_gan('starganv2', style_codes=False, **dict(TINY, num_domains=5))
+    mx.random.seed(0)
+    coded = d2gan.build_gan('starganv2', **TINY)                 # the reference: z matters
+    assert not np.array_equal(coded.translate(X[:4], 2, z=z1).asnumpy(),
+                              coded.translate(X[:4], 2, z=z2).asnumpy())
+
+
+def test_command_line_sets_the_mapping_width_rates_diversity_schedule_and_ema(tmp_path):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--model', 'starganv2', '--image-size', '16', '--dim-in', '4',
+                 '--max-conv-dim', '8', '--epochs', '1', '--batch-size', '8', '--limit', '16',
+                 '--hidden-dim', '8', '--f-lr', '4e-6', '--lambda-ds', '2', '--ds-iter', '0',
+                 '--ema-beta', '0.99', '--out', out]) == 0
+    config = d2gan.train.read_meta(os.path.join(out, 'checkpoint.ckpt'))['config']
+    assert (config['hidden_dim'], config['f_lr'], config['lambda_ds'], config['ds_iter'],
+            config['ema_beta']) == (8, 4e-6, 2.0, 0, 0.99)
+    assert main(['train', '--model', 'starganv2', '--out', out, '--resume', '--epochs', '2',
+                 '--ema-beta', '0.999']) == 2                       # a run keeps its settings
+    assert main(['train', '--model', 'dcgan', '--ema-beta', '0.99', '--out', out]) == 2
+    assert main(['train', '--model', 'starganv2', '--ema-beta', '1', '--out', out]) == 2

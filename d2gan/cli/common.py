@@ -30,7 +30,8 @@ from .resume import given_options, recipe_options, resumed_config
 
 #: Options that set a recipe argument of the same name (``kind.RENAMED`` maps exceptions).
 RECIPE_OPTIONS = ('lr', 'ngf', 'ndf', 'n_critic', 'dim_in', 'max_conv_dim', 'lod_training_kimg',
-                  'lod_transition_kimg', 'light', 'face_features', 'faceid_weight')
+                  'lod_transition_kimg', 'light', 'face_features', 'faceid_weight',
+                  'hidden_dim', 'f_lr', 'lambda_ds', 'ds_iter', 'ema_beta')
 
 
 @dataclass

@@ -13,7 +13,8 @@ A checkpoint holds F and E, so one of the two must be chosen. ``--out FOLDER`` r
 ``NAME.png`` per input (``NAME_k.png`` for style ``k`` of several) and ``grid.png``;
 ``--out X.png`` only the grid. The grid's first row holds the inputs, then one row per style;
 reference-guided rows start with their reference (top-left blank), as the reference's
-``translate_using_reference``.
+``translate_using_reference``. It shows at most the first 16 inputs in the first 16 styles
+(the output line says so when there are more); with ``--out X.png`` only those are computed.
 
 ``--weights G.params`` (converted ``starganv2-generator``) takes its styles from ``--mapping
 F.params`` and / or ``--style-encoder E.params`` (``starganv2-mapping_network``,
@@ -39,6 +40,9 @@ from .values import positive_int
 
 KINDS = ('domains',)
 TITLE = 'domain translation'
+#: The grid shows at most this many inputs (columns) and styles (rows); every output is still
+#: written as its own PNG (a folder of 500 references once made a 318 MB grid).
+GRID_INPUTS, GRID_STYLES = 16, 16
 
 
 def add_infer_options(group):
@@ -122,35 +126,48 @@ def translate(G, F, E, args, num_domains, size, ref_size, channels, device):
                                      channels)
             s = E(nd.array(references, ctx=device),
                   nd.full((len(references),), domain, ctx=device))
+        grid_only = args.out.lower().endswith(('.png', '.jpg'))
+        stems = [os.path.splitext(os.path.basename(f))[0] for f in files]
         batch = args.batch_size or 8
-        rows = []
-        for k in range(s.shape[0]):
+        shown = []                               # the grid's rows: its inputs in one style
+        for k in range(s.shape[0] if not grid_only else min(s.shape[0], GRID_STYLES)):
+            todo = len(X) if not grid_only else min(len(X), GRID_INPUTS)
             outs = []
-            for i in range(0, len(X), batch):
-                x = nd.array(X[i:i + batch], ctx=device)
+            for i in range(0, todo, batch):
+                x = nd.array(X[i:min(i + batch, todo)], ctx=device)
                 style = nd.broadcast_to(s[k:k + 1], (x.shape[0], s.shape[1]))
-                outs.append(G(x, style).as_in_context(mx.cpu()))
-            rows.append(nd.concat(*outs, dim=0))
+                out = G(x, style).as_in_context(mx.cpu())
+                if not grid_only:                # written now: nothing piles up in memory
+                    names = stems[i:i + x.shape[0]]
+                    write_pngs(out, names if s.shape[0] == 1 else [f'{n}_{k}' for n in names],
+                               args.out)
+                if k < GRID_STYLES and i < GRID_INPUTS:
+                    outs.append(out)
+            if outs:
+                shown.append(nd.concat(*outs, dim=0)[:GRID_INPUTS])
     how = (f'latent-guided, seed {args.latent_seed or 0}' if latent
            else f'reference-guided by {args.reference}')
-    _write(args, files, X, rows, references)
-    print(f'translated {len(files)} images ({size}x{size}) into domain {domain} in '
-          f'{len(rows)} style(s) ({how}); wrote {args.out}')
+    grid = _write_grid(args.out if grid_only else os.path.join(args.out, 'grid.png'),
+                       X[:GRID_INPUTS], shown,
+                       None if references is None else references[:GRID_STYLES])
+    capped = len(X) > GRID_INPUTS or s.shape[0] > GRID_STYLES
+    print(f'translated {len(files) if not grid_only else min(len(files), GRID_INPUTS)} images '
+          f'({size}x{size}) into domain {domain} in {s.shape[0]} style(s) ({how}); wrote '
+          f'{args.out}' + (f' ({grid} shows the first {min(len(X), GRID_INPUTS)} inputs x '
+                           f'{min(s.shape[0], GRID_STYLES)} styles of {len(X)} x {s.shape[0]})'
+                           if capped else ''))
 
 
-def _write(args, files, X, rows, references):
-    grid_only = args.out.lower().endswith(('.png', '.jpg'))
-    if not grid_only:
-        stems = [os.path.splitext(os.path.basename(f))[0] for f in files]
-        for k, row in enumerate(rows):
-            write_pngs(row, stems if len(rows) == 1 else [f'{s}_{k}' for s in stems], args.out)
+def _write_grid(path, X, rows, references):
+    """The grid: inputs on top, one row per style; reference-guided rows start with their
+    reference (top-left blank). Returns ``path``."""
     cells = [nd.array(X)] + rows
     if references is not None:       # a first column: blank, then each row's reference
         side = [nd.ones((1,) + X.shape[1:])] + [nd.array(r[None]) for r in
                                                 _fit(references, X.shape[2])]
         cells = [nd.concat(c, row, dim=0) for c, row in zip(side, cells)]
-    save_grid(nd.concat(*cells, dim=0), args.out if grid_only else
-              os.path.join(args.out, 'grid.png'), nrow=cells[0].shape[0])
+    save_grid(nd.concat(*cells, dim=0), path, nrow=cells[0].shape[0])
+    return path
 
 
 def _fit(images, size):

@@ -50,7 +50,8 @@ from . import (attributes, convert, domains, evaluate, images, launch_job, paire
                sample_weights, semantic, unpaired, weights)
 from .common import kind_of, recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
-from .values import ArgumentParser, HelpFormatter, positive_float, positive_int
+from .values import (ArgumentParser, HelpFormatter, non_negative_float, non_negative_int,
+                     positive_float, positive_int, unit_interval)
 
 EXAMPLES = __doc__.split('Examples::', 1)[1]
 
@@ -147,7 +148,9 @@ def add_train_parser(sub):
              'cyclegan: synth-photo2cartoon (offline, the default), horse2zebra, apple2orange, '
              'summer2winter, monet2photo, cityscapes, folder (--dataroot with trainA/ trainB/ '
              'testA/ testB/); for stargan, attgan, stgan: digit-attrs (offline, the default), '
-             "celeba, folder (CelebA's layout)")
+             "celeba, folder (CelebA's layout); for starganv2: mnist-digits (the default: a "
+             'domain per digit), digit-domains (offline: 3 backgrounds, with styles), '
+             'domain-folder (--dataroot with one sub-folder per domain, as AFHQ)')
     add('--dataroot', default=None,
         help='dataset directory (default: data/ or $D2GAN_DATA; required for folder)')
     add('--image-size', type=positive_int, default=None,
@@ -199,6 +202,21 @@ def add_train_parser(sub):
                                           "(the reference's 1; needs --face-features)"))
     recipe.add_argument('--max-conv-dim', type=positive_int, default=None,
                         help=_for_recipes('max_conv_dim', 'widest convolution'))
+    recipe.add_argument('--hidden-dim', type=positive_int, default=None,
+                        help=_for_recipes('hidden_dim', 'width of the mapping network '
+                                          "(reference: 512)"))
+    recipe.add_argument('--f-lr', type=positive_float, default=None,
+                        help=_for_recipes('f_lr', "the mapping network's learning rate "
+                                          '(reference: lr / 100)'))
+    recipe.add_argument('--lambda-ds', type=non_negative_float, default=None,
+                        help=_for_recipes('lambda_ds', 'initial weight of the diversity loss '
+                                          '(reference: 1; AFHQ 2)'))
+    recipe.add_argument('--ds-iter', type=non_negative_int, default=None,
+                        help=_for_recipes('ds_iter', 'iterations over which the diversity '
+                                          'weight falls to 0 (reference: 100000; 0: constant)'))
+    recipe.add_argument('--ema-beta', type=unit_interval, default=None,
+                        help=_for_recipes('ema_beta', 'decay of the moving averages that '
+                                          'translate (reference: 0.999; short runs: 0.99)'))
     recipe.add_argument('--lod-training-kimg', type=positive_float, default=None,
                         help=_for_recipes('lod_training_kimg', 'thousands of real images '
                                           'shown at each level before the next fades in '

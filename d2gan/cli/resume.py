@@ -20,7 +20,9 @@ RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'l
                 'n_critic': 'n_critic', 'direction': 'direction', 'attrs': 'attrs',
                 'dim_in': 'dim_in', 'max_conv_dim': 'max_conv_dim',
                 'lod_training_kimg': 'lod_training_kimg',
-                'lod_transition_kimg': 'lod_transition_kimg'}
+                'lod_transition_kimg': 'lod_transition_kimg', 'hidden_dim': 'hidden_dim',
+                'f_lr': 'f_lr', 'lambda_ds': 'lambda_ds', 'ds_iter': 'ds_iter',
+                'ema_beta': 'ema_beta'}
 
 
 def given_options(args):

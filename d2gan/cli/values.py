@@ -48,3 +48,36 @@ def positive_float(text):
 
 
 __all__ = ['ArgumentParser', 'HelpFormatter', 'positive_int', 'positive_float']
+
+
+def non_negative_int(text):
+    """An integer >= 0 (iteration counts where 0 means "off")."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'must be at least 0, got {value}')
+    return value
+
+
+def non_negative_float(text):
+    """A finite number >= 0 (loss weights, where 0 turns a term off)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f'must be a finite number >= 0, got {text}')
+    return value
+
+
+def unit_interval(text):
+    """A number in [0, 1) (moving-average decays: 1 would never move)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f'must be in [0, 1), got {text}')
+    return value

@@ -12,8 +12,10 @@ cross-entropy per label, which a one-hot target trains just as well).
 :func:`domain_attribute_data` turns ``(X, y, names)`` of :func:`~d2gan.data.digit_domains.
 load_domain_folder` into the :class:`~d2gan.data.celeba_attrs.AttributeData` that
 :func:`d2gan.gans.editing.train_editor` trains StarGAN on; :func:`domains_of` reads the domain
-back. Do not edit such a step with ``flip_targets`` / ``sample``: flipping one entry of a
-one-hot vector gives a label with two domains or none.
+back. Build the step with ``domains=True`` (``train_editor(..., domains=True)``): flipping
+one entry of a one-hot vector would give a label with two domains or none, so such a step's
+``flip_targets(A, i)`` translates every image into domain ``i`` (``sample`` and ``edit_rows``
+show one row per domain), and it refuses training labels that are not one-hot.
 """
 import numpy as np
 

@@ -38,10 +38,15 @@ class AttributeStep(Step):
     def __init__(self, net_G, net_D, n_attrs, lambda_rec, lambda_cls_G, lambda_cls_D=1.0,
                  lambda_gp=10.0, n_critic=5, target_mode='shuffle', lr=2e-4, lr_D=None,
                  beta1=0.5, beta2=0.999, init='torch', devices=None, initialize=True,
-                 hybridize=True):
+                 hybridize=True, domains=False):
         super().__init__(devices)
         if target_mode not in TARGET_MODES:
             raise ValueError(f'target_mode must be one of {TARGET_MODES}, got {target_mode!r}')
+        if domains and target_mode != 'shuffle':
+            raise ValueError("domains=True (one-hot domain labels) trains with target_mode="
+                             "'shuffle': flipping one entry of a one-hot label gives two "
+                             'domains or none')
+        self.domains = domains
         self.n_attrs, self.n_critic, self.target_mode = n_attrs, n_critic, target_mode
         self.lambda_rec, self.lambda_cls_G = float(lambda_rec), float(lambda_cls_G)
         self.lambda_cls_D = float(lambda_cls_D)
@@ -81,6 +86,8 @@ class AttributeStep(Step):
         if A.shape != (X.shape[0], self.n_attrs):
             raise ValueError(f'attributes have shape {A.shape}, expected '
                              f'({X.shape[0]}, {self.n_attrs}) for images {X.shape}')
+        if self.domains:
+            check_one_hot(A.asnumpy())
         chunks = list(zip(critic_chunks(X, self.n_critic), critic_chunks(A, self.n_critic)))
         for x, a in chunks:
             logs = self._d_update(x, a)
@@ -148,7 +155,12 @@ class AttributeStep(Step):
 
     def flip_targets(self, A, index):
         """``A`` with attribute ``index`` flipped (and, when :attr:`names` are known, the other
-        members of its exclusive group turned off, e.g. one hair colour at a time)."""
+        members of its exclusive group turned off, e.g. one hair colour at a time). With
+        ``domains`` (one-hot labels): every row becomes domain ``index``."""
+        if self.domains:
+            B = np.zeros((len(A), self.n_attrs), np.float32)
+            B[:, index] = 1
+            return B
         B = np.array(A, np.float32, copy=True)
         B[:, index] = 1 - B[:, index]
         if self.names is not None:
@@ -191,6 +203,14 @@ class AttributeStep(Step):
 
     def sample_nrow(self, num):
         return max(1, num // (1 + self.n_attrs))
+
+
+def check_one_hot(A):
+    """Refuse label rows that are not one domain each (``domains=True`` steps)."""
+    if not np.all((A == 0) | (A == 1)) or not np.all(A.sum(axis=1) == 1):
+        bad = int(np.flatnonzero(~(((A == 0) | (A == 1)).all(axis=1) & (A.sum(axis=1) == 1)))[0])
+        raise ValueError(f'a step with domains=True takes one-hot labels (one domain per '
+                         f'image); row {bad} is {A[bad].tolist()}')
 
 
 def named(step, attrs):

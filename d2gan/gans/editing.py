@@ -33,8 +33,17 @@ def train_editor(model, data, iterations, batch_size=32, n_critic=5, seed=0, cal
     """Train the book-sized ``model`` on ``data`` (:class:`~d2gan.data.celeba_attrs.
     AttributeData`) for ``iterations`` generator updates, each after ``n_critic`` critic
     updates on ``batch_size`` images; the same call with the same arguments gives every model
-    the same data, order and budget. Returns ``(step, state)``."""
-    config = book_config(model, data.images.shape[-1], attrs=list(data.names),
+    the same data, order and budget. ``image_size`` and ``attrs`` come from ``data`` (given
+    again, they must agree). Returns ``(step, state)``."""
+    from_data = {'image_size': data.images.shape[-1], 'attrs': list(data.names)}
+    for key, value in from_data.items():          # the data fixes these; say so if they differ
+        given = overrides.pop(key, value)
+        if (list(given) if key == 'attrs' else given) != value:
+            raise ValueError(f'train_editor takes {key} from the data ({value}), got {key}='
+                             f'{given!r}: ' + ('resize the images instead' if key ==
+                                               'image_size' else 'select the attributes '
+                                               'when loading the data'))
+    config = book_config(model, from_data['image_size'], attrs=from_data['attrs'],
                          n_critic=n_critic, **overrides)
     mx.random.seed(seed)
     step = build_gan(model, devices=devices, **config)

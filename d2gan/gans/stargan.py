@@ -33,10 +33,11 @@ class StarGANStep(AttributeStep):
 
     def __init__(self, net_G, net_D, lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0,
                  n_critic=5, target_mode='shuffle', lr=1e-4, lr_D=None, beta1=0.5,
-                 beta2=0.999, init='torch', devices=None, initialize=True, hybridize=True):
+                 beta2=0.999, init='torch', devices=None, initialize=True, hybridize=True,
+                 domains=False):
         super().__init__(net_G, net_D, net_G.c_dim, lambda_rec, lambda_cls, lambda_cls,
                          lambda_gp, n_critic, target_mode, lr, lr_D, beta1, beta2, init,
-                         devices, initialize, hybridize)
+                         devices, initialize, hybridize, domains)
 
     def generate(self, x, a, b, reconstruct=False):
         fake = self.net_G(x, b)
@@ -47,11 +48,14 @@ class StarGANStep(AttributeStep):
 def stargan(attrs=STARGAN_ATTRS, image_size=128, channels=3, conv_dim=64, repeat_num=6,
             d_conv_dim=64, d_repeat_num=6, lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0,
             n_critic=5, target_mode='shuffle', lr=1e-4, lr_D=None, beta1=0.5, beta2=0.999,
-            devices=None, hybridize=True):
+            domains=False, devices=None, hybridize=True):
     """StarGAN (yunjey/stargan defaults): G 64-wide with 6 residual blocks, D 6 levels;
-    ``lr`` / ``lr_D`` are the reference's ``g_lr`` / ``d_lr`` (``lr_D=None``: the same)."""
+    ``lr`` / ``lr_D`` are the reference's ``g_lr`` / ``d_lr`` (``lr_D=None``: the same).
+    ``domains=True``: ``attrs`` are mutually exclusive domains with one-hot labels
+    (:mod:`d2gan.data.domain_labels`, the paper's RaFD setting); editing then translates into a
+    domain (:meth:`~d2gan.gans.attribute_step.AttributeStep.flip_targets`)."""
     net_G = StarGANGenerator(len(attrs), conv_dim, repeat_num, channels)
     net_D = StarGANDiscriminator(image_size, len(attrs), d_conv_dim, d_repeat_num, channels)
     return named(StarGANStep(net_G, net_D, lambda_cls, lambda_rec, lambda_gp, n_critic,
                               target_mode, lr, lr_D, beta1=beta1, beta2=beta2, devices=devices,
-                              hybridize=hybridize), attrs)
+                              hybridize=hybridize, domains=domains), attrs)

@@ -21,6 +21,19 @@ latent (``s = F(z, y_trg)``, *latent-guided*) or from a reference image of the t
    ``lambda_ds`` falls linearly to 0 over ``ds_iter`` iterations;
 3. ``G_ema``, ``F_ema``, ``E_ema`` follow with ``beta = 0.999``; they translate and sample.
 
+Two switches turn single parts of it back into StarGAN's, for ablations:
+
+* ``adv_loss='wgan-gp'``: the Wasserstein loss with the gradient penalty
+  (:class:`d2gan.penalty.GradientPenalty`, weight ``lambda_gp``) instead of the non-saturating
+  loss with R1. The penalty's points interpolate each fake, translated into ``y_trg``, and the
+  reference image it took its domain from -- a real image of ``y_trg`` -- and it differentiates
+  the output ``D_{y_trg}``. Everything else (one D update per G update, the rates) stays;
+* ``style_codes=False``: the domain label instead of a style code: every style the step uses
+  (latent, reference and the cycle's source style) is the one-hot vector of the domain,
+  zero-padded to ``style_dim``, as StarGAN's generator reads its label. Diversity is then 0 by
+  construction and references are ignored; F is unused and E trains on the style loss only. (``F(0, y)`` would be a learned vector per domain, but F's biases start
+  at 0 and learn at ``f_lr``, 100x slower than G: every domain would start as the same code.)
+
 Adam(1e-4, betas (0, 0.99), weight decay 1e-4) for G, E and D; F at ``f_lr = 1e-6``. He
 initialisation (fan-in), zero biases.
 
@@ -35,10 +48,14 @@ from mxnet import autograd, gluon, nd
 from ..losses import get_loss
 from ..models.starganv2 import (StarGANv2Discriminator, StarGANv2Generator, StarGANv2Mapping,
                                 StarGANv2StyleEncoder)
-from ..penalty import R1Penalty
+from ..penalty import GradientPenalty, R1Penalty
 from ..registry import register_recipe
 from ..train.ema import update_ema
 from ..train.step import Step
+
+
+#: The adversarial losses of :class:`StarGANv2Step`: the reference's, and StarGAN's (ablation).
+ADV_LOSSES = ('non-saturating', 'wgan-gp')
 
 
 def _l1(x, y):
@@ -64,10 +81,19 @@ class StarGANv2Step(Step):
 
     def __init__(self, make_nets, net_D, num_domains, latent_dim, lambda_reg=1.0,
                  lambda_sty=1.0, lambda_ds=1.0, lambda_cyc=1.0, ds_iter=100000, lr=1e-4,
-                 f_lr=1e-6, betas=(0.0, 0.99), weight_decay=1e-4, ema_beta=0.999, devices=None,
+                 f_lr=1e-6, betas=(0.0, 0.99), weight_decay=1e-4, ema_beta=0.999,
+                 adv_loss='non-saturating', lambda_gp=10.0, style_codes=True, devices=None,
                  hybridize=True):
+        if adv_loss not in ADV_LOSSES:
+            raise ValueError(f'adv_loss must be one of {", ".join(ADV_LOSSES)}, got '
+                             f'{adv_loss!r}')
         super().__init__(devices)
         nets, emas = make_nets(), make_nets()
+        self.style_dim = nets['F'].style_dim
+        if not style_codes and num_domains > self.style_dim:
+            raise ValueError(f'style_codes=False writes the one-hot domain label into the style '
+                             f'code: num_domains ({num_domains}) must be <= style_dim '
+                             f'({self.style_dim})')
         self.G, self.F, self.E, self.D = nets['G'], nets['F'], nets['E'], net_D
         self.G_ema, self.F_ema, self.E_ema = emas['G'], emas['F'], emas['E']
         init = mx.init.MSRAPrelu(factor_type='in', slope=0)    # kaiming_normal_, fan_in
@@ -89,8 +115,14 @@ class StarGANv2Step(Step):
         self.trainers = {'G': adam(self.G, lr), 'F': adam(self.F, f_lr), 'E': adam(self.E, lr),
                          'D': adam(self.D, lr)}
         self.num_domains, self.latent_dim = num_domains, latent_dim
-        self.loss = get_loss('vanilla')                  # non-saturating, BCE with logits
-        self.r1 = R1Penalty(gamma=lambda_reg) if lambda_reg else None
+        self.adv_loss, self.style_codes = adv_loss, style_codes
+        if adv_loss == 'wgan-gp':
+            self.loss, self.r1 = get_loss('wgan'), None
+            self.gp = GradientPenalty(lambda_gp)
+        else:
+            self.loss = get_loss('vanilla')              # non-saturating, BCE with logits
+            self.r1 = R1Penalty(gamma=lambda_reg) if lambda_reg else None
+            self.gp = None
         self.lambda_sty, self.lambda_cyc = lambda_sty, lambda_cyc
         self.lambda_ds_initial, self.ds_iter = lambda_ds, ds_iter
         self.ema_beta, self.iteration, self.sample_data = ema_beta, 0, None
@@ -106,11 +138,20 @@ class StarGANv2Step(Step):
 
     # -- one iteration -----------------------------------------------------------------------
     def _styles(self, source, y_trg, latent):
-        """``F(z, y_trg)`` (latent-guided) or ``E(x_ref, y_trg)`` (reference-guided)."""
+        """``F(z, y_trg)`` (latent-guided) or ``E(x_ref, y_trg)`` (reference-guided);
+        the domain label for either without style codes."""
+        if not self.style_codes:
+            return self.domain_codes(y_trg)
         return self.F(source, y_trg) if latent else self.E(source, y_trg)
 
-    def _d_step(self, xs, ys, y_trgs, sources):
-        """One discriminator update; ``sources``: per device ``(latent?, z or x_ref)``."""
+    def domain_codes(self, y):
+        """The ``style_codes=False`` ablation's style: the one-hot domain label, zero-padded
+        to ``style_dim``."""
+        return nd.one_hot(y, self.style_dim)
+
+    def _d_step(self, xs, ys, y_trgs, sources, x_refs):
+        """One discriminator update; ``sources``: per device ``(latent?, z or x_ref)``;
+        ``x_refs``: real images of the target domains (the WGAN-GP ablation's penalty)."""
         with autograd.predict_mode():
             fakes = [self.G(x, self._styles(src, yt, latent)).detach()
                      for x, yt, (latent, src) in zip(xs, y_trgs, sources)]
@@ -118,9 +159,15 @@ class StarGANv2Step(Step):
             losses = [self.loss.d_loss(self.D(x, y), self.D(f, yt)).sum()
                       for x, y, f, yt in zip(xs, ys, fakes, y_trgs)]
         self.backward(losses, self.trainers['D'])
-        r1 = [self.r1(self.D, x.detach(), labels=y) for x, y in zip(xs, ys)] if self.r1 else []
+        if self.r1:
+            penalties = [self.r1(self.D, x.detach(), labels=y) for x, y in zip(xs, ys)]
+        elif self.gp:
+            penalties = [self.gp(self.D, r, f, labels=yt)
+                         for r, f, yt in zip(x_refs, fakes, y_trgs)]
+        else:
+            penalties = []
         self.trainers['D'].step(sum(x.shape[0] for x in xs))
-        return losses, r1
+        return losses, penalties
 
     def _g_step(self, xs, ys, y_trgs, sources, sources2, latent):
         """One generator update (latent-guided: G, F and E step; reference-guided: G only)."""
@@ -134,14 +181,15 @@ class StarGANv2Step(Step):
                 sty = _l1(self.E(fake, yt), s)
                 fake2 = self.G(x, self._styles(src2, yt, latent)).detach()
                 ds = _l1(fake, fake2)
-                cyc = _l1(self.G(fake, self.E(x, y)), x)
+                cyc = _l1(self.G(fake, self._styles(x, y, latent=False)), x)
                 losses.append(adv + self.lambda_sty * sty - self.lambda_ds * ds
                               + self.lambda_cyc * cyc)
                 for key, value in (('adv', adv), ('sty', sty), ('ds', ds), ('cyc', cyc)):
                     terms[key].append(value)
         self.backward(losses, self.trainers['G'])
         n = sum(x.shape[0] for x in xs)
-        for name in ('G', 'F', 'E') if latent else ('G',):
+        updated = ('G', 'F', 'E') if self.style_codes else ('G', 'E')  # F unused without codes
+        for name in updated if latent else ('G',):
             self.trainers[name].step(n)
         return terms
 
@@ -162,8 +210,8 @@ class StarGANv2Step(Step):
         x_refs, x_refs2 = self.split(X.asnumpy()[ref]), self.split(X.asnumpy()[ref2])
         zs = [nd.random.normal(shape=(k, self.latent_dim), ctx=d) for k, d in self.shares(n)]
         zs2 = [nd.random.normal(shape=(k, self.latent_dim), ctx=d) for k, d in self.shares(n)]
-        d_lat, r1_lat = self._d_step(xs, ys, y_trgs, [(True, z) for z in zs])
-        d_ref, r1_ref = self._d_step(xs, ys, y_trgs, [(False, r) for r in x_refs])
+        d_lat, r1_lat = self._d_step(xs, ys, y_trgs, [(True, z) for z in zs], x_refs)
+        d_ref, r1_ref = self._d_step(xs, ys, y_trgs, [(False, r) for r in x_refs], x_refs)
         g_lat = self._g_step(xs, ys, y_trgs, zs, zs2, latent=True)
         g_ref = self._g_step(xs, ys, y_trgs, x_refs, x_refs2, latent=False)
         for ema, net in self.pairs:
@@ -174,8 +222,8 @@ class StarGANv2Step(Step):
                 'sty': self._mean(g_lat['sty'], n), 'ds': self._mean(g_lat['ds'], n),
                 'cyc': self._mean(g_lat['cyc'], n),
                 'lambda_ds': nd.array([self.lambda_ds], ctx=self.devices[0])}
-        if self.r1 is not None:
-            logs['r1'] = self._mean(r1_lat + r1_ref, 2 * n)
+        if r1_lat:
+            logs['r1' if self.r1 else 'gp'] = self._mean(r1_lat + r1_ref, 2 * n)
         self.iteration += 1
         return logs
 
@@ -190,7 +238,9 @@ class StarGANv2Step(Step):
         device = self.devices[0]
         y_trg = nd.array(np.broadcast_to(np.asarray(y_trg), (X.shape[0],)), ctx=device)
         with autograd.predict_mode():
-            if reference is not None:
+            if not self.style_codes:
+                s = self.domain_codes(y_trg)
+            elif reference is not None:
                 s = self.E_ema(nd.array(reference, ctx=device), y_trg)
             else:
                 if z is None:
@@ -237,11 +287,13 @@ class StarGANv2Step(Step):
 def starganv2(image_size=256, channels=3, num_domains=2, style_dim=64, latent_dim=16,
               max_conv_dim=512, dim_in=None, hidden_dim=512, w_hpf=0, lambda_reg=1.0,
               lambda_sty=1.0, lambda_ds=1.0, lambda_cyc=1.0, ds_iter=100000, lr=1e-4,
-              f_lr=1e-6, weight_decay=1e-4, ema_beta=0.999, devices=None, hybridize=True):
+              f_lr=1e-6, weight_decay=1e-4, ema_beta=0.999, adv_loss='non-saturating',
+              lambda_gp=10.0, style_codes=True, devices=None, hybridize=True):
     """The reference's training (``core/solver.py``) at its default settings; networks at the
     reference's widths unless ``dim_in`` / ``max_conv_dim`` / ``hidden_dim`` make them
     CPU-sized. AFHQ: ``num_domains=3, lambda_ds=2``; CelebA-HQ's ``w_hpf=1`` needs face masks
-    d2gan does not ship (:mod:`d2gan.models.starganv2`)."""
+    d2gan does not ship (:mod:`d2gan.models.starganv2`). ``adv_loss='wgan-gp'`` and
+    ``style_codes=False`` are ablations (:class:`StarGANv2Step`)."""
     if w_hpf:
         raise ValueError('w_hpf > 0 needs the reference\'s face-landmark masks (FAN), which '
                          'd2gan does not ship: train with w_hpf=0')
@@ -257,7 +309,8 @@ def starganv2(image_size=256, channels=3, num_domains=2, style_dim=64, latent_di
     return StarGANv2Step(make_nets, net_D, num_domains, latent_dim, lambda_reg=lambda_reg,
                          lambda_sty=lambda_sty, lambda_ds=lambda_ds, lambda_cyc=lambda_cyc,
                          ds_iter=ds_iter, lr=lr, f_lr=f_lr, weight_decay=weight_decay,
-                         ema_beta=ema_beta, devices=devices, hybridize=hybridize)
+                         ema_beta=ema_beta, adv_loss=adv_loss, lambda_gp=lambda_gp,
+                         style_codes=style_codes, devices=devices, hybridize=hybridize)
 
 
 __all__ = ['StarGANv2Step', 'reference_indices', 'starganv2']
