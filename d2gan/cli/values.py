@@ -25,59 +25,42 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _checked(text, cast, accept, rule):
+    """``cast(text)`` if it parses and ``accept(value)``; else one ``ArgumentTypeError``."""
+    try:
+        value = cast(text)
+    except ValueError:
+        kind = 'an integer' if cast is int else 'a number'
+        raise argparse.ArgumentTypeError(f'{text!r} is not {kind}') from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f'must be {rule}, got {text}')
+    return value
+
+
 def positive_int(text):
     """An integer >= 1 (sizes, counts, epochs)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
-    return value
+    return _checked(text, int, lambda v: v >= 1, 'at least 1')
 
 
 def positive_float(text):
     """A finite number > 0 (learning rates, intensities)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f'must be a finite number > 0, got {text}')
-    return value
-
-
-__all__ = ['ArgumentParser', 'HelpFormatter', 'positive_int', 'positive_float']
+    return _checked(text, float, lambda v: math.isfinite(v) and v > 0, 'a finite number > 0')
 
 
 def non_negative_int(text):
     """An integer >= 0 (iteration counts where 0 means "off")."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f'must be at least 0, got {value}')
-    return value
+    return _checked(text, int, lambda v: v >= 0, 'at least 0')
 
 
 def non_negative_float(text):
     """A finite number >= 0 (loss weights, where 0 turns a term off)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f'must be a finite number >= 0, got {text}')
-    return value
+    return _checked(text, float, lambda v: math.isfinite(v) and v >= 0, 'a finite number >= 0')
 
 
 def unit_interval(text):
     """A number in [0, 1) (moving-average decays: 1 would never move)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f'must be in [0, 1), got {text}')
-    return value
+    return _checked(text, float, lambda v: 0 <= v < 1, 'in [0, 1)')
+
+
+__all__ = ['ArgumentParser', 'HelpFormatter', 'positive_int', 'positive_float',
+           'non_negative_int', 'non_negative_float', 'unit_interval']
