@@ -227,3 +227,22 @@ def test_cli_convert_errors(tmp_path, capsys, monkeypatch, case):
     assert {'truncated': 'truncated', 'pth': 'needs torch', 'misfit': 'n_layers=3',
             'suffix': '.params'}[case] in err
     assert not os.path.exists(out)
+
+
+def test_pth_to_npz_writes_nested_checkpoints_with_the_keys_d2gan_reads(tmp_path):
+    """scripts/pth_to_npz.py (run where torch is) flattens a checkpoint of several networks
+    as read_state_dict does; a non-tensor entry is an error naming it."""
+    torch = pytest.importorskip('torch')
+    import subprocess
+    script = os.path.join(os.path.dirname(__file__), os.pardir, 'scripts', 'pth_to_npz.py')
+    nested = {'genA2B': {'a.weight': torch.ones(2, 3)}, 'disGA': {'b.bias': torch.zeros(4)}}
+    torch.save(nested, tmp_path / 'n.pt')
+    subprocess.run([sys.executable, script, str(tmp_path / 'n.pt'), str(tmp_path / 'n.npz')],
+                   check=True)
+    assert (sorted(pretrained.read_state_dict(tmp_path / 'n.npz'))
+            == sorted(pretrained.read_state_dict(tmp_path / 'n.pt'))
+            == ['disGA.b.bias', 'genA2B.a.weight'])
+    torch.save({'genA2B': {'a.weight': torch.ones(1)}, 'iter': 5}, tmp_path / 'bad.pt')
+    done = subprocess.run([sys.executable, script, str(tmp_path / 'bad.pt'),
+                           str(tmp_path / 'bad.npz')], capture_output=True, text=True)
+    assert done.returncode == 2 and "entry 'iter' is a int, not a tensor" in done.stderr
