@@ -122,6 +122,30 @@ def test_score_edits_on_a_perfect_editor():
     assert 'acc[Inverted]' in table and table.splitlines()[2].split()[0] == 'oracle'
 
 
+def test_score_edits_splits_each_attribute_by_direction():
+    """An editor that can turn its one attribute on but never off: on_acc 1, off_acc 0."""
+    A = np.array([[0], [0], [0], [1]], np.float32)
+    X = np.zeros((4, 3, 2, 2), np.float32) + (A * 2 - 1)[:, :, None, None]
+
+    class OneWay:
+        def edit(self, X, A, B, batch_size=0):
+            out = np.array(X, copy=True)
+            out[B[:, 0] == 1] = 1
+            return nd.array(out)
+
+        def flip_targets(self, A, i):
+            return 1 - A
+
+    r = score_edits(OneWay(), X, A, names=('On',), identify=False,
+                    measure=lambda im: (im[:, :1, 0, 0] > 0).astype(np.float32))
+    row = r['per_attr']['On']
+    assert (row['edit_acc'], row['on_acc'], row['off_acc']) == (0.75, 1.0, 0.0)
+    assert 'on_acc' not in r['mean']
+    only_on = score_edits(OneWay(), X[:3], A[:3], names=('On',), identify=False,
+                          measure=lambda im: (im[:, :1, 0, 0] > 0).astype(np.float32))
+    assert np.isnan(only_on['per_attr']['On']['off_acc'])
+
+
 def test_stgan_init_reaches_the_step():
     """The recipe's ``init`` is used (the reference's Glorot by default)."""
     from d2gan.gans.editing import book_config

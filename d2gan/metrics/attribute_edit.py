@@ -6,7 +6,8 @@ seed's inference protocol) and the result is *measured* -- for the digit set fro
 classifier (as the STGAN paper does):
 
 * ``edit_acc``  -- fraction of edits whose attribute ``i`` now reads as the target (chance:
-  0.5 for a binary attribute; copying the input scores 0);
+  0.5 for a binary attribute; copying the input scores 0); ``on_acc`` / ``off_acc``: the same
+  over the edits that turn ``i`` on / off (NaN when none does);
 * ``keep_acc``  -- fraction of the *other* attributes that still read as in the source;
 * ``identity``  -- fraction of edits that the digit classifier reads as the same digit as the
   source image (its own agreement with the true labels on real images is the ceiling);
@@ -50,7 +51,11 @@ def score_edits(step, X, A, names=None, labels=None, measure=None, identify=None
         row = {'L1': float(np.abs(np.clip(out, -1, 1) - X).mean() / 2)}
         keep = np.ones_like(A, bool)
         if changed is not None:
-            row['edit_acc'] = float((m[:, changed] == B[:, changed]).mean())
+            hit = m[:, changed] == B[:, changed]
+            row['edit_acc'] = float(hit.mean())
+            for key, target in (('on_acc', 1), ('off_acc', 0)):   # the two directions
+                ask = B[:, changed] == target
+                row[key] = float(hit[ask].mean()) if ask.any() else float('nan')
             keep[:, changed] = False
         row['keep_acc'] = float((m == A)[keep].mean()) if keep.any() else float('nan')
         if identify:
@@ -65,7 +70,7 @@ def score_edits(step, X, A, names=None, labels=None, measure=None, identify=None
         results['per_attr'][name] = scores(out, B, i)
     keys = results['per_attr'][names[0]].keys()
     results['mean'] = {k: float(np.mean([results['per_attr'][n][k] for n in names]))
-                       for k in keys}
+                       for k in keys if k not in ('on_acc', 'off_acc')}
     if identify and labels is not None:
         results['identity_ceiling'] = float((source_ids == np.asarray(labels)).mean())
     return results
