@@ -107,7 +107,9 @@ def _guidance(args, latent_ok, reference_ok):
 
 
 def translate(G, F, E, args, num_domains, size, ref_size, channels, device):
-    """``(inputs, rows, references)``: ``rows[k]`` the inputs in style ``k``."""
+    """Translate every input in every style into ``--target-domain`` and write the PNGs as
+    they come (``--out FOLDER``) and the grid of the first 16 inputs x 16 styles; with
+    ``--out X.png`` only the grid, and only what it shows is computed."""
     domain = args.target_domain
     if domain is None or not 0 <= domain < num_domains:
         got = 'none given' if domain is None else f'got {domain}'
@@ -127,14 +129,15 @@ def translate(G, F, E, args, num_domains, size, ref_size, channels, device):
             s = E(nd.array(references, ctx=device),
                   nd.full((len(references),), domain, ctx=device))
         grid_only = args.out.lower().endswith(('.png', '.jpg'))
+        num_styles = min(s.shape[0], GRID_STYLES) if grid_only else s.shape[0]
+        num_inputs = min(len(X), GRID_INPUTS) if grid_only else len(X)
         stems = [os.path.splitext(os.path.basename(f))[0] for f in files]
         batch = args.batch_size or 8
         shown = []                               # the grid's rows: its inputs in one style
-        for k in range(s.shape[0] if not grid_only else min(s.shape[0], GRID_STYLES)):
-            todo = len(X) if not grid_only else min(len(X), GRID_INPUTS)
+        for k in range(num_styles):
             outs = []
-            for i in range(0, todo, batch):
-                x = nd.array(X[i:min(i + batch, todo)], ctx=device)
+            for i in range(0, num_inputs, batch):
+                x = nd.array(X[i:min(i + batch, num_inputs)], ctx=device)
                 style = nd.broadcast_to(s[k:k + 1], (x.shape[0], s.shape[1]))
                 out = G(x, style).as_in_context(mx.cpu())
                 if not grid_only:                # written now: nothing piles up in memory
@@ -151,11 +154,10 @@ def translate(G, F, E, args, num_domains, size, ref_size, channels, device):
                        X[:GRID_INPUTS], shown,
                        None if references is None else references[:GRID_STYLES])
     capped = len(X) > GRID_INPUTS or s.shape[0] > GRID_STYLES
-    print(f'translated {len(files) if not grid_only else min(len(files), GRID_INPUTS)} images '
-          f'({size}x{size}) into domain {domain} in {s.shape[0]} style(s) ({how}); wrote '
-          f'{args.out}' + (f' ({grid} shows the first {min(len(X), GRID_INPUTS)} inputs x '
-                           f'{min(s.shape[0], GRID_STYLES)} styles of {len(X)} x {s.shape[0]})'
-                           if capped else ''))
+    print(f'translated {num_inputs} images ({size}x{size}) into domain {domain} in '
+          f'{num_styles} style(s) ({how}); wrote {args.out}'
+          + (f' ({grid} shows the first {len(shown[0])} inputs x {len(shown)} styles of '
+             f'{len(X)} x {s.shape[0]})' if capped else ''))
 
 
 def _write_grid(path, X, rows, references):
