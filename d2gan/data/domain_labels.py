@@ -37,9 +37,14 @@ def one_hot_domains(y, num_domains=None):
 def domains_of(attrs):
     """The domain of each one-hot row (int32); rows that are not one-hot raise an error."""
     attrs = np.asarray(attrs)
-    if attrs.ndim != 2 or not np.all((attrs == 0) | (attrs == 1)) \
-            or not np.all(attrs.sum(axis=1) == 1):
-        raise ValueError('expected one-hot rows (N, k): one domain per image')
+    if attrs.ndim != 2:
+        raise ValueError(f'expected one-hot rows (N, k): one domain per image; got shape '
+                         f'{attrs.shape}')
+    good = ((attrs == 0) | (attrs == 1)).all(axis=1) & (attrs.sum(axis=1) == 1)
+    if not good.all():
+        bad = int(np.flatnonzero(~good)[0])
+        raise ValueError(f'expected one-hot rows (N, k): one domain per image; row {bad} is '
+                         f'{attrs[bad].tolist()}')
     return attrs.argmax(axis=1).astype(np.int32)
 
 

@@ -21,6 +21,7 @@ import mxnet as mx
 from mxnet import autograd, nd
 
 from ..data.celeba_attrs import check_attribute_conflict
+from ..data.domain_labels import domains_of
 from ..losses import attribute_bce, get_loss
 from ..nn.init import init_weights
 from ..penalty import GradientPenalty
@@ -87,7 +88,7 @@ class AttributeStep(Step):
             raise ValueError(f'attributes have shape {A.shape}, expected '
                              f'({X.shape[0]}, {self.n_attrs}) for images {X.shape}')
         if self.domains:
-            check_one_hot(A.asnumpy())
+            domains_of(A.asnumpy())          # refuses rows that are not one domain
         chunks = list(zip(critic_chunks(X, self.n_critic), critic_chunks(A, self.n_critic)))
         for x, a in chunks:
             logs = self._d_update(x, a)
@@ -203,14 +204,6 @@ class AttributeStep(Step):
 
     def sample_nrow(self, num):
         return max(1, num // (1 + self.n_attrs))
-
-
-def check_one_hot(A):
-    """Refuse label rows that are not one domain each (``domains=True`` steps)."""
-    if not np.all((A == 0) | (A == 1)) or not np.all(A.sum(axis=1) == 1):
-        bad = int(np.flatnonzero(~(((A == 0) | (A == 1)).all(axis=1) & (A.sum(axis=1) == 1)))[0])
-        raise ValueError(f'a step with domains=True takes one-hot labels (one domain per '
-                         f'image); row {bad} is {A[bad].tolist()}')
 
 
 def named(step, attrs):

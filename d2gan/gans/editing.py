@@ -35,15 +35,15 @@ def train_editor(model, data, iterations, batch_size=32, n_critic=5, seed=0, cal
     updates on ``batch_size`` images; the same call with the same arguments gives every model
     the same data, order and budget. ``image_size`` and ``attrs`` come from ``data`` (given
     again, they must agree). Returns ``(step, state)``."""
-    from_data = {'image_size': data.images.shape[-1], 'attrs': list(data.names)}
-    for key, value in from_data.items():          # the data fixes these; say so if they differ
-        given = overrides.pop(key, value)
-        if (list(given) if key == 'attrs' else given) != value:
-            raise ValueError(f'train_editor takes {key} from the data ({value}), got {key}='
-                             f'{given!r}: ' + ('resize the images instead' if key ==
-                                               'image_size' else 'select the attributes '
-                                               'when loading the data'))
-    config = book_config(model, from_data['image_size'], attrs=from_data['attrs'],
+    size, attrs = data.images.shape[-1], list(data.names)
+    if overrides.get('image_size', size) != size:
+        raise ValueError(f'train_editor takes image_size from the data ({size}), got '
+                         f"image_size={overrides['image_size']!r}: resize the images instead")
+    if list(overrides.get('attrs', attrs)) != attrs:
+        raise ValueError(f'train_editor takes attrs from the data ({attrs}), got '
+                         f"attrs={overrides['attrs']!r}: select the attributes when loading")
+    overrides = {k: v for k, v in overrides.items() if k not in ('image_size', 'attrs')}
+    config = book_config(model, size, attrs=attrs,
                          n_critic=n_critic, **overrides)
     mx.random.seed(seed)
     step = build_gan(model, devices=devices, **config)
