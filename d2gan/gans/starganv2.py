@@ -31,8 +31,9 @@ Two switches turn single parts of it back into StarGAN's, for ablations:
 * ``style_codes=False``: the domain label instead of a style code: every style the step uses
   (latent, reference and the cycle's source style) is the one-hot vector of the domain,
   zero-padded to ``style_dim``, as StarGAN's generator reads its label. Diversity is then 0 by
-  construction and references are ignored; F is unused and E trains on the style loss only. (``F(0, y)`` would be a learned vector per domain, but F's biases start
-  at 0 and learn at ``f_lr``, 100x slower than G: every domain would start as the same code.)
+  construction and references are ignored; F is unused and E trains on the style loss only.
+  (``F(0, y)`` would be a learned vector per domain, but F's biases start at 0 and learn at
+  ``f_lr``, 100x slower than G: every domain would start as the same code.)
 
 Adam(1e-4, betas (0, 0.99), weight decay 1e-4) for G, E and D; F at ``f_lr = 1e-6``. He
 initialisation (fan-in), zero biases.
@@ -210,8 +211,8 @@ class StarGANv2Step(Step):
         x_refs, x_refs2 = self.split(X.asnumpy()[ref]), self.split(X.asnumpy()[ref2])
         zs = [nd.random.normal(shape=(k, self.latent_dim), ctx=d) for k, d in self.shares(n)]
         zs2 = [nd.random.normal(shape=(k, self.latent_dim), ctx=d) for k, d in self.shares(n)]
-        d_lat, r1_lat = self._d_step(xs, ys, y_trgs, [(True, z) for z in zs], x_refs)
-        d_ref, r1_ref = self._d_step(xs, ys, y_trgs, [(False, r) for r in x_refs], x_refs)
+        d_lat, pen_lat = self._d_step(xs, ys, y_trgs, [(True, z) for z in zs], x_refs)
+        d_ref, pen_ref = self._d_step(xs, ys, y_trgs, [(False, r) for r in x_refs], x_refs)
         g_lat = self._g_step(xs, ys, y_trgs, zs, zs2, latent=True)
         g_ref = self._g_step(xs, ys, y_trgs, x_refs, x_refs2, latent=False)
         for ema, net in self.pairs:
@@ -222,8 +223,8 @@ class StarGANv2Step(Step):
                 'sty': self._mean(g_lat['sty'], n), 'ds': self._mean(g_lat['ds'], n),
                 'cyc': self._mean(g_lat['cyc'], n),
                 'lambda_ds': nd.array([self.lambda_ds], ctx=self.devices[0])}
-        if r1_lat:
-            logs['r1' if self.r1 else 'gp'] = self._mean(r1_lat + r1_ref, 2 * n)
+        if pen_lat:                                    # R1, or the ablation's WGAN-GP penalty
+            logs['r1' if self.r1 else 'gp'] = self._mean(pen_lat + pen_ref, 2 * n)
         self.iteration += 1
         return logs
 
