@@ -193,9 +193,9 @@ class PGGANDiscriminator(nn.Module):
         for r in range(2, log2 + 1):
             self.from_rgb.append(nn.Sequential(EqConv(ch, nf(r - 1), 1), lrelu()))
             if r >= 3:
-                self.blocks.append(nn.Sequential(
+                self.blocks.append(nn.Sequential(   # fused_scale: pool, then activate
                     EqConv(nf(r - 1), nf(r - 1)), lrelu(), EqConv(nf(r - 1), nf(r - 2)),
-                    lrelu(), nn.AvgPool2d(2)))
+                    nn.AvgPool2d(2), lrelu()))
             else:
                 self.blocks.append(nn.Sequential(
                     MinibatchStdDev(group), EqConv(nf(1) + 1, nf(1)), lrelu(),

@@ -121,10 +121,11 @@ def test_pixel_norm_and_minibatch_stddev_match_numpy():
         np.testing.assert_allclose(out[n, 3], np.full((4, 4), std[n % 2]), rtol=1e-5)
 
 
-@pytest.mark.parametrize('lod', [1.0, 1.4])
-def test_wgan_gp_through_the_growing_critic_is_exact(lod, monkeypatch):
-    """At a whole and at a fading level: the penalty's input gradient equals autograd's and
-    its parameter gradients equal central finite differences (float64)."""
+@pytest.mark.parametrize('lod, fused_scale', [(1.0, True), (1.4, True), (1.4, False)])
+def test_wgan_gp_through_the_growing_critic_is_exact(lod, fused_scale, monkeypatch):
+    """At a whole and at a fading level, pooling before or after the activation: the penalty's
+    input gradient equals autograd's and its parameter gradients equal central finite
+    differences (float64)."""
     from mxnet import autograd
     from d2gan.nn.equalized import ScaledLeakyReLU
     from d2gan.penalty import GradientPenalty, critic_input_gradient
@@ -136,7 +137,7 @@ def test_wgan_gp_through_the_growing_critic_is_exact(lod, monkeypatch):
     monkeypatch.setattr(ScaledLeakyReLU, 'hybrid_forward', exact)
     mx.random.seed(0)
     D = d2gan.get_model('pggan_discriminator', resolution=16, num_channels=1, fmap_base=8,
-                        fmap_max=4)
+                        fmap_max=4, fused_scale=fused_scale)
     D.initialize(mx.init.Normal(0.5))
     D.cast('float64')
     critic = D.at_lod(lod)

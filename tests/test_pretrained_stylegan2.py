@@ -162,8 +162,10 @@ def test_a_generator_state_is_not_a_discriminator():
 
 
 def test_a_pickle_is_refused_with_the_way_to_convert_it(tmp_path):
+    """A pickle of the reference's classes (its ``torch_utils.persistence`` objects) is not
+    unpickled: it would run their code."""
     path = tmp_path / 'ffhq.pkl'
-    path.write_bytes(b'not read')
+    path.write_bytes(b'\x80\x02ctorch_utils.persistence\n_reconstruct_persistent_obj\n)R.')
     with pytest.raises(PretrainedError, match='pth_to_npz.py --nvlabs-pkl'):
         pretrained.read_state_dict(path)
 

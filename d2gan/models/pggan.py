@@ -18,11 +18,16 @@ reference keeps every tensor at full resolution and up-/down-samples around the 
 at the current resolution gives the same numbers (nearest up-sampling and 2x2 averaging commute
 with the blocks that are skipped) for far less work on a CPU.
 
-Deviation: the reference fuses up-sampling into a transposed convolution (and down-sampling into
-a strided one) with a *computed* 4-tap weight; that is the same function as nearest up-sampling
-followed by the 3x3 convolution (2x2 average pooling after it), which is what runs here, because
-MXNet's oneDNN backward of a transposed convolution with a computed weight fails on CPU. The
-parameters are the same (tests/test_pggan_models.py counts them against the reference's shapes).
+Fused resampling (``fused_scale``, on in the reference and its released networks). The
+reference fuses up-sampling into a transposed convolution (and down-sampling into a strided one)
+with a *computed* 4-tap weight. The generator's is the same function as nearest up-sampling
+followed by the 3x3 convolution (its kernel flipped), which is what runs here, because MXNet's
+oneDNN backward of a transposed convolution with a computed weight fails on CPU. The
+discriminator's is the 3x3 convolution followed by 2x2 average pooling -- *before* the leaky
+ReLU, where the unfused reference (``fused_scale=False``) pools after it; the two are different
+functions, and ``PGGANDiscriminator(fused_scale=...)`` computes either. The parameters are the
+same (tests/test_pggan_models.py counts them against the reference's shapes), and the
+reference's own networks give the same outputs (tests/test_pretrained_pggan.py).
 """
 import math
 
@@ -140,17 +145,19 @@ class PGGANGenerator(nn.Block):
 
 
 class _DBlock(nn.HybridBlock):
-    """Higher than 4x4: conv, conv, 2x2 average pool. 4x4: minibatch stddev, conv, dense,
-    dense to ``1 + label_size`` outputs."""
+    """Higher than 4x4: conv, conv, 2x2 average pool (before the second leaky ReLU if
+    ``fused_scale``, after it if not). 4x4: minibatch stddev, conv, dense, dense to
+    ``1 + label_size`` outputs."""
 
-    def __init__(self, res, nf, mbstd_group_size, label_size, **kwargs):
+    def __init__(self, res, nf, mbstd_group_size, label_size, fused_scale=True, **kwargs):
         super().__init__(**kwargs)
         with self.name_scope():
             self.body = nn.HybridSequential()
             if res >= 3:
                 self.body.add(EqualizedConv2D(nf(res - 1), nf(res - 1), 3), _leaky(),
-                              EqualizedConv2D(nf(res - 2), nf(res - 1), 3), _leaky(),
-                              nn.AvgPool2D(2))
+                              EqualizedConv2D(nf(res - 2), nf(res - 1), 3))
+                down = [nn.AvgPool2D(2), _leaky()]
+                self.body.add(*(down if fused_scale else down[::-1]))
             else:
                 extra = 1 if mbstd_group_size > 1 else 0
                 if extra:
@@ -165,10 +172,11 @@ class _DBlock(nn.HybridBlock):
 
 class PGGANDiscriminator(nn.Block):
     """``(images (N, C, S, S), lod) -> scores (N, 1 + label_size)``, ``S`` as the generator's
-    output at the same ``lod``."""
+    output at the same ``lod``. ``fused_scale``: pool before the leaky ReLU, as the reference's
+    default (module docstring)."""
 
     def __init__(self, resolution=1024, num_channels=3, fmap_base=8192, fmap_decay=1.0,
-                 fmap_max=512, mbstd_group_size=4, label_size=0, **kwargs):
+                 fmap_max=512, mbstd_group_size=4, label_size=0, fused_scale=True, **kwargs):
         super().__init__(**kwargs)
         self.resolution_log2 = resolution_log2(resolution)
         nf = feature_maps(fmap_base, fmap_decay, fmap_max)
@@ -180,7 +188,7 @@ class PGGANDiscriminator(nn.Block):
                 rgb = nn.HybridSequential()
                 rgb.add(EqualizedConv2D(nf(res - 1), num_channels, 1), _leaky())
                 self.from_rgb.add(rgb)
-                self.blocks.add(_DBlock(res, nf, mbstd_group_size, label_size))
+                self.blocks.add(_DBlock(res, nf, mbstd_group_size, label_size, fused_scale))
 
     def at_lod(self, lod):
         """This critic as a one-input block at ``lod`` (for the gradient penalties)."""

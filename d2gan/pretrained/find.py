@@ -21,6 +21,9 @@ NAME                       reference file                        ``convert --for
                            ``scripts/download_cyclegan_model.sh``)
 ``stargan_celeba_128``     ``200000-G.ckpt`` (yunjey ``bash      ``yunjey-generator``
                            download.sh pretrained-celeba-128x128``)
+``pggan_celebahq_1024``    ``karras2018iclr-celebahq-1024x1024   ``tkarras-pggan-generator``
+                           .pkl`` (tkarras, Google Drive
+                           ``networks/tensorflow-version``)
 =========================  ====================================  ============================
 
 For example::

@@ -7,9 +7,11 @@ Two file types, chosen by the suffix:
 * ``.pth`` / ``.pt`` / ``.ckpt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
-A ``.pkl`` (NVlabs' StyleGAN2 network pickles) is refused with the one-liner that turns it into
-an ``.npz`` where the reference is checked out (:mod:`d2gan.pretrained.nvlabs`): unpickling
-needs the reference's classes and runs code.
+A ``.pkl`` is read when it is a network pickle of progressive_growing_of_gans (PGGAN's released
+networks; :mod:`d2gan.pretrained.tf_pickle` reads them without TensorFlow and runs no code from
+the file); any other pickle -- NVlabs' StyleGAN2-ADA networks -- is refused with the one-liner
+that turns it into an ``.npz`` where the reference is checked out
+(:mod:`d2gan.pretrained.nvlabs`): unpickling it needs the reference's classes and runs code.
 
 The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
 network saved inside ``DataParallel``) is removed. A checkpoint of several networks -- a dict
@@ -35,18 +37,15 @@ def read_state_dict(path):
     """``{key: numpy array}`` of the state dict in ``path`` (``.npz`` or a torch suffix)."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix == '.pkl':
-        raise PretrainedError(
-            f'{path}: a pickle (NVlabs StyleGAN2 network .pkl) needs the reference\'s code to '
-            'load; where stylegan2-ada-pytorch is checked out, write its state dict as .npz: '
-            f'PYTHONPATH=CHECKOUT python scripts/pth_to_npz.py --nvlabs-pkl {path} G_ema.npz '
-            '(--network D for the discriminator), then convert G_ema.npz')
-    if suffix != '.npz' and suffix not in TORCH_SUFFIXES:
+    if suffix != '.npz' and suffix != '.pkl' and suffix not in TORCH_SUFFIXES:
         raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, or '
                               '.pth / .pt / .ckpt (PyTorch)')
     if not os.path.isfile(path):
         raise PretrainedError(f'{path}: no such file')
-    state = _read_npz(path) if suffix == '.npz' else _read_torch(path)
+    if suffix == '.pkl':
+        state = _read_pickle(path)
+    else:
+        state = _read_npz(path) if suffix == '.npz' else _read_torch(path)
     if not state:
         raise PretrainedError(f'{path} holds no arrays')
     if all(key.startswith('module.') for key in state):
@@ -61,6 +60,20 @@ def _read_npz(path):
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise PretrainedError(f'{path} is not a readable .npz file (truncated or corrupt?): '
                               f'{e}') from None
+
+
+def _read_pickle(path):
+    """PGGAN's TensorFlow network pickles (:mod:`.tf_pickle`, no code run); another pickle --
+    NVlabs' StyleGAN2-ADA networks above all -- gets the way to turn it into an ``.npz``."""
+    from .tf_pickle import ForeignPickleError, read_tf_pickle
+    try:
+        return read_tf_pickle(path)
+    except ForeignPickleError as e:
+        raise PretrainedError(
+            f'{path}: {e}. A pickle of NVlabs\' StyleGAN2-ADA networks needs the reference\'s '
+            'code to load; where stylegan2-ada-pytorch is checked out, write its state dict as '
+            f'.npz: PYTHONPATH=CHECKOUT python scripts/pth_to_npz.py --nvlabs-pkl {path} '
+            'G_ema.npz (--network D for the discriminator), then convert G_ema.npz') from None
 
 
 def _read_torch(path):
