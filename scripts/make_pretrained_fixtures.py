@@ -722,6 +722,99 @@ def write_rosinality(checkout, out):
           out, **more)
 
 
+def reference_spade(checkout):
+    """``models.networks`` of an NVlabs/SPADE checkout, imported as a package (its modules
+    import each other by absolute name). Imports no network needs are stood in for when
+    absent: ``torchvision`` (the VGG loss), ``dill`` and ``PIL`` (``util.util``'s saving), and
+    ``sync_batchnorm`` (vacancy/Synchronized-BatchNorm-PyTorch, which the reference's README
+    copies into ``models/networks/``) by ``nn.BatchNorm2d``: on one device, as here, its
+    ``SynchronizedBatchNorm2d`` computes ``F.batch_norm`` with the same state dict keys."""
+    for name in ('torchvision', 'dill', 'PIL', 'PIL.Image'):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            sys.modules[name] = types.ModuleType(name)
+    sys.modules['PIL'].__dict__.setdefault('Image', sys.modules['PIL.Image'])
+    sys.path.insert(0, os.path.abspath(checkout))
+    batchnorm = os.path.join(checkout, 'models', 'networks', 'sync_batchnorm')
+    if not os.path.isdir(batchnorm):    # a separate repository the README copies in
+        stand_in = types.ModuleType('models.networks.sync_batchnorm')
+        stand_in.SynchronizedBatchNorm2d = nn.BatchNorm2d
+        sys.modules['models.networks.sync_batchnorm'] = stand_in
+    return importlib.import_module('models.networks')
+
+
+def spade_options(**more):
+    """The reference's options for its default Cityscapes-like networks, small."""
+    opt = dict(ngf=1, ndf=2, label_nc=3, output_nc=3, contain_dontcare_label=False,
+               no_instance=False, semantic_nc=4, norm_G='spectralspadesyncbatch3x3',
+               norm_D='spectralinstance', use_vae=False, num_upsampling_layers='normal',
+               crop_size=32, aspect_ratio=1.0, n_layers_D=4, num_D=2, netD_subarch='n_layer',
+               no_ganFeat_loss=False)
+    return types.SimpleNamespace(**dict(opt, **more))
+
+
+def keep_first_spade_units(net, units=8):
+    """Zero SPADE's 128 hardcoded hidden units beyond ``units`` (they compress to nothing)."""
+    for name, module in net.named_modules():
+        if name.endswith('mlp_shared.0'):
+            module.weight.data[units:] = 0
+            module.bias.data[units:] = 0
+        elif name.endswith(('mlp_gamma', 'mlp_beta')):
+            module.weight.data[:, units:] = 0
+
+
+def write_spade(checkout, out):
+    """``spade/generator.npz`` (``input`` a one-hot map + instance edges at 32 x 32, ``output``
+    the image) and ``spade/discriminator.npz`` (``input`` the concatenated map and image,
+    ``output`` every feature map of both scales, flattened in order, ``output_shapes``)."""
+    ref = reference_spade(checkout)
+    os.makedirs(out, exist_ok=True)
+    generator = torch.Generator().manual_seed(7000)
+    opt = spade_options()
+    for name, fmt, net in (('generator', 'spade-generator', ref.SPADEGenerator(opt)),
+                           ('discriminator', 'spade-discriminator',
+                            ref.MultiscaleDiscriminator(opt))):
+        randomize_ugatit(net, generator)
+        keep_first_spade_units(net)
+        channels = opt.semantic_nc + (opt.output_nc if name == 'discriminator' else 0)
+        shape = (2, channels, 32, 32)
+
+        def draw():
+            labels = torch.randint(0, opt.label_nc, (shape[0], shape[2], shape[3]),
+                                   generator=generator)
+            x = torch.nn.functional.one_hot(labels, opt.label_nc).permute(0, 3, 1, 2).float()
+            edges = (torch.rand((shape[0], 1) + shape[2:], generator=generator) < 0.2).float()
+            image = torch.rand((shape[0], channels - opt.semantic_nc) + shape[2:],
+                               generator=generator) * 2 - 1
+            return torch.cat([x, edges, image], 1)
+        with torch.no_grad():
+            for _ in range(3):   # power-iteration steps (and batch statistics), as training
+                net.train()(draw())
+        randomize_running_stats(net, generator)
+        state = {k: v.clone() for k, v in net.state_dict().items()}
+        x = draw().numpy()
+        net = net.double().eval()
+        with torch.no_grad():
+            y = net(torch.from_numpy(x).double())
+        if name == 'discriminator':
+            maps = [m for scale in y for m in scale]
+            more = dict(output_shapes=np.array([m.shape for m in maps]))
+            y = torch.cat([m.reshape(-1) for m in maps])
+        else:
+            more = {}
+        write(name, fmt, state, x, y.numpy().astype(np.float32), out, **more)
+
+
+def randomize_running_stats(net, generator):
+    """Random running statistics of every batch norm (SPADE's synchronized ones included)."""
+    for module in net.modules():
+        if getattr(module, 'running_mean', None) is not None:
+            c = module.running_mean.shape[0]
+            module.running_mean.copy_(torch.randn(c, generator=generator) * 0.3)
+            module.running_var.copy_(0.5 + 1.5 * torch.rand(c, generator=generator))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', nargs='?',
@@ -738,8 +831,12 @@ def main():
                         help='a checkout of rosinality/stylegan2-pytorch')
     parser.add_argument('--photo2cartoon', default=None, metavar='CHECKOUT',
                         help='a checkout of minivision-ai/photo2cartoon')
+    parser.add_argument('--spade', default=None, metavar='CHECKOUT',
+                        help='a checkout of NVlabs/SPADE')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
+    if args.spade:
+        write_spade(args.spade, os.path.join(args.out, 'spade'))
     if args.rosinality:
         write_rosinality(args.rosinality, os.path.join(args.out, 'rosinality'))
     if args.nvlabs:

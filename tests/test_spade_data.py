@@ -119,3 +119,19 @@ def test_colorize_maps_draws_classes_and_edges():
     palette = cityscapes.label_palette(35)
     assert len({tuple(c) for c in palette}) == 35
     assert d2gan.data.load_semantic_dataset is cityscapes.load_semantic_dataset
+
+
+def test_street_scene_has_the_cityscapes_classes_and_car_instances():
+    from d2gan.data import cityscapes
+    from d2gan.data.street_scene import street_scene, CAR, SKY, ROAD, BUILDING
+    labels, instances = street_scene(128, 256, num_cars=3, seed=1)
+    assert labels.shape == instances.shape == (128, 256)
+    assert {SKY, ROAD, BUILDING, CAR} <= set(np.unique(labels))
+    assert labels.max() < cityscapes.CITYSCAPES_CLASSES
+    cars = np.unique(instances[labels == CAR])
+    assert list(cars) == [CAR * 1000 + k for k in range(len(cars))] and len(cars) >= 2
+    np.testing.assert_array_equal(instances[labels != CAR], labels[labels != CAR])
+    assert labels[0].tolist().count(SKY) > 0 and labels[-1, 128] == ROAD
+    again = street_scene(128, 256, num_cars=3, seed=1)
+    np.testing.assert_array_equal(again[0], labels)
+    assert (street_scene(128, 256, num_cars=3, seed=2)[0] != labels).any()

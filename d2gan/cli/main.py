@@ -240,12 +240,12 @@ def add_infer_parser(sub):
                              'CycleGAN (junyanz-*), U-GAT-IT (ugatit-gen*), Photo2Cartoon '
                              '(photo2cartoon-gen*), StarGAN '
                              '(yunjey-generator), StarGAN v2 (starganv2-generator, with '
-                             '--mapping / --style-encoder); '
+                             '--mapping / --style-encoder), SPADE (spade-generator*); '
                              'see d2gan.cli.weights')
     infer.add_argument('--image-size', type=positive_int, default=None,
-                       help='with --weights: the size images are resized to (default 256; '
-                            'StarGAN 128; a full U-GAT-IT, Photo2Cartoon or StarGAN v2 '
-                            'generator: its own); '
+                       help='with --weights: the size images (SPADE: label maps) are resized '
+                            'to (default 256; StarGAN 128; a full U-GAT-IT, Photo2Cartoon or '
+                            'StarGAN v2 generator: its own); '
                             'a checkpoint knows its own')
     infer.add_argument('--input', required=True,
                        help='folder of input images (spade: of label maps, or a '

@@ -11,6 +11,7 @@ import numpy as np
 from ..data import DatasetNotFoundError, cityscapes, list_images
 from ..data.paired import SYNTH_FACADES
 from .common import TrainData, held_out, load_step, report_vs_truth, write_pngs
+from .values import positive_int
 
 KINDS = ('semantic',)
 TITLE = 'semantic image synthesis'
@@ -21,6 +22,11 @@ def add_infer_options(group):
     group.add_argument('--instances', default=None,
                        help='with a folder of label maps as --input: folder of instance maps '
                             'with the same names (default: edges of the label maps)')
+    group.add_argument('--num-classes', type=positive_int, default=None,
+                       help='with --weights: the classes of a converted SPADE generator\'s maps '
+                            '(its map channels are these, +1 with the instance-edge channel); '
+                            'default: the channels less one (edges, as Cityscapes: 35); '
+                            'ADE20K: 151')
 
 
 def _datasets(dataset, dataroot):
@@ -71,33 +77,45 @@ def _vgg_note(step):
         ', without the VGG loss (no VGG-19 weights found)'
 
 
-def infer(args):
-    """``--input``: a folder of label-map PNGs (class index per pixel; the instance-edge channel
-    comes from the label boundaries, or from ``--instances``) or a list file."""
-    step, config = load_step(args)
-    size, num_classes = config['image_size'], config['num_classes']
-    use_instance = config.get('use_instance', True)
-    targets = None
+def read_input(args, num_classes, size, use_instance):
+    """``(names, maps, targets)`` of ``--input``: a list file (``targets`` its photos) or a
+    folder of label-map PNGs (class index per pixel; the instance-edge channel from the label
+    boundaries, or from ``--instances``; ``targets`` None), resized to ``size`` squares."""
     if os.path.isfile(args.input):
         dataset = cityscapes.SemanticListDataset(args.input)
         names = [ex[0] for ex in dataset.examples]
         maps, targets = cityscapes.load_semantic(dataset, num_classes, size, use_instance)
-    else:
-        names = list_images(args.input)
-        print(f'translating {len(names)} images of {args.input} ...', flush=True)
-        labels, instances = [], []
-        for path in names:
-            label = cityscapes._read_map(path)
-            instance = label
-            if args.instances:
-                instance = cityscapes._read_map(os.path.join(args.instances,
-                                                             os.path.basename(path)))
-            labels.append(cityscapes._resize_map(label, size))
-            instances.append(cityscapes._resize_map(instance, size))
-        maps = cityscapes.semantic_input(np.stack(labels), num_classes,
-                                         np.stack(instances) if use_instance else None)
-    fake = step.translate(maps, args.batch_size or 8)
+        return names, maps, targets
+    names = list_images(args.input)
+    print(f'translating {len(names)} images of {args.input} ...', flush=True)
+    labels, instances = [], []
+    for path in names:
+        label = cityscapes._read_map(path)
+        instance = label
+        if args.instances:
+            instance = cityscapes._read_map(os.path.join(args.instances,
+                                                         os.path.basename(path)))
+        labels.append(cityscapes._resize_map(label, size))
+        instances.append(cityscapes._resize_map(instance, size))
+    maps = cityscapes.semantic_input(np.stack(labels), num_classes,
+                                     np.stack(instances) if use_instance else None)
+    return names, maps, None
+
+
+def finish(args, fake, names, targets, what):
+    """Write the synthesised images and, with a list file's photos, report L1 / PSNR."""
     write_pngs(fake, names, args.out)
-    print(f'synthesised {len(names)} images ({size}x{size}) from label maps into {args.out}')
+    print(f'synthesised {len(names)} images {what} from label maps into {args.out}')
     if targets is not None:
         report_vs_truth(fake, targets)
+
+
+def infer(args):
+    """``--input``: a folder of label-map PNGs or a list file (:func:`read_input`)."""
+    if getattr(args, 'num_classes', None):
+        raise ValueError('--num-classes applies to --weights; a checkpoint knows its classes')
+    step, config = load_step(args)
+    size, num_classes = config['image_size'], config['num_classes']
+    names, maps, targets = read_input(args, num_classes, size, config.get('use_instance', True))
+    fake = step.translate(maps, args.batch_size or 8)
+    finish(args, fake, names, targets, f'({size}x{size})')

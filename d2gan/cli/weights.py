@@ -27,6 +27,11 @@ converted network                 ``infer --weights``
 (``starganv2-generator``)         ``--mapping F.params`` (latent-guided) and / or
                                   ``--style-encoder E.params`` (reference-guided), converted
                                   from the same checkpoint (:mod:`d2gan.cli.domains`)
+``spade_generator``               photos from the label maps of ``--input`` (as a spade
+(``spade-generator*``)            checkpoint: a folder, ``--instances``, or a list file with
+                                  L1 / PSNR), resized to ``--image-size`` squares (a multiple
+                                  of 32; 64 for ``more``); ``--num-classes`` when the model
+                                  used no instance edges (ADE20K: 151)
 ================================  ==========================================================
 
 A converted network mostly knows no image size: ``--image-size`` (default 256 for the
@@ -46,8 +51,9 @@ from .. import pretrained
 from ..data import list_images, paired
 from ..data.celeba_attrs import STARGAN_ATTRS, check_attribute_conflict, load_attribute_folder
 from ..device import as_device_list
+from ..models.spade import NUM_UPSAMPLING
 from ..plot import save_grid
-from . import domains
+from . import domains, semantic
 from .common import recipes_of, report_vs_truth, write_pngs
 from .resume import given_options, split_list
 
@@ -57,7 +63,8 @@ ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
          'ugatit_generator': (('paired', 'unpaired'), 256),
          'photo2cartoon_generator': (('paired', 'unpaired'), 256),
          'stargan_generator': (('attributes',), 128),
-         'starganv2_generator': (('domains',), None)}
+         'starganv2_generator': (('domains',), None),
+         'spade_generator': (('semantic',), 256)}
 
 
 #: generators whose full (non-light) variant runs only at its ``img_size`` -> their name
@@ -85,6 +92,8 @@ def infer(args, owned):
     net = pretrained.load_converted(args.weights, device)
     if model == 'stargan_generator':
         return _edit(args, net, meta['kwargs'], size, device)
+    if model == 'spade_generator':
+        return _synthesise(args, net, meta['kwargs'], size, device)
     return _translate(args, net, meta['kwargs'], size, device)
 
 
@@ -149,6 +158,25 @@ def _translate(args, net, kwargs, size, device):
                              f'names, e.g. {missing[0]}')
         report_vs_truth(fake, paired.to_tensor([paired._resize(paired._decode(t), size)
                                                 for t in truth]), source)
+
+
+def _synthesise(args, net, kwargs, size, device):
+    """SPADE: label maps (a folder or a list file) -> photos, as ``infer --checkpoint``."""
+    channels = kwargs['label_channels']
+    num_classes = args.num_classes or channels - 1
+    if num_classes not in (channels, channels - 1):
+        raise ValueError(f'{args.weights} takes maps of {channels} channels: --num-classes '
+                         f'{num_classes} fits neither with the instance-edge channel '
+                         f'({channels - 1}) nor without it ({channels})')
+    multiple = 2 ** NUM_UPSAMPLING[kwargs['num_upsampling']]
+    if size % multiple:
+        raise ValueError(f'--image-size {size}: this SPADE generator (num_upsampling '
+                         f"{kwargs['num_upsampling']!r}) takes sides that are multiples of "
+                         f'{multiple}')
+    names, maps, targets = semantic.read_input(args, num_classes, size,
+                                               num_classes == channels - 1)
+    fake = _run(net, [maps], args.batch_size or 8, device)
+    semantic.finish(args, fake, names, targets, f'({size}x{size}) with {args.weights}')
 
 
 def _edit(args, net, kwargs, size, device):
