@@ -6,7 +6,7 @@ Run where PyTorch and NumPy are installed (not MXNet) and checkouts of the refer
     python scripts/make_pretrained_fixtures.py PATH/TO/pytorch-CycleGAN-and-pix2pix \
         --stargan PATH/TO/stargan --ugatit PATH/TO/UGATIT-pytorch --starganv2 PATH/TO/stargan-v2 \
         --nvlabs PATH/TO/stylegan2-ada-pytorch --rosinality PATH/TO/stylegan2-pytorch \
-        --photo2cartoon PATH/TO/photo2cartoon
+        --photo2cartoon PATH/TO/photo2cartoon --spade PATH/TO/SPADE
 
 (each one alone writes only its family's fixtures). It imports ``models/networks.py``
 (junyanz), ``model.py`` (yunjey/stargan, into ``yunjey/``) or ``networks.py``
@@ -59,6 +59,15 @@ network keeps its 512 units, of which only the first 8 per layer get nonzero wei
 zeros compress). Each fixture holds the inputs of its network (``input`` = images or latents,
 ``labels`` = domains, ``style`` = the generator's style codes) and its output; ``w_hpf = 0``.
 
+The SPADE fixtures (``--spade``, NVlabs/SPADE's ``models/networks``, into ``spade/``) hold
+its default networks made small (``ngf 1``, ``ndf 2``, 3 classes + instance edges, 32 x 32):
+the generator (spectral SPADE residual blocks with synchronised batch norm; SPADE's 128 hidden
+units, of which the first 8 get weights) and the two-scale discriminator (``output`` all of its
+feature maps, flattened, ``output_shapes`` theirs), after three training-mode passes (power
+iteration, batch statistics) and random running statistics, outputs in eval mode as the
+reference's ``test.py``. Its ``sync_batchnorm`` (a separate repository) is stood in for by
+``nn.BatchNorm2d`` when the checkout lacks it: one device, the same function.
+
 The StyleGAN2 fixtures (``--nvlabs``, NVlabs/stylegan2-ada-pytorch, into ``nvlabs/``) hold a
 16 px skip generator (z_dim 24, w_dim 16, 2 mapping layers, channels 16, 16, 8) and a 16 px
 residual discriminator of the reference's ``training/networks.py``, run in float32 on the CPU
@@ -69,7 +78,10 @@ layer), ``ws_trunc`` (``truncation_psi=0.7``), ``ws_cut`` (psi 0.5, ``truncation
 ``image`` (``synthesis(ws, noise_mode='none')``) and ``image_trunc``; ``up_x``, ``up_w``,
 ``up_y``: one ``conv2d_resample(up=2, padding=1, flip_weight=False)``, the reference's
 up-sampling convolution on its own. The discriminator's holds ``input`` (4 images, one
-mbstd group of 4) and ``output`` (the scores).
+mbstd group of 4) and ``output`` (the scores). ``nvlabs/snapshot.pkl`` (also ``--nvlabs-pickle
+CHECKOUT`` alone, from those two files) is the reference's own pickle of ``dict(G, D, G_ema,
+...)`` as its training loop writes snapshots and the released networks are: ``G_ema`` and ``D``
+with the weights of the two ``.npz`` files, ``G`` random others.
 
 The rosinality StyleGAN2 fixtures (``--rosinality``, rosinality/stylegan2-pytorch, into
 ``rosinality/``) come from its ``model.py`` with two changes made at import, never in the
@@ -596,6 +608,42 @@ def write_nvlabs(checkout, out):
           y.numpy(), out)
 
 
+def write_nvlabs_pickle(checkout, out):
+    """``nvlabs/snapshot.pkl``: the reference's networks pickled as its ``training_loop.py``
+    writes snapshots (and the released ``ffhq.pkl`` etc. are): ``pickle.dump(dict(
+    training_set_kwargs=..., G=..., D=..., G_ema=..., augment_pipe=None))`` of its persistent
+    classes. ``G_ema`` and ``D`` hold the weights of ``generator.npz`` / ``discriminator.npz``
+    (written before), ``G`` random others; the test compares the outputs with those files'."""
+    import pickle
+    networks, _ = reference_nvlabs(checkout)
+    widths = dict(channel_base=128, channel_max=16)
+
+    def state_of(name):
+        with np.load(os.path.join(out, f'{name}.npz')) as f:
+            return {k[len('state/'):]: torch.from_numpy(f[k]) for k in f.files
+                    if k.startswith('state/')}
+
+    def generator():
+        return networks.Generator(z_dim=24, c_dim=0, w_dim=16, img_resolution=16,
+                                  img_channels=3, mapping_kwargs=dict(num_layers=2),
+                                  synthesis_kwargs=widths)
+    G_ema, G = generator(), generator()
+    G_ema.load_state_dict(state_of('generator'))
+    with torch.no_grad():
+        randomize_stylegan2(G, torch.Generator().manual_seed(2001))
+    D = networks.Discriminator(c_dim=0, img_resolution=16, img_channels=3,
+                               epilogue_kwargs=dict(mbstd_group_size=4), **widths)
+    D.load_state_dict(state_of('discriminator'))
+    snapshot = dict(training_set_kwargs=dict(resolution=16, use_labels=False))
+    for name, net in (('G', G), ('D', D), ('G_ema', G_ema)):
+        snapshot[name] = copy.deepcopy(net).eval().requires_grad_(False).cpu()
+    snapshot['augment_pipe'] = None
+    path = os.path.join(out, 'snapshot.pkl')
+    with open(path, 'wb') as f:
+        pickle.dump(snapshot, f)
+    print(f'{path}: {os.path.getsize(path) // 1024} KiB')
+
+
 ROSINALITY_OP = {
     '__init__.py': """from .fused_act import FusedLeakyReLU, fused_leaky_relu
 from .upfirdn2d import upfirdn2d
@@ -827,6 +875,8 @@ def main():
                         help='a checkout of clovaai/stargan-v2')
     parser.add_argument('--nvlabs', default=None, metavar='CHECKOUT',
                         help='a checkout of NVlabs/stylegan2-ada-pytorch')
+    parser.add_argument('--nvlabs-pickle', default=None, metavar='CHECKOUT',
+                        help='only nvlabs/snapshot.pkl (from the .npz fixtures already there)')
     parser.add_argument('--rosinality', default=None, metavar='CHECKOUT',
                         help='a checkout of rosinality/stylegan2-pytorch')
     parser.add_argument('--photo2cartoon', default=None, metavar='CHECKOUT',
@@ -841,6 +891,8 @@ def main():
         write_rosinality(args.rosinality, os.path.join(args.out, 'rosinality'))
     if args.nvlabs:
         write_nvlabs(args.nvlabs, os.path.join(args.out, 'nvlabs'))
+    if args.nvlabs or args.nvlabs_pickle:
+        write_nvlabs_pickle(args.nvlabs or args.nvlabs_pickle, os.path.join(args.out, 'nvlabs'))
     if args.starganv2:
         write_starganv2(reference_starganv2(args.starganv2), os.path.join(args.out, 'starganv2'))
     if args.photo2cartoon:

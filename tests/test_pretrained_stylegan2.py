@@ -161,13 +161,14 @@ def test_a_generator_state_is_not_a_discriminator():
         pretrained.convert(D_FMT, fixture('generator')[0])
 
 
-def test_a_pickle_is_refused_with_the_way_to_convert_it(tmp_path):
-    """A pickle of the reference's classes (its ``torch_utils.persistence`` objects) is not
-    unpickled: it would run their code."""
+def test_a_pickle_of_other_classes_is_refused_with_the_way_to_convert_it(tmp_path):
+    """A pickle naming a class neither pickle reader knows (here the reference's
+    ``training.networks.Generator`` itself) is not unpickled: it would run that class's code."""
     path = tmp_path / 'ffhq.pkl'
-    path.write_bytes(b'\x80\x02ctorch_utils.persistence\n_reconstruct_persistent_obj\n)R.')
-    with pytest.raises(PretrainedError, match='pth_to_npz.py --nvlabs-pkl'):
+    path.write_bytes(b'\x80\x02ctraining.networks\nGenerator\n)R.')
+    with pytest.raises(PretrainedError, match='training.networks.Generator') as e:
         pretrained.read_state_dict(path)
+    assert 'pth_to_npz.py --nvlabs-pkl' in str(e.value)
 
 
 def test_converted_files_round_trip(tmp_path):
@@ -177,3 +178,72 @@ def test_converted_files_round_trip(tmp_path):
     loaded = without_noise(pretrained.load_converted(params))
     np.testing.assert_allclose(loaded.synthesis(mx.nd.array(a['ws'])).asnumpy(), a['output'],
                                rtol=RTOL, atol=ATOL)
+
+
+PICKLE = os.path.join(DATA, 'snapshot.pkl')
+
+
+def test_a_network_pickle_reads_without_torch_or_the_reference():
+    """``snapshot.pkl`` is the reference's own pickle of ``dict(G, D, G_ema, ...)`` (written by
+    ``make_pretrained_fixtures.py --nvlabs-pickle``); read here with neither torch nor the
+    reference's code, its arrays are the state dicts, key for key and bit for bit."""
+    state = pretrained.read_state_dict(PICKLE)
+    assert {key.split('.', 1)[0] for key in state} == {'G', 'D', 'G_ema'}
+    for network, name in (('G_ema', 'generator'), ('D', 'discriminator')):
+        reference, _ = fixture(name)
+        assert {k[len(network) + 1:] for k in state if k.startswith(network + '.')} \
+            == set(reference)
+        for key, value in reference.items():
+            np.testing.assert_array_equal(state[f'{network}.{key}'], value)
+
+
+def test_a_network_pickle_converts_to_the_reference_outputs():
+    state = pretrained.read_state_dict(PICKLE)
+    _, a = fixture('generator')
+    G = without_noise(pretrained.convert(G_FMT, state)[0])
+    np.testing.assert_allclose(G.synthesis(mx.nd.array(a['ws'])).asnumpy(), a['output'],
+                               rtol=RTOL, atol=ATOL)
+    trained = without_noise(pretrained.convert('nvlabs-stylegan2-generator-g', state)[0])
+    assert np.abs(trained.synthesis(mx.nd.array(a['ws'])).asnumpy() - a['output']).max() > 0.1
+    _, d = fixture('discriminator')
+    D = pretrained.convert(D_FMT, state)[0]
+    np.testing.assert_allclose(D(mx.nd.array(d['input'])).asnumpy(), d['output'], rtol=RTOL,
+                               atol=ATOL)
+
+
+def test_a_pickle_runs_none_of_the_source_it_stores(tmp_path, monkeypatch):
+    """A persistent object's ``module_src`` (which the reference executes on unpickling) is
+    kept as data: a pickle whose source would write a file writes none."""
+    import pickle
+    import sys
+    import types
+    marker = tmp_path / 'ran'
+    module = types.ModuleType('torch_utils.persistence')
+
+    def _reconstruct_persistent_obj(meta):
+        raise AssertionError('not called when writing')
+    _reconstruct_persistent_obj.__module__ = 'torch_utils.persistence'
+    _reconstruct_persistent_obj.__qualname__ = '_reconstruct_persistent_obj'
+    module._reconstruct_persistent_obj = _reconstruct_persistent_obj
+    monkeypatch.setitem(sys.modules, 'torch_utils', types.ModuleType('torch_utils'))
+    monkeypatch.setitem(sys.modules, 'torch_utils.persistence', module)
+
+    class Net:
+        def __reduce__(self):
+            meta = dict(type='class', version=4, class_name='training.networks.Generator',
+                        module_src=f'open({str(marker)!r}, "w").write("x")',
+                        state={'_parameters': {}, '_buffers': {}, '_modules': {}})
+            return _reconstruct_persistent_obj, (meta,)
+    path = tmp_path / 'evil.pkl'
+    path.write_bytes(pickle.dumps(dict(G_ema=Net())))
+    with pytest.raises(PretrainedError, match='holds none of the networks'):
+        pretrained.read_state_dict(path)      # an empty network: no arrays
+    assert not marker.exists()
+
+
+def test_a_truncated_network_pickle_is_named(tmp_path):
+    path = tmp_path / 'ffhq.pkl'
+    with open(PICKLE, 'rb') as f:
+        path.write_bytes(f.read()[:100000])
+    with pytest.raises(PretrainedError, match='ffhq.pkl is not a readable network pickle'):
+        pretrained.read_state_dict(path)

@@ -4,23 +4,26 @@ Why: d2gan's StyleGAN2 (:mod:`d2gan.models.stylegan2`) follows this reference la
 its released networks (FFHQ, AFHQ, MetFaces, ...) then run in the book, and the fixtures check
 the claim number for number (``tests/test_pretrained_stylegan2.py``).
 
-==================================  ===============================  =========================
-format                              reference network                d2gan network
-==================================  ===============================  =========================
-``nvlabs-stylegan2-generator``      ``Generator`` (``G`` / ``G_ema``) ``stylegan2_generator``
-``nvlabs-stylegan2-discriminator``  ``Discriminator`` (``D``)        ``stylegan2_discriminator``
-==================================  ===============================  =========================
+=====================================  ============================  ==========================
+format                                 reference network             d2gan network
+=====================================  ============================  ==========================
+``nvlabs-stylegan2-generator``         ``Generator`` (``G_ema`` of   ``stylegan2_generator``
+                                       a pickle)
+``nvlabs-stylegan2-generator-g``       ``G`` of a pickle             ``stylegan2_generator``
+``nvlabs-stylegan2-discriminator``     ``Discriminator`` (``D``)     ``stylegan2_discriminator``
+=====================================  ============================  ==========================
 
-**The released files are pickles** (``ffhq.pkl``) of the reference's classes and unpickle only
-with its code. Where the reference is checked out (and torch installed), write the state dict
-of the network to convert as ``.npz``::
+**The released files are pickles** (``ffhq.pkl``) of the reference's classes. d2gan reads them
+directly, without torch and without the reference's code
+(:mod:`d2gan.pretrained.torch_pickle`; no code from the file is run)::
 
-    python scripts/pth_to_npz.py --nvlabs-pkl ffhq.pkl ffhq_G_ema.npz   # --network D: the critic
+    python -m d2gan convert --format nvlabs-stylegan2-generator --input ffhq.pkl \
+        --out data/pretrained/ffhq.params
 
-(inside the checkout, or with it on ``PYTHONPATH``), or by hand: ``import pickle, numpy;
-numpy.savez('G.npz', **{k: v.numpy() for k, v in pickle.load(open('ffhq.pkl', 'rb'))['G_ema']
-.state_dict().items()})``; then ``python -m d2gan convert --format nvlabs-stylegan2-generator
---input ffhq_G_ema.npz --out data/pretrained/ffhq.params``.
+A plain state dict of one network converts too (``.npz``, or ``.pth`` with torch), as does a
+pickle that ``torch_pickle`` does not read (another class in it), through an ``.npz`` written
+where the reference is checked out: ``python scripts/pth_to_npz.py --nvlabs-pkl ffhq.pkl
+ffhq_G_ema.npz`` (``--network D``: the critic).
 
 Read off the state dict: the resolution (blocks ``b4 ... bR``), ``z_dim``, ``w_dim``, the
 number of mapping layers, ``img_channels``, each block's width, from which ``channel_base``
@@ -53,7 +56,7 @@ import numpy as np
 
 from ..nn.upfirdn import setup_filter
 from .convert import FORMATS
-from .state_dict import PretrainedError, required
+from .state_dict import PretrainedError, required, sub_state
 
 LAYER_PARTS = ('weight', 'bias', 'noise_strength', 'affine.weight', 'affine.bias')
 TORGB_PARTS = ('weight', 'bias', 'affine.weight', 'affine.bias')
@@ -109,8 +112,17 @@ def _refuse_conditional(fmt, why):
                           'takes no class labels: convert an unconditional one (c_dim = 0)')
 
 
+def _network(state, name, fmt):
+    """The state dict of network ``name`` when ``state`` is a whole network pickle (keys
+    ``G.*``, ``D.*``, ``G_ema.*``: :mod:`d2gan.pretrained.torch_pickle`), else ``state``."""
+    if any(key.startswith(('G.', 'D.', 'G_ema.')) for key in state):
+        return sub_state(state, name, f'{fmt} (network {name} of a stylegan2-ada-pytorch .pkl)')
+    return state
+
+
 @FORMATS.register('nvlabs-stylegan2-generator', family='nvlabs')
-def generator(state, fmt='nvlabs-stylegan2-generator'):
+def generator(state, fmt='nvlabs-stylegan2-generator', network='G_ema'):
+    state = _network(state, network, fmt)
     if 'mapping.embed.weight' in state:
         _refuse_conditional(fmt, 'it holds mapping.embed, the label embedding')
     first = required(state, 'mapping.fc0.weight', fmt, 'Generator')
@@ -150,8 +162,15 @@ def generator(state, fmt='nvlabs-stylegan2-generator'):
                 ignored=ignored, state=state)
 
 
+@FORMATS.register('nvlabs-stylegan2-generator-g', family='nvlabs')
+def training_generator(state, fmt='nvlabs-stylegan2-generator-g'):
+    """From a whole pickle: the generator being trained (``G``), not its average ``G_ema``."""
+    return generator(state, fmt, network='G')
+
+
 @FORMATS.register('nvlabs-stylegan2-discriminator', family='nvlabs')
 def discriminator(state, fmt='nvlabs-stylegan2-discriminator'):
+    state = _network(state, 'D', fmt)
     if 'mapping.embed.weight' in state:
         _refuse_conditional(fmt, 'it holds mapping.embed, the label embedding')
     out = required(state, 'b4.out.weight', fmt, 'Discriminator')
@@ -185,7 +204,7 @@ def discriminator(state, fmt='nvlabs-stylegan2-discriminator'):
         state, f'b{top_res}.fromrgb.weight', fmt, 'Discriminator').shape[1]),
                   channel_base=base, channel_max=top, mbstd_group_size=4)
     return dict(model='stylegan2_discriminator', kwargs=kwargs, pairs=pairs,
-                ignored=check_filters(state, fmt))
+                ignored=check_filters(state, fmt), state=state)
 
 
 __all__ = ['channel_config', 'check_filters']

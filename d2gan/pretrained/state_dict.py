@@ -8,10 +8,9 @@ Two file types, chosen by the suffix:
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
 A ``.pkl`` is read when it is a network pickle of progressive_growing_of_gans (PGGAN's released
-networks; :mod:`d2gan.pretrained.tf_pickle` reads them without TensorFlow and runs no code from
-the file); any other pickle -- NVlabs' StyleGAN2-ADA networks -- is refused with the one-liner
-that turns it into an ``.npz`` where the reference is checked out
-(:mod:`d2gan.pretrained.nvlabs`): unpickling it needs the reference's classes and runs code.
+networks, :mod:`d2gan.pretrained.tf_pickle`) or of stylegan2-ada-pytorch (StyleGAN2-ADA's,
+:mod:`d2gan.pretrained.torch_pickle`): without TensorFlow or PyTorch, and without running any
+code from the file. Any other pickle is refused, naming the class it holds.
 
 The keys are the reference's own (``model.1.weight``); a ``module.`` prefix on every key (a
 network saved inside ``DataParallel``) is removed. A checkpoint of several networks -- a dict
@@ -63,17 +62,25 @@ def _read_npz(path):
 
 
 def _read_pickle(path):
-    """PGGAN's TensorFlow network pickles (:mod:`.tf_pickle`, no code run); another pickle --
-    NVlabs' StyleGAN2-ADA networks above all -- gets the way to turn it into an ``.npz``."""
+    """Network pickles, read without their frameworks and without running code from the file:
+    PGGAN's TensorFlow ones (:mod:`.tf_pickle`) and stylegan2-ada-pytorch's
+    (:mod:`.torch_pickle`); any other pickle is refused, naming the class it holds."""
     from .tf_pickle import ForeignPickleError, read_tf_pickle
+    from .torch_pickle import read_ada_pickle
     try:
         return read_tf_pickle(path)
     except ForeignPickleError as e:
-        raise PretrainedError(
-            f'{path}: {e}. A pickle of NVlabs\' StyleGAN2-ADA networks needs the reference\'s '
-            'code to load; where stylegan2-ada-pytorch is checked out, write its state dict as '
-            f'.npz: PYTHONPATH=CHECKOUT python scripts/pth_to_npz.py --nvlabs-pkl {path} '
-            'G_ema.npz (--network D for the discriminator), then convert G_ema.npz') from None
+        foreign = e
+    if foreign.module.startswith(('torch', 'dnnlib')):
+        try:
+            return read_ada_pickle(path)
+        except ForeignPickleError as e:
+            foreign = e
+    raise PretrainedError(
+        f'{path}: {foreign}; d2gan reads the network pickles of progressive_growing_of_gans and '
+        'stylegan2-ada-pytorch. Where the reference that wrote this one is checked out, write '
+        f'its state dict as .npz: PYTHONPATH=CHECKOUT python scripts/pth_to_npz.py '
+        f'--nvlabs-pkl {path} G_ema.npz (--network D for the discriminator)')
 
 
 def _read_torch(path):

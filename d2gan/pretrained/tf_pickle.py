@@ -43,13 +43,20 @@ SUPPORTED = {
 }
 
 
+def numpy_global(module, name):
+    """An allowed NumPy function or class; ``numpy._core`` (NumPy 2's name, in files written
+    with it) is ``numpy.core`` of the NumPy 1 that MXNet needs."""
+    import importlib
+    if module.startswith('numpy._core'):
+        module = 'numpy.core' + module[len('numpy._core'):]
+    return getattr(importlib.import_module(module), name)
+
+
 class ForeignPickleError(PretrainedError):
     """A pickle holding a class this reader does not load (``.module``, ``.name``)."""
 
     def __init__(self, module, name):
-        super().__init__(f'the pickle holds {module}.{name}, which d2gan does not load (only '
-                         'the networks of progressive_growing_of_gans, tfutil.Network, are read '
-                         'from a pickle)')
+        super().__init__(f'the pickle holds {module}.{name}, which d2gan does not load')
         self.module, self.name = module, name
 
 
@@ -68,7 +75,7 @@ class _Restricted(pickle.Unpickler):
         if (module, name) in NETWORK_CLASSES:
             return NetworkState
         if (module, name) in NUMPY:
-            return super().find_class(module, name)
+            return numpy_global(module, name)
         raise ForeignPickleError(module, name)
 
 
@@ -119,4 +126,4 @@ def read_tf_pickle(path):
     return flat
 
 
-__all__ = ['ForeignPickleError', 'NetworkState', 'SUPPORTED', 'networks_of', 'check_static_kwargs', 'read_tf_pickle']
+__all__ = ['numpy_global', 'ForeignPickleError', 'NetworkState', 'SUPPORTED', 'networks_of', 'check_static_kwargs', 'read_tf_pickle']
