@@ -863,6 +863,67 @@ def randomize_running_stats(net, generator):
             module.running_var.copy_(0.5 + 1.5 * torch.rand(c, generator=generator))
 
 
+def reference_attgan(checkout):
+    """``attgan.py`` of an elvisyjlin/AttGAN-PyTorch checkout (it imports the checkout's
+    ``nn.py`` as ``nn``); ``torchsummary`` (printing only) is stood in for when absent."""
+    try:
+        importlib.import_module('torchsummary')
+    except ImportError:
+        stand_in = types.ModuleType('torchsummary')
+        stand_in.summary = lambda *args, **kwargs: None
+        sys.modules['torchsummary'] = stand_in
+    sys.path.insert(0, os.path.abspath(checkout))
+    return reference_networks(checkout, ('attgan.py',))
+
+
+def keep_first_channels(net, channels=8):
+    """Zero every convolution's input and output channels (and their norm's shift) beyond
+    ``channels``, and the dense layers' inputs from them: the reference's discriminator is 1024 wide at the
+    end whatever its size; the zeros compress."""
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d):
+            module.weight.data[channels:] = 0
+            module.weight.data[:, max(channels, 3):] = 0
+        elif isinstance(module, nn.InstanceNorm2d) and module.bias is not None:
+            module.bias.data[channels:] = 0
+        elif isinstance(module, nn.Linear) and module.in_features % 1024 == 0:
+            # the flattened (1024, f, f) features, channel-major
+            module.weight.data.view(module.out_features, 1024, -1)[:, channels:] = 0
+
+
+def write_attgan(checkout, out):
+    """``attgan/generator.npz`` and ``attgan/discriminator.npz`` of the reference's networks
+    in eval mode (as its ``test.py``): the generator with 13 attributes, ``enc_dim`` /
+    ``dec_dim`` 4, 3 + 3 layers, shortcut 1, inject 1 at 16 px (``input`` images, ``labels``
+    the attribute vector it is told, ``(2 b - 1) * 0.5``); the discriminator at its fixed
+    1024-wide end (``dim`` 256, 3 layers, 16 px, ``fc_dim`` 16; channels beyond the first 8
+    zero), ``output`` the adversarial score, ``output_cls`` the attribute logits."""
+    ref = reference_attgan(checkout)
+    os.makedirs(out, exist_ok=True)
+    generator = torch.Generator().manual_seed(8000)
+    G = ref.Generator(enc_dim=4, enc_layers=3, dec_dim=4, dec_layers=3, n_attrs=13,
+                      shortcut_layers=1, inject_layers=1, img_size=16)
+    randomize_ugatit(G, generator)
+    x = (torch.rand((3, 3, 16, 16), generator=generator) * 2 - 1).numpy()
+    labels = ((torch.rand((3, 13), generator=generator) > 0.5).float() - 0.5).numpy()
+    G = G.double().eval()
+    with torch.no_grad():
+        y = G(torch.from_numpy(x).double(), torch.from_numpy(labels).double())
+    write('generator', 'attgan-generator', G.float().state_dict(), x.astype(np.float32),
+          y.numpy().astype(np.float32), out, labels=labels.astype(np.float32))
+    D = ref.Discriminators(dim=256, fc_dim=16, n_layers=3, img_size=16,
+                           fc_acti_fn='relu')
+    randomize_ugatit(D, generator)
+    keep_first_channels(D)
+    x = (torch.rand((3, 3, 16, 16), generator=generator) * 2 - 1).numpy()
+    D = D.double().eval()
+    with torch.no_grad():
+        adv, cls = D(torch.from_numpy(x).double())
+    write('discriminator', 'attgan-discriminator', D.float().state_dict(),
+          x.astype(np.float32), adv.numpy().astype(np.float32), out,
+          output_cls=cls.numpy().astype(np.float32))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', nargs='?',
@@ -881,12 +942,16 @@ def main():
                         help='a checkout of rosinality/stylegan2-pytorch')
     parser.add_argument('--photo2cartoon', default=None, metavar='CHECKOUT',
                         help='a checkout of minivision-ai/photo2cartoon')
+    parser.add_argument('--attgan', default=None, metavar='CHECKOUT',
+                        help='a checkout of elvisyjlin/AttGAN-PyTorch')
     parser.add_argument('--spade', default=None, metavar='CHECKOUT',
                         help='a checkout of NVlabs/SPADE')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
     if args.spade:
         write_spade(args.spade, os.path.join(args.out, 'spade'))
+    if args.attgan:
+        write_attgan(args.attgan, os.path.join(args.out, 'attgan'))
     if args.rosinality:
         write_rosinality(args.rosinality, os.path.join(args.out, 'rosinality'))
     if args.nvlabs:

@@ -144,6 +144,32 @@ def test_edits_with_a_converted_stargan_generator(tmp_path, capsys, monkeypatch)
         np.testing.assert_allclose(rows[3 * (i + 1):3 * (i + 2)], expected, atol=1e-5)
 
 
+def test_edits_with_a_converted_attgan_generator(tmp_path, capsys, monkeypatch):
+    """AttGAN is told ``(2 b - 1) * 0.5`` with the flipped attribute at +-1, as AttGAN-PyTorch's
+    ``test.py``; its 13 labels default to the reference's CelebA thirteen."""
+    from d2gan.data.celeba_attrs import ATTGAN_ATTRS
+    net, params = converted(tmp_path, 'attgan/generator')
+    folder = tmp_path / 'faces'
+    write_images(folder / 'img_align_celeba', random_images(2, 16, 16, seed=4))
+    attrs = np.random.default_rng(5).integers(0, 2, (2, 13))
+    attrs[:, 2:5] = [[1, 0, 0], [0, 0, 1]]       # one hair colour each
+    write_attr_list(folder / 'list_attr_celeba.txt', ['0.png', '1.png'], list(ATTGAN_ATTRS),
+                    attrs)
+    grids = []
+    monkeypatch.setattr(weights, 'save_grid', lambda rows, out, nrow: grids.append(rows))
+    assert main(['infer', '--weights', params, '--input', str(folder), '--out',
+                 str(tmp_path / 'edits.png'), '--split', 'all', '--image-size', '16']) == 0
+    assert 'rows 2-14 = flipped Bald, Bangs' in capsys.readouterr().out
+    rows = grids[-1].asnumpy()
+    assert rows.shape == (2 * 14, 3, 16, 16)
+    X = mx.nd.array(rows[:2])
+    bald = attrs.astype(np.float32)
+    bald[:, 0] = 1 - bald[:, 0]
+    told = (2 * bald - 1) * 0.5
+    told[:, 0] *= 2
+    np.testing.assert_allclose(rows[2:4], net(X, mx.nd.array(told)).asnumpy(), atol=1e-5)
+
+
 @pytest.mark.parametrize('case', ['no-sidecar', 'no-params', 'discriminator', 'channels',
                                   'foreign-option', 'direction', 'stargan-attrs',
                                   'image-size-with-checkpoint', 'ugatit-discriminator',

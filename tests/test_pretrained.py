@@ -147,7 +147,7 @@ def test_wrong_family_or_depth_is_named():
     with pytest.raises(PretrainedError, match='num_downs=8, but the state dict has '
                                               'num_downs=6'):
         pretrained.convert('junyanz-unet_256', state)
-    with pytest.raises(KeyError, match='valid names are: junyanz-basic'):
+    with pytest.raises(KeyError, match='valid names are: attgan-discriminator, .*junyanz-basic'):
         pretrained.convert('junyanz-pixel', state)
 
 
@@ -172,6 +172,18 @@ def test_truncated_or_foreign_files_are_named(tmp_path):
         pretrained.read_state_dict(tmp_path / 'absent.npz')
     with pytest.raises(PretrainedError, match="unknown weight file type '.h5'"):
         pretrained.read_state_dict(tmp_path / 'x.h5')
+
+
+def test_nested_checkpoints_flatten_and_skip_optimizer_states():
+    """AttGAN's ``weights.*.pth``: ``{'G': ..., 'D': ..., 'optim_G': ..., 'optim_D': ...}``;
+    the networks flatten to dotted keys, the optimizers' states are not weights."""
+    from d2gan.pretrained.state_dict import flatten
+    w = np.ones(2, np.float32)
+    checkpoint = {'G': {'enc.weight': w}, 'D': {'conv': {'weight': w}},
+                  'optim_G': {'state': {0: {'exp_avg': w}}, 'param_groups': [{'lr': 2e-4}]}}
+    assert sorted(flatten(checkpoint, np.ndarray, 'x.pth')) == ['D.conv.weight', 'G.enc.weight']
+    with pytest.raises(PretrainedError, match="entry 'G.lr' is a float"):
+        flatten({'G': {'lr': 2e-4}}, np.ndarray, 'x.pth')
 
 
 def test_pth_without_torch_says_how_to_proceed(tmp_path, monkeypatch):

@@ -20,9 +20,11 @@ converted network                 ``infer --weights``
 (``photo2cartoon-generator``,
 ``photo2cartoon-genA2B``, ...)
 ``stargan_generator``             the grid of edits (as a stargan checkpoint): row 1 the
-(``yunjey-generator``)            originals, one row per flipped attribute; ``--attrs`` names
-                                  *all* the network's labels in its order (default: the
-                                  reference's CelebA five when it has five)
+(``yunjey-generator``),           originals, one row per flipped attribute; ``--attrs`` names
+``attgan_generator``              *all* the network's labels in its order (default: the
+(``attgan-generator``)            reference's CelebA five / thirteen when it has as many);
+                                  AttGAN is told ``(2 b - 1) * 0.5``, the flipped attribute
+                                  at +-1 (the reference's ``test.py``)
 ``starganv2_generator``           StarGAN v2 into ``--target-domain``, its styles from
 (``starganv2-generator``)         ``--mapping F.params`` (latent-guided) and / or
                                   ``--style-encoder E.params`` (reference-guided), converted
@@ -49,7 +51,8 @@ from mxnet import autograd, nd
 
 from .. import pretrained
 from ..data import list_images, paired
-from ..data.celeba_attrs import STARGAN_ATTRS, check_attribute_conflict, load_attribute_folder
+from ..data.celeba_attrs import (ATTGAN_ATTRS, STARGAN_ATTRS, check_attribute_conflict,
+                                 load_attribute_folder)
 from ..device import as_device_list
 from ..models.spade import NUM_UPSAMPLING
 from ..plot import save_grid
@@ -63,6 +66,7 @@ ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
          'ugatit_generator': (('paired', 'unpaired'), 256),
          'photo2cartoon_generator': (('paired', 'unpaired'), 256),
          'stargan_generator': (('attributes',), 128),
+         'attgan_generator': (('attributes',), 128),
          'starganv2_generator': (('domains',), None),
          'spade_generator': (('semantic',), 256)}
 
@@ -90,8 +94,8 @@ def infer(args, owned):
     size = _image_size(args, model, meta['kwargs'], default_size)
     device = as_device_list(args.device)[0]
     net = pretrained.load_converted(args.weights, device)
-    if model == 'stargan_generator':
-        return _edit(args, net, meta['kwargs'], size, device)
+    if model in ('stargan_generator', 'attgan_generator'):
+        return _edit(args, net, model, meta['kwargs'], size, device)
     if model == 'spade_generator':
         return _synthesise(args, net, meta['kwargs'], size, device)
     return _translate(args, net, meta['kwargs'], size, device)
@@ -179,10 +183,23 @@ def _synthesise(args, net, kwargs, size, device):
     semantic.finish(args, fake, names, targets, f'({size}x{size}) with {args.weights}')
 
 
-def _edit(args, net, kwargs, size, device):
-    c_dim = kwargs['c_dim']
-    names = split_list(args.attrs) or (list(STARGAN_ATTRS) if c_dim == len(STARGAN_ATTRS)
-                                       else None)
+THRES_INT, TEST_INT = 0.5, 1.0     # AttGAN-PyTorch test.py: how labels are told, and edits
+
+
+def _told(model, B, edited):
+    """The label vectors a converted editor is given for target attributes ``B``: StarGAN's
+    are ``B``; AttGAN's ``(2 B - 1) * thres_int``, the edited one at ``test_int``."""
+    if model == 'stargan_generator':
+        return B
+    told = (2 * B - 1) * THRES_INT
+    told[:, edited] *= TEST_INT / THRES_INT
+    return told
+
+
+def _edit(args, net, model, kwargs, size, device):
+    c_dim = kwargs['c_dim'] if model == 'stargan_generator' else kwargs['n_attrs']
+    default = STARGAN_ATTRS if model == 'stargan_generator' else ATTGAN_ATTRS
+    names = split_list(args.attrs) or (list(default) if c_dim == len(default) else None)
     if names is None or len(names) != c_dim:
         got = f'--attrs gives {len(names)}' if names else 'no --attrs given'
         raise ValueError(f'{args.weights} takes {c_dim} labels ({got}): with --weights, '
@@ -196,7 +213,8 @@ def _edit(args, net, kwargs, size, device):
     for i, name in enumerate(names):
         B = A.copy()
         B[:, i] = 1 - B[:, i]
-        rows.append(_run(net, [X, check_attribute_conflict(B, name, names)],
+        B = check_attribute_conflict(B, name, names)
+        rows.append(_run(net, [X, _told(model, B, i).astype(np.float32)],
                          args.batch_size or 8, device))
     out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \
         os.path.join(args.out, 'edits.png')

@@ -17,7 +17,10 @@ LeakyReLU(0.2), then two fully connected heads on the flattened features: ``fc_d
 same critic with ``affine='center'`` (TF slim's instance norm: shift, no scale).
 
 Widths, kernels and biases follow elvisyjlin/AttGAN-PyTorch ``attgan.py`` + ``nn.py`` (a
-convolution followed by a norm has no bias); at 128x128 with 13 attributes, shortcut_layers 1
+convolution followed by a norm has no bias). The leaky ReLUs have slope ``slope`` = 0.2, the
+paper's (its TensorFlow code, LynnHo/AttGAN-Tensorflow); AttGAN-PyTorch's ``nn.LeakyReLU()``
+has PyTorch's default 0.01, which its converted weights get
+(:mod:`d2gan.pretrained.attgan`); at 128x128 with 13 attributes, shortcut_layers 1
 and inject_layers 1 (the "shortcut1_inject1" model of the paper's code) the trainable
 parameter counts are 43,459,203 (G) and 44,718,990 (D), checked in
 ``tests/test_attr_models.py``.
@@ -38,7 +41,7 @@ def _widths(dim, layers, max_dim):
 class AttGANEncoder(nn.HybridBlock):
     """``image -> [features of level 0, ..., level enc_layers - 1]`` (each half the size)."""
 
-    def __init__(self, enc_dim=64, enc_layers=5, max_dim=1024, channels=3, **kwargs):
+    def __init__(self, enc_dim=64, enc_layers=5, max_dim=1024, channels=3, slope=0.2, **kwargs):
         super().__init__(**kwargs)
         self.widths = _widths(enc_dim, enc_layers, max_dim)
         with self.name_scope():
@@ -47,7 +50,7 @@ class AttGANEncoder(nn.HybridBlock):
             for width in self.widths:
                 block = nn.HybridSequential(prefix='')
                 block.add(nn.Conv2D(width, 4, 2, 1, use_bias=False, in_channels=in_channels),
-                          nn.BatchNorm(in_channels=width), nn.LeakyReLU(0.2))
+                          nn.BatchNorm(in_channels=width), nn.LeakyReLU(slope))
                 self.layers.add(block)
                 in_channels = width
 
@@ -121,11 +124,11 @@ class AttGANGenerator(nn.HybridBlock):
 
     def __init__(self, n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
                  shortcut_layers=1, inject_layers=1, max_dim=1024, channels=3, transfer=None,
-                 **kwargs):
+                 slope=0.2, **kwargs):
         super().__init__(**kwargs)
         self.n_attrs = n_attrs
         with self.name_scope():
-            self.encoder = AttGANEncoder(enc_dim, enc_layers, max_dim, channels)
+            self.encoder = AttGANEncoder(enc_dim, enc_layers, max_dim, channels, slope)
             widths = self.encoder.widths
             self.stu = None
             if transfer is not None:
@@ -154,7 +157,7 @@ class AttGANDiscriminator(nn.HybridBlock):
     """
 
     def __init__(self, n_attrs=13, dim=64, fc_dim=1024, n_layers=5, image_size=128,
-                 max_dim=1024, channels=3, affine=True, fc_act='relu', **kwargs):
+                 max_dim=1024, channels=3, affine=True, fc_act='relu', slope=0.2, **kwargs):
         super().__init__(**kwargs)
         size = image_size // 2 ** n_layers
         if size < 1 or size * 2 ** n_layers != image_size:
@@ -169,17 +172,17 @@ class AttGANDiscriminator(nn.HybridBlock):
             for width in widths:
                 self.conv.add(nn.Conv2D(width, 4, 2, 1, use_bias=False, in_channels=in_channels),
                               AffineInstanceNorm(in_channels=width, scale=affine is True),
-                              nn.LeakyReLU(0.2))
+                              nn.LeakyReLU(slope))
                 in_channels = width
             flat = widths[-1] * size * size
-            self.fc_adv = self._head(fc_dim, 1, flat, fc_act)
-            self.fc_cls = self._head(fc_dim, n_attrs, flat, fc_act)
+            self.fc_adv = self._head(fc_dim, 1, flat, fc_act, slope)
+            self.fc_cls = self._head(fc_dim, n_attrs, flat, fc_act, slope)
 
     @staticmethod
-    def _head(fc_dim, out, flat, fc_act):
+    def _head(fc_dim, out, flat, fc_act, slope):
         head = nn.HybridSequential(prefix='')
         head.add(nn.Dense(fc_dim, in_units=flat),
-                 nn.Activation('relu') if fc_act == 'relu' else nn.LeakyReLU(0.2),
+                 nn.Activation('relu') if fc_act == 'relu' else nn.LeakyReLU(slope),
                  nn.Dense(out, in_units=fc_dim))
         return head
 
@@ -195,15 +198,16 @@ def _attgan_critic(net):
 
 @MODELS.register('attgan_generator')
 def attgan_generator(n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
-                     shortcut_layers=1, inject_layers=1, max_dim=1024, channels=3):
+                     shortcut_layers=1, inject_layers=1, max_dim=1024, channels=3, slope=0.2):
     return AttGANGenerator(n_attrs, enc_dim, dec_dim, enc_layers, dec_layers, shortcut_layers,
-                           inject_layers, max_dim, channels)
+                           inject_layers, max_dim, channels, slope=slope)
 
 
 @MODELS.register('attgan_discriminator')
 def attgan_discriminator(n_attrs=13, dim=64, fc_dim=1024, n_layers=5, image_size=128,
-                         max_dim=1024, channels=3):
-    return AttGANDiscriminator(n_attrs, dim, fc_dim, n_layers, image_size, max_dim, channels)
+                         max_dim=1024, channels=3, fc_act='relu', slope=0.2):
+    return AttGANDiscriminator(n_attrs, dim, fc_dim, n_layers, image_size, max_dim, channels,
+                               fc_act=fc_act, slope=slope)
 
 
 __all__ = ['AttGANEncoder', 'AttGANDecoder', 'AttGANGenerator', 'AttGANDiscriminator']

@@ -15,6 +15,7 @@ outputs the reference computed, ``tests/data/pretrained/``).
   :mod:`.starganv2`: StarGAN v2 (clovaai/stargan-v2), its four networks; :mod:`.nvlabs`:
   StyleGAN2 (NVlabs/stylegan2-ada-pytorch) generator and discriminator; :mod:`.rosinality`:
   StyleGAN2 (rosinality/stylegan2-pytorch ``.pt``: ``g_ema``, ``g``, ``d``, ``latent_avg``);
+  :mod:`.attgan`: AttGAN (elvisyjlin/AttGAN-PyTorch) generator and discriminator;
   :mod:`.spade`: SPADE (NVlabs/SPADE) generator and multi-scale discriminator;
   :mod:`.tkarras`: PGGAN (tkarras/progressive_growing_of_gans), whose TensorFlow network
   pickles :mod:`.tf_pickle` reads without TensorFlow;
@@ -33,8 +34,8 @@ from .state_dict import PretrainedError, read_state_dict
 from .convert import (FORMATS, convert, list_formats, load_converted, load_pretrained,
                       read_sidecar, save_converted, sidecar_path)
 from .find import converted_path, find_converted
-from . import (junyanz, mobilefacenet, nvlabs, photo2cartoon, rosinality,  # noqa: F401
-               spade, starganv2, tkarras, ugatit, yunjey)  # (formats)
+from . import (attgan, junyanz, mobilefacenet, nvlabs, photo2cartoon,  # noqa: F401
+               rosinality, spade, starganv2, tkarras, ugatit, yunjey)  # (formats)
 
 __all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
            'load_converted', 'load_pretrained', 'read_sidecar', 'save_converted',

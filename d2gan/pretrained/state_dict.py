@@ -105,9 +105,12 @@ def _read_torch(path):
 
 def flatten(nested, leaf_type, path, prefix=''):
     """``{key: leaf}`` of a dict whose values are ``leaf_type`` or such dicts (one per network),
-    nested keys joined by dots; any other value is a :class:`PretrainedError`."""
+    nested keys joined by dots; optimizer states are skipped, any other value is a
+    :class:`PretrainedError`."""
     flat = {}
     for key, value in nested.items():
+        if isinstance(value, dict) and {'state', 'param_groups'} <= set(value):
+            continue      # an optimizer's state (AttGAN's weights.*.pth hold two): no weights
         if isinstance(value, dict):
             flat.update(flatten(value, leaf_type, path, f'{prefix}{key}.'))
         elif isinstance(value, leaf_type):
