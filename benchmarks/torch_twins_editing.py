@@ -168,17 +168,6 @@ def widths(dim, layers, max_dim):
     return [min(dim * 2 ** i, max_dim) for i in range(layers)]
 
 
-class CenterInstanceNorm(nn.Module):
-    """Instance norm with a shift and no scale (TF slim's, STGAN's critic)."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.beta = nn.Parameter(torch.zeros(c))
-
-    def forward(self, x):
-        return F.instance_norm(x) + self.beta[None, :, None, None]
-
-
 class SelectiveTransferUnit(nn.Module):
     """STGAN's STU: a convolutional GRU on a skip link, ``(f, s) -> (f_t, s_new)``."""
 
@@ -282,16 +271,16 @@ class AttGANDiscriminator(nn.Module):
     """Conv-IN-LReLU stride 2 layers, then two fc heads (adversarial, attributes)."""
 
     def __init__(self, n_attrs, dim, fc_dim, n_layers, image_size, max_dim, channels,
-                 center_only=False):
+                 stgan=False):
         super().__init__()
         layers, cin = [], channels
-        for w in widths(dim, n_layers, max_dim):
-            norm = CenterInstanceNorm(w) if center_only else nn.InstanceNorm2d(w, affine=True)
+        for w in widths(dim, n_layers, max_dim):      # STGAN: TF slim's epsilon
+            norm = nn.InstanceNorm2d(w, affine=True, eps=1e-6 if stgan else 1e-5)
             layers += [nn.Conv2d(cin, w, 4, 2, 1, bias=False), norm, nn.LeakyReLU(0.2)]
             cin = w
         self.conv = nn.Sequential(*layers, nn.Flatten())
         flat = cin * (image_size // 2 ** n_layers) ** 2
-        act = nn.LeakyReLU(0.2) if center_only else nn.ReLU()
+        act = nn.LeakyReLU(0.2) if stgan else nn.ReLU()
         self.fc_adv = nn.Sequential(nn.Linear(flat, fc_dim), act, nn.Linear(fc_dim, 1))
         self.fc_cls = nn.Sequential(nn.Linear(flat, fc_dim), act, nn.Linear(fc_dim, n_attrs))
 
@@ -451,7 +440,7 @@ class AttributeTwin:
                                      cfg['inject_layers'], cfg['max_dim'], ch, stu)
             self.D = AttGANDiscriminator(k, cfg['dis_dim'], cfg['dis_fc_dim'],
                                          cfg['dis_layers'], size, cfg['max_dim'], ch,
-                                         center_only=model == 'stgan')
+                                         stgan=model == 'stgan')
             self.lambda_cls_G, self.lambda_cls_D = cfg['lambda_cls_G'], cfg['lambda_cls_D']
             self.cls_reduce, lr_G = 'mean', cfg['lr']
             lr_D, init = lr_G, cfg.get('init', 'torch')

@@ -1,11 +1,11 @@
 """StarGAN / AttGAN / STGAN networks: shapes and trainable-parameter counts of the references.
 
-The reference counts were obtained once by building the reference networks in PyTorch
-(yunjey/stargan ``model.py`` verbatim; elvisyjlin/AttGAN-PyTorch ``attgan.py`` + ``nn.py``;
-csmliu/STGAN ``models.py`` transliterated from TF slim layer by layer: a convolution followed
-by a norm has no bias, ``slim.batch_norm(scale=True)`` has gamma and beta, ``slim.instance_norm``
-has beta only) at their default 128x128 settings and printing
-``sum(p.numel() for p in net.parameters() if p.requires_grad)``.
+The reference counts were obtained once by building the reference networks at their default
+128x128 settings -- yunjey/stargan ``model.py`` and elvisyjlin/AttGAN-PyTorch ``attgan.py`` +
+``nn.py`` in PyTorch (``sum(p.numel() for p in net.parameters() if p.requires_grad)``),
+csmliu/STGAN ``models.py`` itself in TensorFlow 2's ``compat.v1`` with ``tf_slim`` (the
+trainable variables of ``Genc`` + ``Gstu`` + ``Gdec`` and of ``D``; ``slim.instance_norm`` has a
+scale as well as a shift, which an earlier transliteration missed).
 """
 import numpy as np
 import mxnet as mx
@@ -22,7 +22,7 @@ REFERENCE_COUNTS = {
     'stargan_G': 8_430_528, 'stargan_D': 44_762_048,        # conv_dim 64, c_dim 5, repeat 6
     'attgan_G': 43_459_203, 'attgan_G_inject0': 43_352_707,  # 13 attrs, shortcut 1
     'attgan_D': 44_718_990,                                  # instance norm affine, fc 1024
-    'stgan_G': 74_998_771, 'stgan_D': 44_717_006,            # STU 64 x 4, shortcut/inject 4
+    'stgan_G': 74_998_771, 'stgan_D': 44_718_990,            # STU 64 x 4, shortcut/inject 4
 }
 
 

@@ -221,3 +221,31 @@ def test_checkpoint_and_weights_exclude_each_other(tmp_path, capsys):
     assert main(['infer', '--input', 'x', '--out', 'y']) == 2
     assert 'one of the arguments --checkpoint --weights is required' in \
         capsys.readouterr().err
+
+
+def test_edits_with_a_converted_stgan_generator(tmp_path, capsys, monkeypatch):
+    """STGAN is told the difference of the codes, ``(2 b - 1) * 0.5 - (2 a - 1) * 0.5`` (the
+    edited target times test_int, 1), as csmliu/STGAN's ``test.py``."""
+    from d2gan.data.celeba_attrs import ATTGAN_ATTRS
+    state = pretrained.read_state_dict(os.path.join(DATA, 'stgan', 'stgan'))
+    net, config = pretrained.convert('stgan-generator', state)
+    params = str(tmp_path / 'stgan.params')
+    pretrained.save_converted(net, config, params, fmt='stgan-generator')
+    folder = tmp_path / 'faces'
+    write_images(folder / 'img_align_celeba', random_images(2, 16, 16, seed=6))
+    attrs = np.random.default_rng(7).integers(0, 2, (2, 13))
+    attrs[:, 2:5] = [[0, 1, 0], [0, 0, 1]]
+    write_attr_list(folder / 'list_attr_celeba.txt', ['0.png', '1.png'], list(ATTGAN_ATTRS),
+                    attrs)
+    grids = []
+    monkeypatch.setattr(weights, 'save_grid', lambda rows, out, nrow: grids.append(rows))
+    assert main(['infer', '--weights', params, '--input', str(folder), '--out',
+                 str(tmp_path / 'edits.png'), '--split', 'all', '--image-size', '16']) == 0
+    rows = grids[-1].asnumpy()
+    X = mx.nd.array(rows[:2])
+    bangs = attrs.astype(np.float32)
+    bangs[:, 1] = 1 - bangs[:, 1]
+    told = (2 * bangs - 1) * 0.5 - (2 * attrs - 1) * 0.5
+    with mx.autograd.predict_mode():
+        expected = net(X, mx.nd.array(told)).asnumpy()
+    np.testing.assert_allclose(rows[4:6], expected, atol=1e-5)

@@ -2,7 +2,7 @@
 without TensorFlow, and give the reference's outputs at every level of detail.
 
 The fixtures in ``tests/data/pretrained/tkarras/`` were written by
-``scripts/make_pggan_fixtures.py`` with TensorFlow and the reference's own ``tfutil.Network``
+``scripts/make_tf_fixtures.py --pggan`` with TensorFlow and the reference's own ``tfutil.Network``
 and ``networks.py``: ``(G, D, Gs)`` pickled as the reference saves its networks, random
 weights, and the reference's outputs (generators up-sampled to full size, the critic on
 full-size images it down-samples itself). No TensorFlow needed here.

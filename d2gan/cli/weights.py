@@ -22,9 +22,10 @@ converted network                 ``infer --weights``
 ``stargan_generator``             the grid of edits (as a stargan checkpoint): row 1 the
 (``yunjey-generator``),           originals, one row per flipped attribute; ``--attrs`` names
 ``attgan_generator``              *all* the network's labels in its order (default: the
-(``attgan-generator``)            reference's CelebA five / thirteen when it has as many);
-                                  AttGAN is told ``(2 b - 1) * 0.5``, the flipped attribute
-                                  at +-1 (the reference's ``test.py``)
+(``attgan-generator``),           reference's CelebA five / thirteen when it has as many);
+``stgan_generator``               AttGAN is told ``(2 b - 1) * 0.5``, the flipped attribute
+(``stgan-generator``)             at +-1, STGAN ``(b - a)`` in that code (each reference's
+                                  ``test.py``)
 ``starganv2_generator``           StarGAN v2 into ``--target-domain``, its styles from
 (``starganv2-generator``)         ``--mapping F.params`` (latent-guided) and / or
                                   ``--style-encoder E.params`` (reference-guided), converted
@@ -67,6 +68,7 @@ ROLES = {'unet_generator': (('paired', 'unpaired'), 256),
          'photo2cartoon_generator': (('paired', 'unpaired'), 256),
          'stargan_generator': (('attributes',), 128),
          'attgan_generator': (('attributes',), 128),
+         'stgan_generator': (('attributes',), 128),
          'starganv2_generator': (('domains',), None),
          'spade_generator': (('semantic',), 256)}
 
@@ -94,7 +96,7 @@ def infer(args, owned):
     size = _image_size(args, model, meta['kwargs'], default_size)
     device = as_device_list(args.device)[0]
     net = pretrained.load_converted(args.weights, device)
-    if model in ('stargan_generator', 'attgan_generator'):
+    if model in ('stargan_generator', 'attgan_generator', 'stgan_generator'):
         return _edit(args, net, model, meta['kwargs'], size, device)
     if model == 'spade_generator':
         return _synthesise(args, net, meta['kwargs'], size, device)
@@ -183,17 +185,22 @@ def _synthesise(args, net, kwargs, size, device):
     semantic.finish(args, fake, names, targets, f'({size}x{size}) with {args.weights}')
 
 
-THRES_INT, TEST_INT = 0.5, 1.0     # AttGAN-PyTorch test.py: how labels are told, and edits
+THRES_INT, TEST_INT = 0.5, 1.0     # the references' test.py: labels told, and the edit's
 
 
-def _told(model, B, edited):
-    """The label vectors a converted editor is given for target attributes ``B``: StarGAN's
-    are ``B``; AttGAN's ``(2 B - 1) * thres_int``, the edited one at ``test_int``."""
+def _told(model, A, B, edited):
+    """The label vectors a converted editor is given for source and target attributes ``A``,
+    ``B`` (each reference's ``test.py``): StarGAN's are ``B``; AttGAN's ``(2 B - 1) *
+    thres_int`` with the edited one at ``+-test_int``; STGAN's the difference of the codes,
+    the edited target multiplied by ``test_int``."""
     if model == 'stargan_generator':
         return B
     told = (2 * B - 1) * THRES_INT
-    told[:, edited] *= TEST_INT / THRES_INT
-    return told
+    if model == 'attgan_generator':
+        told[:, edited] *= TEST_INT / THRES_INT
+        return told
+    told[:, edited] *= TEST_INT
+    return told - (2 * A - 1) * THRES_INT
 
 
 def _edit(args, net, model, kwargs, size, device):
@@ -214,7 +221,7 @@ def _edit(args, net, model, kwargs, size, device):
         B = A.copy()
         B[:, i] = 1 - B[:, i]
         B = check_attribute_conflict(B, name, names)
-        rows.append(_run(net, [X, _told(model, B, i).astype(np.float32)],
+        rows.append(_run(net, [X, _told(model, A, B, i).astype(np.float32)],
                          args.batch_size or 8, device))
     out = args.out if args.out.lower().endswith(('.png', '.jpg')) else \
         os.path.join(args.out, 'edits.png')

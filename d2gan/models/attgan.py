@@ -14,7 +14,7 @@ attributes again (*injection*).
 Discriminator: ``n_layers`` stride-2 4x4 convolutions with instance norm (affine) +
 LeakyReLU(0.2), then two fully connected heads on the flattened features: ``fc_dim`` -> 1
 (adversarial, a WGAN critic) and ``fc_dim`` -> ``n_attrs`` (attribute classifier). STGAN uses the
-same critic with ``affine='center'`` (TF slim's instance norm: shift, no scale).
+same critic with TF slim's epsilons and leaky ReLUs in the heads (:mod:`d2gan.models.stgan`).
 
 Widths, kernels and biases follow elvisyjlin/AttGAN-PyTorch ``attgan.py`` + ``nn.py`` (a
 convolution followed by a norm has no bias). The leaky ReLUs have slope ``slope`` = 0.2, the
@@ -41,7 +41,8 @@ def _widths(dim, layers, max_dim):
 class AttGANEncoder(nn.HybridBlock):
     """``image -> [features of level 0, ..., level enc_layers - 1]`` (each half the size)."""
 
-    def __init__(self, enc_dim=64, enc_layers=5, max_dim=1024, channels=3, slope=0.2, **kwargs):
+    def __init__(self, enc_dim=64, enc_layers=5, max_dim=1024, channels=3, slope=0.2,
+                 bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         self.widths = _widths(enc_dim, enc_layers, max_dim)
         with self.name_scope():
@@ -50,7 +51,8 @@ class AttGANEncoder(nn.HybridBlock):
             for width in self.widths:
                 block = nn.HybridSequential(prefix='')
                 block.add(nn.Conv2D(width, 4, 2, 1, use_bias=False, in_channels=in_channels),
-                          nn.BatchNorm(in_channels=width), nn.LeakyReLU(slope))
+                          nn.BatchNorm(epsilon=bn_epsilon, in_channels=width),
+                          nn.LeakyReLU(slope))
                 self.layers.add(block)
                 in_channels = width
 
@@ -68,7 +70,7 @@ class AttGANDecoder(nn.HybridBlock):
     (see :meth:`AttGANGenerator.decode`)."""
 
     def __init__(self, n_attrs, skip_widths, dec_dim=64, dec_layers=5, shortcut_layers=1,
-                 inject_layers=1, max_dim=1024, channels=3, **kwargs):
+                 inject_layers=1, max_dim=1024, channels=3, bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         self.dec_layers = dec_layers
         self.shortcut_layers = min(shortcut_layers, dec_layers - 1)
@@ -84,7 +86,8 @@ class AttGANDecoder(nn.HybridBlock):
                     width = min(dec_dim * 2 ** (dec_layers - i - 1), max_dim)
                     block.add(dnn.Conv2DTranspose(width, 4, 2, 1, use_bias=False,
                                                   in_channels=in_channels, via_conv=True),
-                              nn.BatchNorm(in_channels=width), nn.Activation('relu'))
+                              nn.BatchNorm(epsilon=bn_epsilon, in_channels=width),
+                              nn.Activation('relu'))
                     in_channels = width
                     if self.shortcut_layers > i:
                         in_channels += skip_widths[dec_layers - 2 - i]
@@ -124,18 +127,20 @@ class AttGANGenerator(nn.HybridBlock):
 
     def __init__(self, n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
                  shortcut_layers=1, inject_layers=1, max_dim=1024, channels=3, transfer=None,
-                 slope=0.2, **kwargs):
+                 slope=0.2, bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         self.n_attrs = n_attrs
         with self.name_scope():
-            self.encoder = AttGANEncoder(enc_dim, enc_layers, max_dim, channels, slope)
+            self.encoder = AttGANEncoder(enc_dim, enc_layers, max_dim, channels, slope,
+                                         bn_epsilon)
             widths = self.encoder.widths
             self.stu = None
             if transfer is not None:
                 self.stu = transfer(n_attrs, widths)
                 widths = self.stu.out_widths
             self.decoder = AttGANDecoder(n_attrs, widths, dec_dim, dec_layers,
-                                         shortcut_layers, inject_layers, max_dim, channels)
+                                         shortcut_layers, inject_layers, max_dim, channels,
+                                         bn_epsilon)
 
     def transfer(self, zs, a):
         """The encoder features the decoder receives (unchanged without a transfer block)."""
@@ -152,12 +157,14 @@ class AttGANGenerator(nn.HybridBlock):
 class AttGANDiscriminator(nn.HybridBlock):
     """``image -> (adv (N, 1) critic score, cls (N, n_attrs) attribute logits)``.
 
-    ``affine``: ``True`` (gamma and beta, AttGAN-PyTorch) or ``'center'`` (beta only, TF slim,
-    STGAN). ``fc_act``: ``'relu'`` (AttGAN-PyTorch's training default) or ``'lrelu'`` (STGAN).
+    ``affine``: ``True`` (gamma and beta: AttGAN-PyTorch, and TF slim's ``instance_norm`` that
+    STGAN uses) or ``'center'`` (beta only). ``fc_act``: ``'relu'`` (AttGAN-PyTorch's training
+    default) or ``'lrelu'`` (STGAN). ``in_epsilon``: 1e-5 (PyTorch's), 1e-6 (TF slim's).
     """
 
     def __init__(self, n_attrs=13, dim=64, fc_dim=1024, n_layers=5, image_size=128,
-                 max_dim=1024, channels=3, affine=True, fc_act='relu', slope=0.2, **kwargs):
+                 max_dim=1024, channels=3, affine=True, fc_act='relu', slope=0.2,
+                 in_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         size = image_size // 2 ** n_layers
         if size < 1 or size * 2 ** n_layers != image_size:
@@ -171,7 +178,8 @@ class AttGANDiscriminator(nn.HybridBlock):
             in_channels = channels
             for width in widths:
                 self.conv.add(nn.Conv2D(width, 4, 2, 1, use_bias=False, in_channels=in_channels),
-                              AffineInstanceNorm(in_channels=width, scale=affine is True),
+                              AffineInstanceNorm(epsilon=in_epsilon, in_channels=width,
+                                                 scale=affine is True),
                               nn.LeakyReLU(slope))
                 in_channels = width
             flat = widths[-1] * size * size

@@ -15,11 +15,12 @@ Two changes to AttGAN (:mod:`d2gan.models.attgan`):
 With so many skip connections (``shortcut_layers = 4``) and injections (``inject_layers =
 4``) AttGAN would copy the source too faithfully and edit poorly; the STUs decide what to copy.
 
-Widths, kernels and biases follow csmliu/STGAN ``models.py`` (TF slim: a convolution followed
-by a norm has no bias; batch norm with scale; the critic's instance norm has a shift only);
-its defaults (128x128, 13 attributes, STU dim 64, 4 STU layers) give 74,998,771 (G) and
-44,717,006 (D) trainable parameters (counted by a PyTorch transliteration of that file, see
-``tests/test_attr_models.py``).
+Widths, kernels, biases and epsilons follow csmliu/STGAN ``models.py`` (TF slim: a convolution
+followed by a norm has no bias; batch norm with scale, epsilon 1e-3; the critic's instance norm
+with scale and shift, epsilon 1e-6); its defaults (128x128, 13 attributes, STU dim 64, 4 STU
+layers) give 74,998,771 (G) and 44,718,990 (D) trainable parameters, the counts of the
+reference's own graph built with TensorFlow (``tests/test_attr_models.py``), and its trained
+checkpoints convert (:mod:`d2gan.pretrained.stgan`).
 """
 from functools import partial
 
@@ -87,12 +88,14 @@ class STGANGenerator(AttGANGenerator):
 
     def __init__(self, n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
                  shortcut_layers=4, inject_layers=4, stu_dim=64, stu_layers=4,
-                 stu_inject_layers=4, stu_kernel_size=3, max_dim=1024, channels=3, **kwargs):
+                 stu_inject_layers=4, stu_kernel_size=3, max_dim=1024, channels=3,
+                 bn_epsilon=1e-3, **kwargs):
         transfer = partial(_stu_stack, dim=stu_dim, n_layers=stu_layers,
                            inject_layers=stu_inject_layers, kernel_size=stu_kernel_size,
                            max_dim=max_dim)
         super().__init__(n_attrs, enc_dim, dec_dim, enc_layers, dec_layers, shortcut_layers,
-                         inject_layers, max_dim, channels, transfer=transfer, **kwargs)
+                         inject_layers, max_dim, channels, transfer=transfer,
+                         bn_epsilon=bn_epsilon, **kwargs)
 
 
 def _stu_stack(n_attrs, enc_widths, **config):
@@ -101,18 +104,20 @@ def _stu_stack(n_attrs, enc_widths, **config):
 
 def stgan_discriminator(n_attrs=13, dim=64, fc_dim=1024, n_layers=5, image_size=128,
                         max_dim=1024, channels=3):
-    """AttGAN's critic as STGAN's code builds it: instance norm with shift only, LeakyReLU fc."""
+    """AttGAN's critic as STGAN's code builds it: TF slim's instance norm (scale and shift,
+    epsilon 1e-6), LeakyReLU in the dense heads."""
     return AttGANDiscriminator(n_attrs, dim, fc_dim, n_layers, image_size, max_dim, channels,
-                               affine='center', fc_act='lrelu')
+                               affine=True, fc_act='lrelu', in_epsilon=1e-6)
 
 
 @MODELS.register('stgan_generator')
 def stgan_generator(n_attrs=13, enc_dim=64, dec_dim=64, enc_layers=5, dec_layers=5,
                     shortcut_layers=4, inject_layers=4, stu_dim=64, stu_layers=4,
-                    stu_inject_layers=4, stu_kernel_size=3, max_dim=1024, channels=3):
+                    stu_inject_layers=4, stu_kernel_size=3, max_dim=1024, channels=3,
+                    bn_epsilon=1e-3):
     return STGANGenerator(n_attrs, enc_dim, dec_dim, enc_layers, dec_layers, shortcut_layers,
                           inject_layers, stu_dim, stu_layers, stu_inject_layers,
-                          stu_kernel_size, max_dim, channels)
+                          stu_kernel_size, max_dim, channels, bn_epsilon)
 
 
 MODELS.register('stgan_discriminator')(stgan_discriminator)

@@ -16,6 +16,8 @@ outputs the reference computed, ``tests/data/pretrained/``).
   StyleGAN2 (NVlabs/stylegan2-ada-pytorch) generator and discriminator; :mod:`.rosinality`:
   StyleGAN2 (rosinality/stylegan2-pytorch ``.pt``: ``g_ema``, ``g``, ``d``, ``latent_avg``);
   :mod:`.attgan`: AttGAN (elvisyjlin/AttGAN-PyTorch) generator and discriminator;
+  :mod:`.stgan`: STGAN (csmliu/STGAN), whose TensorFlow checkpoints :mod:`.tf_checkpoint`
+  reads without TensorFlow;
   :mod:`.spade`: SPADE (NVlabs/SPADE) generator and multi-scale discriminator;
   :mod:`.tkarras`: PGGAN (tkarras/progressive_growing_of_gans), whose TensorFlow network
   pickles :mod:`.tf_pickle` reads without TensorFlow;
@@ -35,7 +37,8 @@ from .convert import (FORMATS, convert, list_formats, load_converted, load_pretr
                       read_sidecar, save_converted, sidecar_path)
 from .find import converted_path, find_converted
 from . import (attgan, junyanz, mobilefacenet, nvlabs, photo2cartoon,  # noqa: F401
-               rosinality, spade, starganv2, tkarras, ugatit, yunjey)  # (formats)
+               rosinality, spade, starganv2, stgan, tkarras, ugatit,  # (formats)
+               yunjey)
 
 __all__ = ['PretrainedError', 'read_state_dict', 'FORMATS', 'convert', 'list_formats',
            'load_converted', 'load_pretrained', 'read_sidecar', 'save_converted',

@@ -7,7 +7,8 @@ Two file types, chosen by the suffix:
 * ``.pth`` / ``.pt`` / ``.ckpt`` -- PyTorch's ``torch.save`` of a state dict; needs the optional
   dependency ``torch`` (read with ``weights_only=True``: tensors only, no code is run).
 
-A ``.pkl`` is read when it is a network pickle of progressive_growing_of_gans (PGGAN's released
+A TensorFlow checkpoint (``PREFIX.index`` with its ``PREFIX.data-*``, or the ``PREFIX``) is read
+without TensorFlow (:mod:`d2gan.pretrained.tf_checkpoint`). A ``.pkl`` is read when it is a network pickle of progressive_growing_of_gans (PGGAN's released
 networks, :mod:`d2gan.pretrained.tf_pickle`) or of stylegan2-ada-pytorch (StyleGAN2-ADA's,
 :mod:`d2gan.pretrained.torch_pickle`): without TensorFlow or PyTorch, and without running any
 code from the file. Any other pickle is refused, naming the class it holds.
@@ -36,9 +37,14 @@ def read_state_dict(path):
     """``{key: numpy array}`` of the state dict in ``path`` (``.npz`` or a torch suffix)."""
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
+    if (suffix == '.index' or '.data-' in os.path.basename(path)
+            or os.path.isfile(path + '.index')):
+        from .tf_checkpoint import read_tf_checkpoint
+        return read_tf_checkpoint(path)
     if suffix != '.npz' and suffix != '.pkl' and suffix not in TORCH_SUFFIXES:
-        raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, or '
-                              '.pth / .pt / .ckpt (PyTorch)')
+        raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, '
+                              '.pth / .pt / .ckpt (PyTorch), .pkl (network pickles) or a '
+                              'TensorFlow checkpoint (PREFIX.index)')
     if not os.path.isfile(path):
         raise PretrainedError(f'{path}: no such file')
     if suffix == '.pkl':
