@@ -144,23 +144,29 @@ def test_edits_with_a_converted_stargan_generator(tmp_path, capsys, monkeypatch)
         np.testing.assert_allclose(rows[3 * (i + 1):3 * (i + 2)], expected, atol=1e-5)
 
 
-def test_edits_with_a_converted_attgan_generator(tmp_path, capsys, monkeypatch):
-    """AttGAN is told ``(2 b - 1) * 0.5`` with the flipped attribute at +-1, as AttGAN-PyTorch's
-    ``test.py``; its 13 labels default to the reference's CelebA thirteen."""
+def edit_thirteen(tmp_path, monkeypatch, params, hair, seed):
+    """``infer --weights`` on two 16 px images with the reference's 13 CelebA labels (random,
+    hair colours ``hair``); returns the labels and the grid's rows."""
     from d2gan.data.celeba_attrs import ATTGAN_ATTRS
-    net, params = converted(tmp_path, 'attgan/generator')
     folder = tmp_path / 'faces'
-    write_images(folder / 'img_align_celeba', random_images(2, 16, 16, seed=4))
-    attrs = np.random.default_rng(5).integers(0, 2, (2, 13))
-    attrs[:, 2:5] = [[1, 0, 0], [0, 0, 1]]       # one hair colour each
+    write_images(folder / 'img_align_celeba', random_images(2, 16, 16, seed=seed))
+    attrs = np.random.default_rng(seed + 1).integers(0, 2, (2, 13))
+    attrs[:, 2:5] = hair
     write_attr_list(folder / 'list_attr_celeba.txt', ['0.png', '1.png'], list(ATTGAN_ATTRS),
                     attrs)
     grids = []
     monkeypatch.setattr(weights, 'save_grid', lambda rows, out, nrow: grids.append(rows))
     assert main(['infer', '--weights', params, '--input', str(folder), '--out',
                  str(tmp_path / 'edits.png'), '--split', 'all', '--image-size', '16']) == 0
+    return attrs, grids[-1].asnumpy()
+
+
+def test_edits_with_a_converted_attgan_generator(tmp_path, capsys, monkeypatch):
+    """AttGAN is told ``(2 b - 1) * 0.5`` with the flipped attribute at +-1, as AttGAN-PyTorch's
+    ``test.py``; its 13 labels default to the reference's CelebA thirteen."""
+    net, params = converted(tmp_path, 'attgan/generator')
+    attrs, rows = edit_thirteen(tmp_path, monkeypatch, params, [[1, 0, 0], [0, 0, 1]], seed=4)
     assert 'rows 2-14 = flipped Bald, Bangs' in capsys.readouterr().out
-    rows = grids[-1].asnumpy()
     assert rows.shape == (2 * 14, 3, 16, 16)
     X = mx.nd.array(rows[:2])
     bald = attrs.astype(np.float32)
@@ -226,22 +232,11 @@ def test_checkpoint_and_weights_exclude_each_other(tmp_path, capsys):
 def test_edits_with_a_converted_stgan_generator(tmp_path, capsys, monkeypatch):
     """STGAN is told the difference of the codes, ``(2 b - 1) * 0.5 - (2 a - 1) * 0.5`` (the
     edited target times test_int, 1), as csmliu/STGAN's ``test.py``."""
-    from d2gan.data.celeba_attrs import ATTGAN_ATTRS
     state = pretrained.read_state_dict(os.path.join(DATA, 'stgan', 'stgan'))
     net, config = pretrained.convert('stgan-generator', state)
     params = str(tmp_path / 'stgan.params')
     pretrained.save_converted(net, config, params, fmt='stgan-generator')
-    folder = tmp_path / 'faces'
-    write_images(folder / 'img_align_celeba', random_images(2, 16, 16, seed=6))
-    attrs = np.random.default_rng(7).integers(0, 2, (2, 13))
-    attrs[:, 2:5] = [[0, 1, 0], [0, 0, 1]]
-    write_attr_list(folder / 'list_attr_celeba.txt', ['0.png', '1.png'], list(ATTGAN_ATTRS),
-                    attrs)
-    grids = []
-    monkeypatch.setattr(weights, 'save_grid', lambda rows, out, nrow: grids.append(rows))
-    assert main(['infer', '--weights', params, '--input', str(folder), '--out',
-                 str(tmp_path / 'edits.png'), '--split', 'all', '--image-size', '16']) == 0
-    rows = grids[-1].asnumpy()
+    attrs, rows = edit_thirteen(tmp_path, monkeypatch, params, [[0, 1, 0], [0, 0, 1]], seed=6)
     X = mx.nd.array(rows[:2])
     bangs = attrs.astype(np.float32)
     bangs[:, 1] = 1 - bangs[:, 1]

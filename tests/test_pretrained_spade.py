@@ -17,6 +17,7 @@ import mxnet as mx
 from d2gan import pretrained
 from d2gan.cli.main import main
 from d2gan.pretrained import PretrainedError
+from pretrained_fixtures import read_format_fixture
 
 DATA = os.path.join(os.path.dirname(__file__), 'data', 'pretrained', 'spade')
 RTOL, ATOL = 1e-4, 1e-5
@@ -24,10 +25,7 @@ RTOL, ATOL = 1e-4, 1e-5
 
 def fixture(name):
     """``(format, state dict, {other arrays})`` of ``spade/<name>.npz``."""
-    with np.load(os.path.join(DATA, f'{name}.npz')) as f:
-        state = {k[len('state/'):]: f[k] for k in f.files if k.startswith('state/')}
-        arrays = {k: f[k] for k in f.files if k != 'format' and not k.startswith('state/')}
-        return str(f['format']), state, arrays
+    return read_format_fixture(os.path.join(DATA, f'{name}.npz'))
 
 
 def test_fixtures_are_small_and_complete():

@@ -41,6 +41,25 @@ def _network(state, name, fmt):
     return state
 
 
+def decoder_extras(dec_in, dec_out, skips, n_attrs, fmt, what):
+    """``(shortcut_layers, inject_layers)`` of an AttGAN-style decoder, from what its layer
+    ``i + 1`` takes beyond layer ``i``'s output: the skip ``skips[i]``, the attributes, both or
+    neither (only the first layers have them, as the references build them)."""
+    shortcut = inject = 0
+    for i in range(len(dec_in) - 1):
+        extra = dec_in[i + 1] - dec_out[i]
+        skip = skips[i] if i < len(skips) else 0
+        parts = {0: (0, 0), n_attrs: (0, 1), skip: (1, 0), skip + n_attrs: (1, 1)}
+        if extra not in parts:
+            raise PretrainedError(f'{fmt}: {what}{i + 1} takes {extra} channels beyond '
+                                  f'{what}{i}: neither a shortcut ({skip}) nor the '
+                                  f'attributes ({n_attrs})')
+        has_skip, has_attrs = parts[extra]
+        shortcut += int(has_skip and shortcut == i)     # the first `shortcut` layers have one
+        inject += int(has_attrs and inject == i)
+    return shortcut, inject
+
+
 def _count(state, key_of):
     n = 0
     while key_of(n) in state:
@@ -61,18 +80,8 @@ def generator(state, fmt='attgan-generator'):
     if n_attrs < 1 or dec < 2:
         raise PretrainedError(f'{fmt}: the decoder takes {dec_in[0]} channels, the encoder '
                               f'gives {enc_widths[-1]}: no attribute channels')
-    shortcut = inject = 0
-    for i in range(dec - 1):       # what decoder layer i + 1 takes beyond layer i's output
-        extra = dec_in[i + 1] - dec_out[i]
-        skip = enc_widths[dec - 2 - i] if dec - 2 - i < enc else 0
-        parts = {0: (0, 0), n_attrs: (0, 1), skip: (1, 0), skip + n_attrs: (1, 1)}
-        if extra not in parts:
-            raise PretrainedError(f'{fmt}: dec_layers.{i + 1} takes {extra} channels beyond '
-                                  f'dec_layers.{i}: neither a shortcut ({skip}) nor the '
-                                  f'attributes ({n_attrs})')
-        has_skip, has_attrs = parts[extra]
-        shortcut += int(has_skip and shortcut == i)     # the first `shortcut` layers have one
-        inject += int(has_attrs and inject == i)
+    skips = [enc_widths[dec - 2 - i] if dec - 2 - i < enc else 0 for i in range(dec - 1)]
+    shortcut, inject = decoder_extras(dec_in, dec_out, skips, n_attrs, fmt, 'dec_layers.')
     layout = []
     for i in range(enc):
         layout += [(f'enc_layers.{i}.layers.0', 'conv'), (f'enc_layers.{i}.layers.1', 'norm')]
@@ -115,4 +124,4 @@ def discriminator(state, fmt='attgan-discriminator'):
     return dict(model='attgan_discriminator', kwargs=kwargs, pairs=pairs, state=state)
 
 
-__all__ = ['SLOPE']
+__all__ = ['SLOPE', 'decoder_extras']

@@ -30,6 +30,7 @@ attribute vector ``(b - a) * 2 * thres_int`` (0.5), as the reference.
 """
 import numpy as np
 
+from .attgan import decoder_extras
 from .convert import FORMATS
 from .state_dict import PretrainedError, required
 
@@ -81,23 +82,6 @@ def _bn(ref, ours):
         ('moving_variance', 'running_var'))]
 
 
-def _extras(dec_in, dec_out, skips, n_attrs, fmt, what):
-    """``(shortcut_layers, inject_layers)``: what layer ``i + 1`` takes beyond layer ``i``."""
-    shortcut = inject = 0
-    for i in range(len(dec_in) - 1):
-        extra = dec_in[i + 1] - dec_out[i]
-        skip = skips[i] if i < len(skips) else 0
-        parts = {0: (0, 0), n_attrs: (0, 1), skip: (1, 0), skip + n_attrs: (1, 1)}
-        if extra not in parts:
-            raise PretrainedError(f'{fmt}: {what} {i + 1} takes {extra} channels beyond layer '
-                                  f'{i}: neither a shortcut ({skip}) nor the attributes '
-                                  f'({n_attrs})')
-        has_skip, has_attrs = parts[extra]
-        shortcut += int(has_skip and shortcut == i)
-        inject += int(has_attrs and inject == i)
-    return shortcut, inject
-
-
 @FORMATS.register('stgan-generator', family='stgan')
 def generator(state, fmt='stgan-generator'):
     state = _weights(state)
@@ -116,14 +100,15 @@ def generator(state, fmt='stgan-generator'):
     up = [state[f'Gstu/{_named(j)("Conv2d_transpose")}/weights'].shape for j in range(stus)]
     stu_out, stu_in = [int(s[2]) for s in up], [int(s[3]) for s in up]
     kernel = int(state['Gstu/Conv/weights'].shape[0])
-    _, stu_inject = _extras(stu_in, stu_out, [], n_attrs, fmt, 'STU')
+    _, stu_inject = decoder_extras(stu_in, stu_out, [], n_attrs, fmt, 'STU ')
     if stu_inject == stus - 1:      # the last STU's injection reaches no layer: the default
         stu_inject = stus
     skips = list(enc_w)                      # what the decoder's shortcuts carry, level by level
     for j in range(stus):
         skips[enc - 2 - j] = stu_out[j]
-    shortcut, inject = _extras(dec_in, dec_out, [skips[dec - 2 - i] for i in range(dec - 1)],
-                               n_attrs, fmt, 'decoder layer')
+    shortcut, inject = decoder_extras(dec_in, dec_out,
+                                      [skips[dec - 2 - i] for i in range(dec - 1)], n_attrs,
+                                      fmt, 'decoder layer ')
     pairs = []
     for i in range(enc):
         ref, ours = f'Genc/{_named(i)("Conv")}', f'encoder.layers.{i}'

@@ -23,6 +23,7 @@ the static arguments of each network against what the format converting it suppo
 (:data:`SUPPORTED`), so that a network d2gan would compute differently is refused by name.
 """
 import pickle
+import struct
 
 from .state_dict import PretrainedError
 
@@ -79,19 +80,25 @@ class _Restricted(pickle.Unpickler):
         raise ForeignPickleError(module, name)
 
 
-def networks_of(path):
-    """``[NetworkState]`` of the pickle at ``path`` (one network or a tuple / list of them)."""
+def restricted_load(path, unpickler):
+    """The object pickled at ``path``, loaded by the restricted ``unpickler`` class; a broken
+    file is a :class:`PretrainedError` naming it (a foreign class: :class:`ForeignPickleError`)."""
     try:
         with open(path, 'rb') as f:
-            loaded = _Restricted(f).load()
+            return unpickler(f).load()
     except ForeignPickleError:
         raise
     except PretrainedError as e:
         raise PretrainedError(f'{path}: {e}') from None
     except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError,
-            IndexError, KeyError) as e:
+            IndexError, KeyError, struct.error) as e:
         raise PretrainedError(f'{path} is not a readable network pickle (truncated or '
                               f'corrupt?): {type(e).__name__}: {e}') from None
+
+
+def networks_of(path):
+    """``[NetworkState]`` of the pickle at ``path`` (one network or a tuple / list of them)."""
+    loaded = restricted_load(path, _Restricted)
     nets = list(loaded) if isinstance(loaded, (tuple, list)) else [loaded]
     if not nets or not all(isinstance(net, NetworkState) for net in nets):
         raise PretrainedError(f'{path} holds no tfutil.Network objects')
@@ -126,4 +133,4 @@ def read_tf_pickle(path):
     return flat
 
 
-__all__ = ['numpy_global', 'ForeignPickleError', 'NetworkState', 'SUPPORTED', 'networks_of', 'check_static_kwargs', 'read_tf_pickle']
+__all__ = ['numpy_global', 'restricted_load', 'ForeignPickleError', 'NetworkState', 'SUPPORTED', 'networks_of', 'check_static_kwargs', 'read_tf_pickle']

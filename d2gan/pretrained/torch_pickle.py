@@ -25,7 +25,7 @@ import struct
 import numpy as np
 
 from .state_dict import PretrainedError
-from .tf_pickle import NUMPY, ForeignPickleError, numpy_global
+from .tf_pickle import NUMPY, ForeignPickleError, numpy_global, restricted_load
 
 NETWORKS = ('G', 'D', 'G_ema')
 STORAGE_DTYPES = {'FloatStorage': np.float32, 'DoubleStorage': np.float64,
@@ -126,17 +126,7 @@ def module_state(record, prefix=''):
 
 def read_ada_pickle(path):
     """``{'<network>.<key>': array}`` of the networks ``G``, ``D``, ``G_ema`` in ``path``."""
-    try:
-        with open(path, 'rb') as f:
-            loaded = _Restricted(f).load()
-    except ForeignPickleError:
-        raise
-    except PretrainedError as e:
-        raise PretrainedError(f'{path}: {e}') from None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError,
-            IndexError, KeyError, struct.error) as e:
-        raise PretrainedError(f'{path} is not a readable network pickle (truncated or '
-                              f'corrupt?): {type(e).__name__}: {e}') from None
+    loaded = restricted_load(path, _Restricted)
     if not isinstance(loaded, dict):
         raise PretrainedError(f'{path} holds a {type(loaded).__name__}, not the dict of '
                               'networks stylegan2-ada-pytorch pickles')
