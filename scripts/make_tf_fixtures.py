@@ -217,17 +217,96 @@ def write_stgan(checkout, out):
     print('wrote', out, [f for f in sorted(os.listdir(out)) if f.startswith('stgan')])
 
 
+def stylegan2_reference(tf, checkout):
+    """``dnnlib.tflib`` of an NVlabs/stylegan2 checkout, its custom ops on their ``'ref'``
+    implementation (standard TensorFlow ops; the default ``'cuda'`` compiles CUDA code) and
+    ``tensorflow.contrib`` (imported, unused) stood in for."""
+    import functools
+    import types
+    contrib = types.ModuleType('tensorflow.contrib')
+    sys.modules['tensorflow.contrib'] = contrib
+    tf.contrib = contrib
+    sys.path.insert(0, os.path.abspath(checkout))
+    from dnnlib.tflib.ops import fused_bias_act, upfirdn_2d
+    fused_bias_act.fused_bias_act = functools.partial(fused_bias_act.fused_bias_act, impl='ref')
+    for name in ('upfirdn_2d', 'filter_2d', 'upsample_2d', 'downsample_2d', 'upsample_conv_2d',
+                 'conv_downsample_2d'):
+        setattr(upfirdn_2d, name, functools.partial(getattr(upfirdn_2d, name), impl='ref'))
+    import dnnlib.tflib as tflib
+    return tflib
+
+
+def randomize_stylegan2(tflib, net, rng):
+    """Random trainable variables of a TF StyleGAN2 network and its components (weights
+    N(0, 1), the equalized-lr storage; biases, modulation biases, noise strengths N(0, 0.2);
+    the constant N(0, 1)), ``dlatent_avg`` random, the stored noise images zero."""
+    values = {}
+    for name, var in net.vars.items():
+        shape = var.shape.as_list()
+        leaf = name.rsplit('/', 1)[-1]
+        if leaf.startswith('noise') and not leaf.startswith('noise_strength'):
+            values[var] = np.zeros(shape, np.float32)
+        elif leaf in ('weight', 'mod_weight', 'const', 'dlatent_avg'):
+            values[var] = rng.standard_normal(shape).astype(np.float32)
+        elif leaf != 'lod':
+            values[var] = (0.2 * rng.standard_normal(shape)).astype(np.float32)
+    tflib.set_vars(values)
+
+
+def write_stylegan2(checkout, out):
+    """``nvlabs_tf/stylegan2_16.pkl``: ``(G, D, Gs)`` of NVlabs/stylegan2's ``G_main`` (skip
+    synthesis) and ``D_stylegan2`` (residual) at 16 px (``latent_size`` 24, ``dlatent_size``
+    16, 2 mapping layers 16 wide, ``fmap_base`` 64, ``fmap_max`` 16: the widths of the
+    stylegan2-ada-pytorch fixtures), pickled as the reference saves them; ``stylegan2_16.npz``:
+    ``latents``, ``images`` (``Gs`` without noise: ``randomize_noise=False`` with zero noise
+    images), ``images_trunc`` (``truncation_psi`` 0.7), ``d_input`` and ``d_output``."""
+    tf = tf_v1()
+    nhwc_on_cpu(tf)
+    tflib = stylegan2_reference(tf, checkout)
+    tf.reset_default_graph()
+    tflib.init_tf()
+    config = dict(num_channels=3, resolution=16, fmap_base=64, fmap_max=16)
+    G = tflib.Network('G', func_name='training.networks_stylegan2.G_main', latent_size=24,
+                      dlatent_size=16, mapping_layers=2, mapping_fmaps=16,
+                      fused_modconv=False, **config)   # the same function; no grouped conv
+    D = tflib.Network('D', func_name='training.networks_stylegan2.D_stylegan2', **config)
+    Gs = G.clone('Gs')
+    rng = np.random.default_rng(2020)
+    for net in (G, D, Gs):
+        randomize_stylegan2(tflib, net, rng)
+    latents = rng.standard_normal((3, 24)).astype(np.float32)
+    images = rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)
+    z = tf.placeholder(tf.float32, [None, 24])
+    x = tf.placeholder(tf.float32, [None, 3, 16, 16])
+    labels = tf.zeros([tf.shape(z)[0], 0])
+    common = dict(is_training=False, randomize_noise=False, style_mixing_prob=None)
+    outputs = tflib.run([Gs.get_output_for(z, labels, truncation_psi=1, **common),
+                         Gs.get_output_for(z, labels, truncation_psi=0.7, **common),
+                         D.get_output_for(x, tf.zeros([tf.shape(x)[0], 0]))],
+                        {z: latents, x: images})
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, 'stylegan2_16.pkl'), 'wb') as f:
+        pickle.dump((G, D, Gs), f, protocol=pickle.HIGHEST_PROTOCOL)
+    np.savez_compressed(os.path.join(out, 'stylegan2_16.npz'), latents=latents,
+                        images=outputs[0], images_trunc=outputs[1], d_input=images,
+                        d_output=outputs[2])
+    print('wrote', out, {k: np.shape(v) for k, v in zip(('images', 'trunc', 'd'), outputs)})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--pggan', metavar='CHECKOUT',
                         help='a checkout of tkarras/progressive_growing_of_gans')
     parser.add_argument('--stgan', metavar='CHECKOUT', help='a checkout of csmliu/STGAN')
+    parser.add_argument('--stylegan2', metavar='CHECKOUT', help='a checkout of NVlabs/stylegan2')
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args()
     if args.pggan:
         write_pggan(args.pggan, os.path.join(args.out, 'tkarras'))
     if args.stgan:
         write_stgan(args.stgan, os.path.join(args.out, 'stgan'))
+    if args.stylegan2:
+        write_stylegan2(args.stylegan2, os.path.join(args.out, 'nvlabs_tf'))
 
 
 def write_pggan(checkout, out):

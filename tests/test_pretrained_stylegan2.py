@@ -247,3 +247,38 @@ def test_a_truncated_network_pickle_is_named(tmp_path):
         path.write_bytes(f.read()[:100000])
     with pytest.raises(PretrainedError, match='ffhq.pkl is not a readable network pickle'):
         pretrained.read_state_dict(path)
+
+
+TF_PICKLE = os.path.join(os.path.dirname(DATA), 'nvlabs_tf', 'stylegan2_16.pkl')
+
+
+def tf_arrays():
+    with np.load(TF_PICKLE.replace('.pkl', '.npz')) as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_a_tensorflow_stylegan2_pickle_converts_to_the_reference_outputs():
+    """NVlabs/stylegan2's own ``(G, D, Gs)`` pickle (``make_tf_fixtures.py --stylegan2``),
+    read without TensorFlow: ``Gs`` gives the reference's images, plain and truncated."""
+    state, a = pretrained.read_state_dict(TF_PICKLE), tf_arrays()
+    G, config = pretrained.convert(G_FMT, state)
+    assert config['kwargs'] == dict(resolution=16, img_channels=3, z_dim=24, w_dim=16,
+                                    mapping_layers=2, channel_base=128, channel_max=16)
+    strength = G.synthesis.blocks[1].conv0.noise_strength.data().asnumpy()
+    np.testing.assert_array_equal(strength, state['Gs.synthesis/8x8/Conv0_up/noise_strength'])
+    G = without_noise(G)
+    z = mx.nd.array(a['latents'])
+    np.testing.assert_allclose(G(z).asnumpy(), a['images'], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(G(z, 0.7).asnumpy(), a['images_trunc'], rtol=RTOL, atol=ATOL)
+    trained = without_noise(pretrained.convert('nvlabs-stylegan2-generator-g', state)[0])
+    assert np.abs(trained(z).asnumpy() - a['images']).max() > 0.1
+    D = pretrained.convert(D_FMT, state)[0]
+    np.testing.assert_allclose(D(mx.nd.array(a['d_input'])).asnumpy(), a['d_output'],
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_a_tensorflow_variable_without_a_place_is_named():
+    state = dict(pretrained.read_state_dict(TF_PICKLE))
+    state['Gs.mapping/LabelEmbed/weight'] = np.zeros((10, 16), np.float32)
+    with pytest.raises(PretrainedError, match='no place for: mapping/LabelEmbed/weight'):
+        pretrained.convert(G_FMT, state)

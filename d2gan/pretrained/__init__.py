@@ -5,7 +5,8 @@ and useful: a reference checkpoint converts into the d2gan network, which then c
 reference's outputs (``tests/test_pretrained.py`` compares them number for number with
 outputs the reference computed, ``tests/data/pretrained/``).
 
-* :mod:`.state_dict` -- read ``{key: array}`` from ``.npz`` (always) or ``.pth`` (needs torch);
+* :mod:`.state_dict` -- read ``{key: array}`` from ``.npz`` (always), ``.pth`` (needs torch),
+  network ``.pkl`` files and TensorFlow checkpoints (neither needs its framework);
 * :mod:`.keymap` -- the generic core: pair reference keys with d2gan parameters, check
   every key and shape, name every problem;
 * :mod:`.junyanz` -- one module per reference family: pix2pix / CycleGAN
@@ -13,7 +14,9 @@ outputs the reference computed, ``tests/data/pretrained/``).
   :mod:`.yunjey`: StarGAN (yunjey/stargan) generator and discriminator; :mod:`.ugatit`:
   U-GAT-IT (znxlwm/UGATIT-pytorch), whose spectral norms convert by :mod:`.spectral`;
   :mod:`.starganv2`: StarGAN v2 (clovaai/stargan-v2), its four networks; :mod:`.nvlabs`:
-  StyleGAN2 (NVlabs/stylegan2-ada-pytorch) generator and discriminator; :mod:`.rosinality`:
+  StyleGAN2 (NVlabs/stylegan2-ada-pytorch) generator and discriminator, whose pickles
+  :mod:`.torch_pickle` reads without torch (NVlabs/stylegan2's TensorFlow ones: :mod:`.tf_pickle`
+  and :mod:`.nvlabs_tf`); :mod:`.rosinality`:
   StyleGAN2 (rosinality/stylegan2-pytorch ``.pt``: ``g_ema``, ``g``, ``d``, ``latent_avg``);
   :mod:`.attgan`: AttGAN (elvisyjlin/AttGAN-PyTorch) generator and discriminator;
   :mod:`.stgan`: STGAN (csmliu/STGAN), whose TensorFlow checkpoints :mod:`.tf_checkpoint`

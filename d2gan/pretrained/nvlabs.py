@@ -15,7 +15,10 @@ format                                 reference network             d2gan netwo
 
 **The released files are pickles** (``ffhq.pkl``) of the reference's classes. d2gan reads them
 directly, without torch and without the reference's code
-(:mod:`d2gan.pretrained.torch_pickle`; no code from the file is run)::
+(:mod:`d2gan.pretrained.torch_pickle`; no code from the file is run), and likewise the
+TensorFlow pickles of NVlabs/stylegan2 (``stylegan2-ffhq-config-f.pkl``; ``Gs`` is the
+``G_ema``; :mod:`d2gan.pretrained.tf_pickle`, names translated by
+:mod:`d2gan.pretrained.nvlabs_tf`)::
 
     python -m d2gan convert --format nvlabs-stylegan2-generator --input ffhq.pkl \
         --out data/pretrained/ffhq.params
@@ -56,6 +59,7 @@ import numpy as np
 
 from ..nn.upfirdn import setup_filter
 from .convert import FORMATS
+from .nvlabs_tf import tf_discriminator, tf_generator
 from .state_dict import PretrainedError, required, sub_state
 
 LAYER_PARTS = ('weight', 'bias', 'noise_strength', 'affine.weight', 'affine.bias')
@@ -112,12 +116,22 @@ def _refuse_conditional(fmt, why):
                           'takes no class labels: convert an unconditional one (c_dim = 0)')
 
 
+TF_NAMES = {'G_ema': 'Gs', 'G': 'G', 'D': 'D'}    # the TensorFlow pickles' network names
+
+
 def _network(state, name, fmt):
-    """The state dict of network ``name`` when ``state`` is a whole network pickle (keys
-    ``G.*``, ``D.*``, ``G_ema.*``: :mod:`d2gan.pretrained.torch_pickle`), else ``state``."""
-    if any(key.startswith(('G.', 'D.', 'G_ema.')) for key in state):
+    """The state dict of network ``name`` (``G_ema``, ``G``, ``D``) when ``state`` is a whole
+    network pickle -- stylegan2-ada-pytorch's (keys ``G_ema.*``, ...:
+    :mod:`d2gan.pretrained.torch_pickle`) or NVlabs/stylegan2's TensorFlow one (``Gs.*``, ...,
+    with TF variable names: :mod:`d2gan.pretrained.tf_pickle`, translated by
+    :mod:`d2gan.pretrained.nvlabs_tf`) -- else ``state``."""
+    if not any(key.startswith(('G.', 'D.', 'G_ema.', 'Gs.')) for key in state):
+        return state
+    if not any('/' in key for key in state):
         return sub_state(state, name, f'{fmt} (network {name} of a stylegan2-ada-pytorch .pkl)')
-    return state
+    tf_name = TF_NAMES[name]
+    sub = sub_state(state, tf_name, f'{fmt} (network {tf_name} of a StyleGAN2 TensorFlow .pkl)')
+    return (tf_discriminator if name == 'D' else tf_generator)(sub, fmt)
 
 
 @FORMATS.register('nvlabs-stylegan2-generator', family='nvlabs')

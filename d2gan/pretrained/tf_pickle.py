@@ -3,12 +3,16 @@ anything from the file.
 
 Why: tkarras/progressive_growing_of_gans saves its networks -- its training snapshots and the
 released PGGAN weights (``karras2018iclr-celebahq-1024x1024.pkl``) -- as ``pickle.dump((G, D,
-Gs))`` of its ``tfutil.Network`` objects. Unpickling them the normal way executes the network's
+Gs))`` of its ``tfutil.Network`` objects; NVlabs/stylegan2 (and the TensorFlow StyleGAN2-ADA)
+the same way with ``dnnlib.tflib.network.Network`` (``stylegan2-ffhq-config-f.pkl``), whose
+generator holds its ``mapping`` and ``synthesis`` networks as ``components``. Unpickling them the normal way executes the network's
 source code stored in the file and builds a TensorFlow 1 graph, which no current Python can
 install. But what such an object pickles (``Network.__getstate__``) is plain data::
 
     {'version': 2, 'name': 'Gs', 'static_kwargs': {...}, 'build_module_src': '<source>',
      'build_func_name': 'G_paper', 'variables': [(local name, numpy array), ...]}
+
+(version 4 adds ``'components': {name: network}``).
 
 The method: a restricted unpickler whose ``find_class`` resolves the network class to
 :class:`NetworkState` (which keeps that dict and runs nothing) and otherwise allows only
@@ -17,7 +21,8 @@ PyTorch pickle, NVlabs' StyleGAN2-ADA ``persistence`` objects, arbitrary code --
 before it is loaded, naming the class. The source code in the file is never executed.
 
 :func:`read_tf_pickle` returns the flat state dict of every network in the file, keyed
-``<network name>.<variable name>`` (``Gs.4x4/Dense/weight``), as
+``<network name>.<variable name>`` (``Gs.4x4/Dense/weight``; a component's variables under
+its name, ``Gs.synthesis/4x4/Conv/weight``), as
 :func:`d2gan.pretrained.read_state_dict` returns checkpoints of several networks, and checks
 the static arguments of each network against what the format converting it supports
 (:data:`SUPPORTED`), so that a network d2gan would compute differently is refused by name.
@@ -27,7 +32,8 @@ import struct
 
 from .state_dict import PretrainedError
 
-NETWORK_CLASSES = {('tfutil', 'Network')}
+NETWORK_CLASSES = {('tfutil', 'Network'),                  # progressive_growing_of_gans
+                   ('dnnlib.tflib.network', 'Network')}    # NVlabs/stylegan2 (and -ada, TF)
 NUMPY = {('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
          ('numpy.core.multiarray', 'scalar'), ('numpy._core.multiarray', 'scalar'),
          ('numpy.core.numeric', '_frombuffer'), ('numpy._core.numeric', '_frombuffer'),
@@ -37,10 +43,17 @@ NUMPY = {('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '
 # per build function of the reference. Arguments not listed are read from the weights' shapes
 # (resolution, widths, channels, fused_scale) or do not change the function (structure, dtype
 # of the activations: d2gan computes in float32).
+STYLEGAN2 = dict(label_size=0, nonlinearity='lrelu', mapping_nonlinearity='lrelu',
+                 resample_kernel=[1, 3, 3, 1], fmap_decay=1.0, use_noise=True)
 SUPPORTED = {
     'G_paper': dict(label_size=0, fmap_decay=1.0, normalize_latents=True, use_wscale=True,
                     use_pixelnorm=True, pixelnorm_epsilon=1e-8, use_leakyrelu=True),
     'D_paper': dict(fmap_decay=1.0, use_wscale=True, mbstd_group_size=4),
+    'G_main': dict(STYLEGAN2, architecture='skip'),
+    'G_mapping': dict(STYLEGAN2, normalize_latents=True),
+    'G_synthesis_stylegan2': dict(STYLEGAN2, architecture='skip'),
+    'D_stylegan2': dict(STYLEGAN2, architecture='resnet', mbstd_group_size=4,
+                        mbstd_num_features=1),
 }
 
 
@@ -101,7 +114,7 @@ def networks_of(path):
     loaded = restricted_load(path, _Restricted)
     nets = list(loaded) if isinstance(loaded, (tuple, list)) else [loaded]
     if not nets or not all(isinstance(net, NetworkState) for net in nets):
-        raise PretrainedError(f'{path} holds no tfutil.Network objects')
+        raise PretrainedError(f'{path} holds no TensorFlow network objects')
     return nets
 
 
@@ -117,7 +130,21 @@ def check_static_kwargs(net, path):
              for key, value in SUPPORTED[func].items() if key in kwargs and kwargs[key] != value]
     if wrong:
         raise PretrainedError(f'{path}: network {state.get("name")!r} ({func}) is built with '
-                              f'{", ".join(wrong)}, which d2gan\'s PGGAN does not compute')
+                              f'{", ".join(wrong)}, which d2gan does not compute')
+    for component in (state.get('components') or {}).values():
+        check_static_kwargs(component, path)
+
+
+def variables_of(net, prefix=''):
+    """``{name: array}`` of a network and its components (StyleGAN2's ``mapping`` and
+    ``synthesis``, their variables under ``mapping/`` and ``synthesis/``)."""
+    flat = {prefix + var: value for var, value in net.state['variables']}
+    for name, component in (net.state.get('components') or {}).items():
+        if not isinstance(component, NetworkState):
+            raise PretrainedError(f'component {name!r} of network {net.state.get("name")!r} '
+                                  'is not a network')
+        flat.update(variables_of(component, f'{prefix}{name}/'))
+    return flat
 
 
 def read_tf_pickle(path):
@@ -128,9 +155,9 @@ def read_tf_pickle(path):
         name = net.state.get('name')
         if any(key.startswith(f'{name}.') for key in flat):
             raise PretrainedError(f'{path}: two networks named {name!r}')
-        for var, value in net.state['variables']:
-            flat[f'{name}.{var}'] = value
+        flat.update({f'{name}.{var}': value for var, value in variables_of(net).items()})
     return flat
 
 
-__all__ = ['numpy_global', 'restricted_load', 'ForeignPickleError', 'NetworkState', 'SUPPORTED', 'networks_of', 'check_static_kwargs', 'read_tf_pickle']
+__all__ = ['numpy_global', 'restricted_load', 'ForeignPickleError', 'NetworkState',
+           'SUPPORTED', 'networks_of', 'check_static_kwargs', 'variables_of', 'read_tf_pickle']
