@@ -46,8 +46,9 @@ def add_infer_options(group):
                        help='attgan, stgan: code the flipped attributes as +-INTENSITY instead '
                             "of +-0.5 (the references' test_int)")
     group.add_argument('--crop', type=positive_int, default=None,
-                       help='centre crop before resizing (default 178 for a folder named '
-                            'celeba, else none)')
+                       help='centre crop before resizing (default for a folder named celeba: '
+                            "178, with --weights of AttGAN or STGAN 170, their references' "
+                            'crops; else none)')
 
 
 def load_attribute_split(dataset, attrs, split, root=None, image_size=32, limit=None):

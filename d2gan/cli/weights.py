@@ -211,7 +211,8 @@ def _edit(args, net, model, kwargs, size, device):
         got = f'--attrs gives {len(names)}' if names else 'no --attrs given'
         raise ValueError(f'{args.weights} takes {c_dim} labels ({got}): with --weights, '
                          '--attrs names all of them in the order the network was trained with')
-    crop = 178 if args.crop is None and 'celeba' in os.path.basename(
+    celeba_crop = 178 if model == 'stargan_generator' else 170    # the references' CelebA
+    crop = celeba_crop if args.crop is None and 'celeba' in os.path.basename(
         os.path.normpath(args.input)).lower() else args.crop
     data = load_attribute_folder(args.input, names, args.split or 'test', size, crop,
                                  args.limit or 8)
