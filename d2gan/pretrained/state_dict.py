@@ -26,11 +26,12 @@ import zipfile
 
 import numpy as np
 
+from .errors import PretrainedError
+from .tf_checkpoint import read_tf_checkpoint
+from .tf_pickle import ForeignPickleError, read_tf_pickle
+from .torch_pickle import read_ada_pickle
+
 TORCH_SUFFIXES = ('.pth', '.pt', '.ckpt')   # .ckpt: yunjey/stargan's released files
-
-
-class PretrainedError(ValueError):
-    """A weight file that cannot be read, or a state dict that does not fit the network."""
 
 
 def read_state_dict(path):
@@ -39,7 +40,6 @@ def read_state_dict(path):
     suffix = os.path.splitext(path)[1].lower()
     if (suffix == '.index' or '.data-' in os.path.basename(path)
             or os.path.isfile(path + '.index')):
-        from .tf_checkpoint import read_tf_checkpoint
         return read_tf_checkpoint(path)
     if suffix != '.npz' and suffix != '.pkl' and suffix not in TORCH_SUFFIXES:
         raise PretrainedError(f'{path}: unknown weight file type {suffix!r}; use .npz, '
@@ -71,8 +71,6 @@ def _read_pickle(path):
     """Network pickles, read without their frameworks and without running code from the file:
     PGGAN's TensorFlow ones (:mod:`.tf_pickle`) and stylegan2-ada-pytorch's
     (:mod:`.torch_pickle`); any other pickle is refused, naming the class it holds."""
-    from .tf_pickle import ForeignPickleError, read_tf_pickle
-    from .torch_pickle import read_ada_pickle
     try:
         return read_tf_pickle(path)
     except ForeignPickleError as e:

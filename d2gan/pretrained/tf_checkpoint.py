@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-from .state_dict import PretrainedError
+from .errors import PretrainedError
 
 MAGIC = 0xdb4775248b80fb57
 DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16, 6: np.int8,

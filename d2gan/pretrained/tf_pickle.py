@@ -30,7 +30,7 @@ the static arguments of each network against what the format converting it suppo
 import pickle
 import struct
 
-from .state_dict import PretrainedError
+from .errors import PretrainedError
 
 NETWORK_CLASSES = {('tfutil', 'Network'),                  # progressive_growing_of_gans
                    ('dnnlib.tflib.network', 'Network')}    # NVlabs/stylegan2 (and -ada, TF)

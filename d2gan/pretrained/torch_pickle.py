@@ -24,7 +24,7 @@ import struct
 
 import numpy as np
 
-from .state_dict import PretrainedError
+from .errors import PretrainedError
 from .tf_pickle import NUMPY, ForeignPickleError, numpy_global, restricted_load
 
 NETWORKS = ('G', 'D', 'G_ema')
