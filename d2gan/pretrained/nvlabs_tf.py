@@ -33,11 +33,8 @@ import re
 
 import numpy as np
 
-from .state_dict import PretrainedError
-
-
-def _conv(value):
-    return np.transpose(value, (3, 2, 0, 1))
+from .errors import PretrainedError
+from .tf_layout import tf_conv
 
 
 class _Taker:
@@ -79,7 +76,7 @@ def tf_generator(state, fmt):
 
     def layer(ours, theirs, noise=None, flip=False):
         weight = take(f'{theirs}/weight')
-        out[f'{ours}.weight'] = _conv(weight[::-1, ::-1] if flip else weight)
+        out[f'{ours}.weight'] = tf_conv(weight[::-1, ::-1] if flip else weight)
         out[f'{ours}.bias'] = take(f'{theirs}/bias')
         out[f'{ours}.affine.weight'] = take(f'{theirs}/mod_weight').T
         out[f'{ours}.affine.bias'] = take(f'{theirs}/mod_bias') + 1
@@ -105,7 +102,7 @@ def tf_discriminator(state, fmt):
     take, out = _Taker(state, fmt), {}
 
     def conv(ours, theirs, bias=True):
-        out[f'{ours}.weight'] = _conv(take(f'{theirs}/weight'))
+        out[f'{ours}.weight'] = tf_conv(take(f'{theirs}/weight'))
         if bias:
             out[f'{ours}.bias'] = take(f'{theirs}/bias')
 

@@ -55,7 +55,7 @@ def _conv(state, ref, ours, spectral, bias=True):
     return pairs + ([(f'{ref}.bias', f'{ours}.bias')] if bias else []), {f'{ref}.weight_u'}
 
 
-def _spade(state, ref, ours, batch):
+def _spade(state, ref, ours, batch, fmt):
     """Pairs of one SPADE layer; its parameter-free batch norm's unit scale, zero shift added
     to ``state`` under keys of their own."""
     pairs = [(f'{ref}.mlp_shared.0.{p}', f'{ours}.shared.{p}') for p in ('weight', 'bias')]
@@ -64,7 +64,7 @@ def _spade(state, ref, ours, batch):
     ignored = set()
     if batch:
         stats = f'{ref}.param_free_norm'
-        mean = required(state, f'{stats}.running_mean', 'spade-generator', 'SPADEGenerator')
+        mean = required(state, f'{stats}.running_mean', fmt, 'SPADEGenerator')
         state[f'{stats}.(scale)'] = np.ones_like(mean)
         state[f'{stats}.(shift)'] = np.zeros_like(mean)
         pairs += [(f'{stats}.running_mean', f'{ours}.norm.running_mean'),
@@ -97,7 +97,7 @@ def generator(state, fmt='spade-generator', num_upsampling='normal'):
     for block in MIDDLE_AND_UP[:8 if num_upsampling == 'most' else 7]:
         names = ['0', '1'] + (['s'] if f'{block}.norm_s.mlp_shared.0.weight' in state else [])
         for n in names:
-            more, skip = _spade(state, f'{block}.norm_{n}', f'{block}.norm_{n}', batch)
+            more, skip = _spade(state, f'{block}.norm_{n}', f'{block}.norm_{n}', batch, fmt)
             pairs += more
             ignored |= skip
             more, skip = _conv(state, f'{block}.conv_{n}', f'{block}.conv_{n}', spectral,

@@ -32,30 +32,17 @@ import numpy as np
 
 from .attgan import decoder_extras
 from .convert import FORMATS
+from .tf_layout import tf_conv, tf_dense
 from .state_dict import PretrainedError, required
 
 
-def conv_fit(value):
-    """slim ``[k, k, in, out]`` -> ``(out, in, k, k)``."""
-    return np.transpose(value, (3, 2, 0, 1))
-
-
-def deconv_fit(value):
-    """slim transposed ``[k, k, out, in]`` -> ``(in, out, k, k)``."""
-    return np.transpose(value, (3, 2, 0, 1))
-
-
-def dense_fit(value):
-    return np.transpose(value)
-
-
-def nhwc_dense_fit(channels):
+def nhwc_tf_dense(channels):
     """A dense layer reading NHWC-flattened ``channels``-deep features, for NCHW flattening."""
     def fit(value):
         cells = value.shape[0] // channels
         side = int(round(cells ** 0.5))
         nchw = value.reshape(side, side, channels, -1).transpose(2, 0, 1, 3)
-        return np.transpose(nchw.reshape(value.shape))
+        return tf_dense(nchw.reshape(value.shape))
     return fit
 
 
@@ -112,18 +99,18 @@ def generator(state, fmt='stgan-generator'):
     pairs = []
     for i in range(enc):
         ref, ours = f'Genc/{_named(i)("Conv")}', f'encoder.layers.{i}'
-        pairs += [(f'{ref}/weights', f'{ours}.0.weight', conv_fit)] + _bn(ref, f'{ours}.1')
+        pairs += [(f'{ref}/weights', f'{ours}.0.weight', tf_conv)] + _bn(ref, f'{ours}.1')
     for j in range(stus):
         ref, ours = f'Gstu/{_named(j)("Conv2d_transpose")}', f'stu.units.{j}'
-        pairs += [(f'{ref}/weights', f'{ours}.up.deconv.weight', deconv_fit),
+        pairs += [(f'{ref}/weights', f'{ours}.up.deconv.weight', tf_conv),
                   (f'{ref}/biases', f'{ours}.up.deconv.bias')]
         for k, gate in enumerate(('reset', 'update', 'info')):
             conv = f'Gstu/{_named(3 * j + k)("Conv")}'
-            pairs += [(f'{conv}/weights', f'{ours}.{gate}.weight', conv_fit),
+            pairs += [(f'{conv}/weights', f'{ours}.{gate}.weight', tf_conv),
                       (f'{conv}/biases', f'{ours}.{gate}.bias')]
     for i in range(dec):
         ref, ours = f'Gdec/{_named(i)("Conv2d_transpose")}', f'decoder.layers.{i}'
-        pairs.append((f'{ref}/weights', f'{ours}.0.deconv.weight', deconv_fit))
+        pairs.append((f'{ref}/weights', f'{ours}.0.deconv.weight', tf_conv))
         pairs += _bn(ref, f'{ours}.1') if i < dec - 1 else [(f'{ref}/biases',
                                                               f'{ours}.0.deconv.bias')]
     kwargs = dict(n_attrs=n_attrs, enc_dim=enc_w[0], dec_dim=dec_out[-2] // 2,
@@ -153,14 +140,14 @@ def discriminator(state, fmt='stgan-discriminator'):
     pairs = []
     for i in range(n_layers):
         ref = f'D/{_named(i)("Conv")}'
-        pairs += [(f'{ref}/weights', f'conv.{3 * i}.weight', conv_fit),
+        pairs += [(f'{ref}/weights', f'conv.{3 * i}.weight', tf_conv),
                   (f'{ref}/InstanceNorm/gamma', f'conv.{3 * i + 1}.gamma'),
                   (f'{ref}/InstanceNorm/beta', f'conv.{3 * i + 1}.beta')]
     for (first, second), head in zip(((heads[0], heads[1]), (heads[2], heads[3])),
                                      ('fc_adv', 'fc_cls')):
-        pairs += [(f'{first}/weights', f'{head}.0.weight', nhwc_dense_fit(widths[-1])),
+        pairs += [(f'{first}/weights', f'{head}.0.weight', nhwc_tf_dense(widths[-1])),
                   (f'{first}/biases', f'{head}.0.bias'),
-                  (f'{second}/weights', f'{head}.2.weight', dense_fit),
+                  (f'{second}/weights', f'{head}.2.weight', tf_dense),
                   (f'{second}/biases', f'{head}.2.bias')]
     kwargs = dict(n_attrs=int(cls.shape[1]), dim=widths[0], fc_dim=int(fc.shape[1]),
                   n_layers=n_layers, image_size=side * 2 ** n_layers, max_dim=max(widths),
@@ -170,4 +157,4 @@ def discriminator(state, fmt='stgan-discriminator'):
                 state=state)
 
 
-__all__ = ['conv_fit', 'deconv_fit', 'nhwc_dense_fit']
+__all__ = ['nhwc_dense_fit']

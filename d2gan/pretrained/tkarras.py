@@ -38,23 +38,14 @@ norm, ReLU, another ``fmap_decay`` or minibatch group size).
 import numpy as np
 
 from .convert import FORMATS
+from .tf_layout import tf_conv, tf_dense
 from .state_dict import PretrainedError, required, sub_state
-
-
-def conv_fit(value):
-    """TensorFlow ``[k, k, in, out]`` -> ``(out, in, k, k)``."""
-    return np.transpose(value, (3, 2, 0, 1))
 
 
 def fused_up_fit(value):
     """``upscale2d_conv2d``'s ``[k, k, out, in]`` -> the flipped ``(out, in, k, k)`` kernel of
     nearest up-sampling followed by a convolution."""
     return np.transpose(value, (2, 3, 0, 1))[:, :, ::-1, ::-1]
-
-
-def dense_fit(value):
-    """TensorFlow ``[in, out]`` -> ``(out, in)``."""
-    return np.transpose(value)
 
 
 def _levels(state, prefix, fmt, network):
@@ -98,17 +89,17 @@ def generator(state, fmt='tkarras-pggan-generator', network='Gs'):
     dense = required(state, '4x4/Dense/weight', fmt, 'G_paper')
     channels = int(state['ToRGB_lod0/weight'].shape[-1])
     widths = {}     # the block at 2**(j + 2) px is nf(j + 1) wide
-    pairs = [('4x4/Dense/weight', 'blocks.0.body.1.weight', dense_fit),
+    pairs = [('4x4/Dense/weight', 'blocks.0.body.1.weight', tf_dense),
              ('4x4/Dense/bias', 'blocks.0.body.3.bias')] + _layer('4x4/Conv', 'blocks.0.body.5',
-                                                                  conv_fit)
+                                                                  tf_conv)
     for j in range(levels):
         widths[j + 1] = int(state[f'ToRGB_lod{levels - 1 - j}/weight'].shape[2])
-        pairs += _layer(f'ToRGB_lod{levels - 1 - j}', f'to_rgb.{j}', conv_fit)
+        pairs += _layer(f'ToRGB_lod{levels - 1 - j}', f'to_rgb.{j}', tf_conv)
         if j:
             res = 2 ** (j + 2)
             ref, fused = _fused_or_not(state, f'{res}x{res}/Conv0_up', f'{res}x{res}/Conv0', fmt)
-            pairs += _layer(ref, f'blocks.{j}.body.1', fused_up_fit if fused else conv_fit)
-            pairs += _layer(f'{res}x{res}/Conv1', f'blocks.{j}.body.3', conv_fit)
+            pairs += _layer(ref, f'blocks.{j}.body.1', fused_up_fit if fused else tf_conv)
+            pairs += _layer(f'{res}x{res}/Conv1', f'blocks.{j}.body.3', tf_conv)
     base, top = fmap_config(widths, fmt)
     kwargs = dict(resolution=2 ** (levels + 1), num_channels=channels, fmap_base=base,
                   fmap_max=top, latent_dim=int(dense.shape[0]))
@@ -140,19 +131,19 @@ def discriminator(state, fmt='tkarras-pggan-discriminator'):
         raise PretrainedError(f'{fmt}: 4x4/Conv takes {conv.shape[2]} channels for '
                               f'{conv.shape[3]}: not one minibatch-stddev feature or none')
     head = 1 if extra else 0
-    pairs = (_layer('4x4/Conv', f'blocks.0.body.{head}', conv_fit)
-             + _layer('4x4/Dense0', f'blocks.0.body.{head + 2}', dense_fit)
-             + _layer('4x4/Dense1', f'blocks.0.body.{head + 4}', dense_fit))
+    pairs = (_layer('4x4/Conv', f'blocks.0.body.{head}', tf_conv)
+             + _layer('4x4/Dense0', f'blocks.0.body.{head + 2}', tf_dense)
+             + _layer('4x4/Dense1', f'blocks.0.body.{head + 4}', tf_dense))
     fused = True     # (a 4x4 network has no resampling)
     for j in range(levels):
         widths[j + 1] = int(state[f'FromRGB_lod{levels - 1 - j}/weight'].shape[3])
-        pairs += _layer(f'FromRGB_lod{levels - 1 - j}', f'from_rgb.{j}.0', conv_fit)
+        pairs += _layer(f'FromRGB_lod{levels - 1 - j}', f'from_rgb.{j}.0', tf_conv)
         if j:
             res = 2 ** (j + 2)
             ref, fused = _fused_or_not(state, f'{res}x{res}/Conv1_down', f'{res}x{res}/Conv1',
                                        fmt)
-            pairs += _layer(f'{res}x{res}/Conv0', f'blocks.{j}.body.0', conv_fit)
-            pairs += _layer(ref, f'blocks.{j}.body.2', conv_fit)
+            pairs += _layer(f'{res}x{res}/Conv0', f'blocks.{j}.body.0', tf_conv)
+            pairs += _layer(ref, f'blocks.{j}.body.2', tf_conv)
     base, top = fmap_config(widths, fmt)
     kwargs = dict(resolution=2 ** (levels + 1), num_channels=channels, fmap_base=base,
                   fmap_max=top, mbstd_group_size=4 if extra else 0,
@@ -161,4 +152,4 @@ def discriminator(state, fmt='tkarras-pggan-discriminator'):
                 state=state)
 
 
-__all__ = ['conv_fit', 'fused_up_fit', 'dense_fit', 'fmap_config']
+__all__ = ['fused_up_fit', 'fmap_config']
