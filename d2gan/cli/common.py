@@ -31,7 +31,9 @@ from .resume import given_options, recipe_options, resumed_config
 #: Options that set a recipe argument of the same name (``kind.RENAMED`` maps exceptions).
 RECIPE_OPTIONS = ('lr', 'ngf', 'ndf', 'n_critic', 'dim_in', 'max_conv_dim', 'lod_training_kimg',
                   'lod_transition_kimg', 'light', 'face_features', 'faceid_weight',
-                  'hidden_dim', 'f_lr', 'lambda_ds', 'ds_iter', 'ema_beta')
+                  'hidden_dim', 'f_lr', 'lambda_ds', 'ds_iter', 'ema_beta', 'fmap_base',
+                  'fmap_max', 'channel_base', 'channel_max', 'mapping_layers', 'layer',
+                  'mbstd_group_size', 'r1_gamma', 'pl_weight', 'style_mixing')
 
 
 @dataclass

@@ -51,7 +51,7 @@ from . import (attributes, convert, domains, evaluate, images, launch_job, paire
 from .common import kind_of, recipes_of, refuse_foreign_options, train
 from .resume import given_options, recipes_with
 from .values import (ArgumentParser, HelpFormatter, non_negative_float, non_negative_int,
-                     positive_float, positive_int, unit_interval)
+                     positive_float, positive_int, probability, unit_interval)
 
 EXAMPLES = __doc__.split('Examples::', 1)[1]
 
@@ -224,6 +224,34 @@ def add_train_parser(sub):
     recipe.add_argument('--lod-transition-kimg', type=positive_float, default=None,
                         help=_for_recipes('lod_transition_kimg', 'thousands of real images '
                                           'over which a new level fades in (paper: 600)'))
+    recipe.add_argument('--fmap-base', type=positive_int, default=None,
+                        help=_for_recipes('fmap_base', 'channels: min(fmap_base / 2**stage, '
+                                          'fmap_max) (paper: 8192)'))
+    recipe.add_argument('--fmap-max', type=positive_int, default=None,
+                        help=_for_recipes('fmap_max', 'widest level (paper: 512)'))
+    recipe.add_argument('--channel-base', type=positive_int, default=None,
+                        help=_for_recipes('channel_base', 'channels at resolution r: '
+                                          'min(channel_base / r, channel_max) (config F: 32768)'))
+    recipe.add_argument('--channel-max', type=positive_int, default=None,
+                        help=_for_recipes('channel_max', 'widest resolution (config F: 512)'))
+    recipe.add_argument('--mapping-layers', type=positive_int, default=None,
+                        help=_for_recipes('mapping_layers', 'layers of the mapping network '
+                                          "(config F: 8; NVlabs' cifar: 2)"))
+    recipe.add_argument('--layer', default=None, choices=('v1', 'v2'),
+                        help=_for_recipes('layer', "synthesis layers: 'v2' modulated "
+                                          "convolution (StyleGAN2), 'v1' AdaIN (StyleGAN)"))
+    recipe.add_argument('--mbstd-group-size', type=positive_int, default=None,
+                        help=_for_recipes('mbstd_group_size', 'examples per minibatch-stddev '
+                                          'group; divides the batch (reference: 4)'))
+    recipe.add_argument('--r1-gamma', type=non_negative_float, default=None,
+                        help=_for_recipes('r1_gamma', 'R1 weight (default: the reference\'s '
+                                          '0.0002 * size**2 / 64; cifar: 0.01)'))
+    recipe.add_argument('--pl-weight', type=non_negative_float, default=None,
+                        help=_for_recipes('pl_weight', 'path length regularization weight '
+                                          '(config F: 2; 0: off)'))
+    recipe.add_argument('--style-mixing', type=probability, default=None,
+                        help=_for_recipes('style_mixing', 'probability of style mixing in '
+                                          'training (config F: 0.9; 0: off)'))
     train_parser.set_defaults(owned=_kind_groups(train_parser, 'add_train_options'))
 
 

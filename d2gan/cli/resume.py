@@ -22,7 +22,11 @@ RESUME_FIXED = {'image_size': 'image_size', 'ngf': 'ngf', 'ndf': 'ndf', 'lr': 'l
                 'lod_training_kimg': 'lod_training_kimg',
                 'lod_transition_kimg': 'lod_transition_kimg', 'hidden_dim': 'hidden_dim',
                 'f_lr': 'f_lr', 'lambda_ds': 'lambda_ds', 'ds_iter': 'ds_iter',
-                'ema_beta': 'ema_beta'}
+                'ema_beta': 'ema_beta', 'fmap_base': 'fmap_base', 'fmap_max': 'fmap_max',
+                'channel_base': 'channel_base', 'channel_max': 'channel_max',
+                'mapping_layers': 'mapping_layers', 'layer': 'layer',
+                'mbstd_group_size': 'mbstd_group_size', 'r1_gamma': 'r1_gamma',
+                'pl_weight': 'pl_weight', 'style_mixing': 'style_mixing'}
 
 
 def given_options(args):

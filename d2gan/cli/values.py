@@ -62,5 +62,10 @@ def unit_interval(text):
     return _checked(text, float, lambda v: 0 <= v < 1, 'in [0, 1)')
 
 
+def probability(text):
+    """A number in [0, 1]."""
+    return _checked(text, float, lambda v: 0 <= v <= 1, 'in [0, 1]')
+
+
 __all__ = ['ArgumentParser', 'HelpFormatter', 'positive_int', 'positive_float',
-           'non_negative_int', 'non_negative_float', 'unit_interval']
+           'non_negative_int', 'non_negative_float', 'unit_interval', 'probability']

@@ -29,10 +29,11 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 
 from ..models.pggan import PGGANDiscriminator, PGGANGenerator, split_lod
+from ..nn.equalized import check_minibatch_groups
 from ..penalty import GradientPenalty
 from ..registry import register_recipe
 from ..train.ema import update_ema
-from ..train.step import Step, reset_optimizer_state
+from ..train.step import Step, reset_optimizer_state, split_sizes
 
 
 def lod_at(nimg, max_lod, lod_training_kimg=600, lod_transition_kimg=600,
@@ -135,6 +136,7 @@ class PGGANStep(Step):
     def train_step(self, batch):
         X = batch if isinstance(batch, nd.NDArray) else nd.array(batch)
         n, lod = X.shape[0], self.lod
+        check_minibatch_groups(self.net_D, split_sizes(n, len(self.devices)))
         if self.reset_opt_for_new_lod and self._new_level(lod):
             for trainer in self.trainers.values():
                 reset_optimizer_state(trainer)

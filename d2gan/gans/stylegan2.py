@@ -19,10 +19,11 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 
 from ..models.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
+from ..nn.equalized import check_minibatch_groups
 from ..penalty import R1Penalty
 from ..registry import register_recipe
 from ..train.ema import update_ema
-from ..train.step import Step
+from ..train.step import Step, split_sizes
 from .path_length import PathLengthPenalty
 
 
@@ -83,6 +84,7 @@ class StyleGAN2Step(Step):
     def train_step(self, batch):
         X = batch if isinstance(batch, nd.NDArray) else nd.array(batch)
         n = X.shape[0]
+        check_minibatch_groups(self.net_D, split_sizes(n, len(self.devices)))
         reals = self.split(X)
         shares = self.shares(n)
         logs = {}

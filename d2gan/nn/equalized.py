@@ -18,6 +18,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from .channel_ops import pixel_norm
+from .walk import walk_blocks
 
 
 class _Equalized(nn.HybridBlock):
@@ -121,5 +122,18 @@ class MinibatchStdDev(nn.HybridBlock):
         return F.concat(x, y, dim=1)
 
 
+def check_minibatch_groups(net, sizes):
+    """Raise a ``ValueError`` naming the problem when one of the per-device batch ``sizes``
+    is not a multiple of a :class:`MinibatchStdDev` group in ``net`` (MXNet's own error is a
+    reshape failure deep in the graph)."""
+    groups = {b.group_size for b in walk_blocks(net) if isinstance(b, MinibatchStdDev)}
+    for g in groups:
+        bad = [k for k in sizes if k % g]
+        if bad:
+            raise ValueError(f'the minibatch standard deviation takes groups of {g} examples: '
+                             f'the batch on each device must be a multiple of {g}, got {bad[0]} '
+                             '(change --batch-size or --mbstd-group-size)')
+
+
 __all__ = ['EqualizedDense', 'EqualizedConv2D', 'ScaledLeakyReLU', 'PixelNorm',
-           'MinibatchStdDev']
+           'MinibatchStdDev', 'check_minibatch_groups']
