@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from model_settings import SETTINGS  # noqa: E402
+from results import save_results  # noqa: E402
 
 TWIN_FILES = ('torch_twins_dcgan.py', 'torch_twins_editing.py', 'torch_twins_style.py')
 # timed iterations after the warm-up: a few seconds at the chapter's settings (StyleGAN2: one
@@ -212,6 +213,9 @@ def main(argv=None):
     p.add_argument('--torch-python', default=os.environ.get('D2GAN_TORCH_PYTHON',
                                                             sys.executable))
     p.add_argument('--json', default=None, help='also write the rows to this file')
+    p.add_argument('--save', action='store_true',
+                   help='keep the results in benchmarks/results/model_table.json, where '
+                        'chapter 9 reads them')
     p.add_argument('--d2gan-row', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.d2gan_row:
@@ -248,6 +252,10 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump({'peak_gflops': peak, 'rows': rows}, f, indent=1)
+    if args.save:
+        labels = {m: {s: SETTINGS[m][s]['label'] for s in SETTINGS[m]} for m in models}
+        print('saved', save_results('model_table', {'peak_gflops': peak, 'threads': threads,
+                                                    'labels': labels, 'rows': rows}, load))
     return rows
 
 

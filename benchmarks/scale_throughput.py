@@ -25,6 +25,8 @@ from types import SimpleNamespace
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from results import save_results  # noqa: E402
+
 # model -> recipe config, global batch, batch kind ('images' or a pair), timed iterations
 SETTINGS = {
     'dcgan': dict(config=dict(image_size=32, channels=1, ngf=64, ndf=64), batch=64,
@@ -180,6 +182,9 @@ def main(argv=None):
     p.add_argument('--tiny', action='store_true',
                    help='small images, width 8, batch 8: only checks that everything runs')
     p.add_argument('--json', default=None, help='also write the rows to this file')
+    p.add_argument('--save', action='store_true',
+                   help='keep the results in benchmarks/results/scale_throughput.json, where '
+                        'chapter 9 reads them')
     p.add_argument('--worker', default=None, help=argparse.SUPPRESS)
     p.add_argument('--result', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -197,6 +202,10 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=1)
+    if args.save:
+        if args.tiny:
+            raise SystemExit('error: --tiny runs only check that everything runs; not saved')
+        print('saved', save_results('scale_throughput', {'rows': rows}, load))
     return rows
 
 

@@ -9,7 +9,8 @@ activations are leaky ReLU times ``sqrt(2)``, bias added first (``bias_act``).
 
 Modulated convolution runs in the reference's *non-fused* form, the one it trains with: scale
 the input channels by the styles, convolve with the shared weight, scale the output channels
-by the demodulation coefficients ``1 / sqrt(sum_{i,k} (w_{oik} s_i)^2 + 1e-8)``. The weight
+by the demodulation coefficients ``1 / sqrt(sum_{i,k} (w_{oik} s_i)^2 + 1e-8)`` (both scalings
+through :func:`~d2gan.nn.channel_ops.scale_channels`, whose backward is fast on CPU). The weight
 stays a plain parameter, which MXNet's oneDNN backward needs (a per-example computed weight of
 a transposed convolution crashes it on CPU). Up-sampling layers convolve with the flipped
 weight (``flip_weight=False`` in the reference) after ``upfirdn2d`` (:mod:`d2gan.nn.upfirdn`).
@@ -20,7 +21,7 @@ import mxnet as mx
 from mxnet import autograd
 from mxnet.gluon import nn
 
-from ..nn.channel_ops import pixel_norm
+from ..nn.channel_ops import pixel_norm, scale_channels
 from ..nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from ..nn.upfirdn import UpFirDn2D, down_padding, up_padding, upsample2d
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
@@ -106,10 +107,10 @@ class SynthesisLayer(nn.HybridBlock):
     def hybrid_forward(self, F, x, w, weight, bias, noise_strength=None):
         styles = self.affine(w)
         if self.layer == 'v2':                                            # (N, in)
-            y = self._conv(F, F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1))), weight)
+            y = self._conv(F, scale_channels(F, x, styles), weight)
             power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)),
                           transpose_b=True)
-            y = F.broadcast_mul(y, F.reshape(F.rsqrt(power + 1e-8), (0, 0, 1, 1)))
+            y = scale_channels(F, y, F.rsqrt(power + 1e-8))
         else:
             y = self._conv(F, x, weight * self.weight_gain)
         if self.use_noise:
@@ -122,8 +123,7 @@ class SynthesisLayer(nn.HybridBlock):
             y = F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=(2, 3),
                                                         keepdims=True) + 1e-8))
             scale, shift = F.split(styles, num_outputs=2, axis=1)
-            y = F.broadcast_add(F.broadcast_mul(y, F.reshape(scale + 1, (0, 0, 1, 1))),
-                                F.reshape(shift, (0, 0, 1, 1)))
+            y = F.broadcast_add(scale_channels(F, y, scale + 1), F.reshape(shift, (0, 0, 1, 1)))
         return y
 
 
@@ -140,8 +140,7 @@ class ToRGBLayer(nn.HybridBlock):
             self.bias = self.params.get('bias', shape=(img_channels,), init='zeros')
 
     def hybrid_forward(self, F, x, w, weight, bias):
-        styles = self.affine(w) * self.weight_gain
-        x = F.broadcast_mul(x, F.reshape(styles, (0, 0, 1, 1)))
+        x = scale_channels(F, x, self.affine(w) * self.weight_gain)
         return F.Convolution(x, weight, bias, kernel=(1, 1), num_filter=self.img_channels)
 
 
