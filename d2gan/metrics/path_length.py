@@ -56,17 +56,15 @@ def path_lengths(G, features, num=1000, epsilon=1e-4, seed=0, batch_size=50, spa
         t = nd.array(rng.uniform(size=(n, 1, 1)).astype('float32'))
         noise_seed = int(rng.integers(2 ** 31))
         with autograd.predict_mode():
-            ends = []
             if space == 'w':
-                ws = G.map(z)
-                w1, w2 = ws[:n], ws[n:]
+                w1, w2 = G.map(z[:n]), G.map(z[n:])
+                latents_at = lambda s: w1 + (w2 - w1) * s                        # noqa: E731
+            else:
+                latents_at = lambda s: G.map(slerp(z[:n], z[n:], s.reshape((n, 1))))  # noqa: E731
+            ends = []
             for step in (t, t + epsilon):
-                if space == 'w':
-                    ws = w1 + (w2 - w1) * step
-                else:
-                    ws = G.map(slerp(z[:n], z[n:], step.reshape((n, 1))))
                 mx.random.seed(noise_seed)     # the same per-layer noise in both images
-                ends.append(G.synthesis(ws))
+                ends.append(G.synthesis(latents_at(step)))
         f0, f1 = features(ends[0])[0], features(ends[1])[0]
         values.append(np.square(f0.astype('float64') - f1).sum(axis=1) / epsilon ** 2)
     return np.concatenate(values)
