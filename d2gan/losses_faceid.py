@@ -31,6 +31,7 @@ finite differences.
 from mxnet import autograd, nd
 from mxnet.gluon import Block, nn
 
+from .nn.resize import resize_bilinear
 from .nn.walk import walk_blocks
 from .registry import Registry
 
@@ -56,8 +57,10 @@ def face_input(x):
         raise ValueError(f'face-ID loss: the face box of a {x.shape[2]}x{x.shape[3]} image '
                          'is wider than the image; use square (or wider) images')
     crop = nd.slice(x, begin=(None, None, top, left), end=(None, None, bottom, right))
-    return nd.contrib.BilinearResize2D(crop, height=FACE_SIZE, width=FACE_SIZE,
-                                       align_corners=True)
+    # Deterministic (MXNet's BilinearResize2D backward is not, see d2gan.nn.resize), and
+    # computed in float64 and rounded once: the reference's float64 face, correctly rounded.
+    face = resize_bilinear(crop.astype('float64'), FACE_SIZE, FACE_SIZE, align_corners=True)
+    return face.astype(x.dtype)
 
 
 def freeze(net):

@@ -4,7 +4,7 @@ One idea per file: ``norm`` (batch / instance norms by name), ``concat`` (channe
 oneDNN remedy, label tiling), ``conv_transpose`` and ``narrow_conv`` (oneDNN remedies),
 ``spectral_norm``, ``equalized`` (equalized learning rate, pixel norm, minibatch stddev),
 ``upfirdn`` (StyleGAN2's FIR resampling), ``spade`` (SPADE blocks),
-``stu`` (STGAN's selective transfer unit), ``padding`` (reflection padding),
+``stu`` (STGAN's selective transfer unit), ``padding`` (reflection padding), ``resize`` (bilinear resize, deterministic backward),
 ``init`` (the papers' weight initialisations), ``pretrained`` (gluon-cv ImageNet networks),
 ``walk`` (every block of a tree).
 """
@@ -16,6 +16,7 @@ from .init import dcgan_init, init_weights
 from .narrow_conv import Conv2D
 from .norm import AffineInstanceNorm, InstanceNorm, VectorBatchNorm, norm_layer
 from .padding import ReflectionPad
+from .resize import resize_bilinear
 from .spectral_norm import SNConv2D, SNDense, spectral_sigma
 from .spade import SPADE, SPADEResBlock, nearest_downsample
 from .stu import SelectiveTransferUnit
@@ -26,4 +27,4 @@ __all__ = ['Conv2D', 'Conv2DTranspose', 'dcgan_init', 'init_weights', 'SNConv2D'
            'norm_layer',
            'concat_channels', 'concat_all', 'tile_labels', 'EqualizedConv2D', 'EqualizedDense',
            'MinibatchStdDev', 'PixelNorm', 'UpFirDn2D', 'upsample2d', 'downsample2d',
-           'ReflectionPad']
+           'ReflectionPad', 'resize_bilinear']
