@@ -3,11 +3,13 @@
 Importing it sets MXNet's CPU thread count and quiets its C++ logging *before* MXNet loads
 (see :mod:`d2gan._env`), so import ``d2gan`` before ``mxnet`` for full CPU speed.
 """
-from ._env import configure_environment
+from ._env import configure_environment, serial_main_thread
 
 _CONFIGURED_BEFORE_MXNET = configure_environment()
 
 import mxnet  # noqa: E402,F401  (after the environment is configured)
+
+serial_main_thread()          # MXNet's OpenMP runtime is loaded now; see d2gan._env
 
 from . import (data, gans, latent, losses, metrics, models, nn, penalty, plot,  # noqa: E402
                pretrained, train)

@@ -11,11 +11,20 @@ MXNet reads these variables once, when its shared library loads:
   every team from spin-waiting to sleeping between operators, for the rest of the process:
   a CycleGAN iteration went from 0.16 s to 0.36 s after one such copy. With the copy kept
   serial it stays at 0.15 s.
+* The main thread's own OpenMP thread count is set to 1 once MXNet has loaded
+  (:func:`serial_main_thread`). ``asnumpy()`` of an array that oneDNN keeps in its blocked layout
+  (a convolution's output, say) reorders it on the calling thread with an OpenMP loop, which
+  starts that second team all the same: one such call in a notebook cell made every later
+  StyleGAN2 iteration of the process take 0.51 s instead of 0.28 s (2 cores). MXNet's operators
+  run on its engine's worker threads, whose OpenMP settings this does not touch; with the main
+  thread serial, the same cell leaves the iteration at 0.28 s
+  (``benchmarks/openmp_main_thread.py``).
 * ``MXNET_STORAGE_FALLBACK_LOG_VERBOSE`` / ``MXNET_SUBGRAPH_VERBOSE`` -- keep MXNet's C++ warnings
   about storage fallbacks and subgraph passes out of notebook cells.
 
 A value the user has already exported always wins.
 """
+import ctypes
 import os
 import sys
 
@@ -33,3 +42,17 @@ def configure_environment():
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     return 'mxnet' not in sys.modules
+
+
+def serial_main_thread(library='libgomp.so.1'):
+    """One OpenMP thread for the calling (main) thread, in the OpenMP runtime MXNet uses; returns
+    whether it was set (False where that runtime is not loaded, e.g. another OpenMP library,
+    or where MXNet runs its operators on the calling thread: ``MXNET_ENGINE_TYPE=NaiveEngine``)."""
+    if os.environ.get('MXNET_ENGINE_TYPE') == 'NaiveEngine':
+        return False
+    try:
+        runtime = ctypes.CDLL(library, mode=getattr(os, 'RTLD_NOLOAD', 0) | ctypes.RTLD_GLOBAL)
+        runtime.omp_set_num_threads(1)
+    except (OSError, AttributeError):
+        return False
+    return True
