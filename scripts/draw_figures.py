@@ -732,6 +732,115 @@ def fig_pggan_fade_in():
     return s
 
 
+
+def fig_stylegan():
+    """The style-based generator (``d2gan.models.stylegan2``): (a) mapping network z -> w;
+    (b) StyleGAN's synthesis: constant input, noise, AdaIN with styles A(w); (c) StyleGAN2's:
+    the styles modulate the convolution weights, demodulation replaces AdaIN, ToRGB outputs of
+    every resolution summed (skip generator)."""
+    s = Svg(960, 620)
+    note = '#555555'
+    # (a) mapping network
+    s.text(100, 22, '(a) 映射网络 f', 14, weight='bold')
+    s.box(30, 48, 140, 36, 'z ~ N(0, I)', DATA, size=13)
+    s.box(30, 104, 140, 32, '归一化', GREY, size=12)
+    s.box(30, 156, 140, 150, '全连接 + LReLU\n× 8\n\n学习率 × 0.01', GEN, size=12)
+    s.box(30, 326, 140, 36, 'w ∈ W', GREY, size=14)
+    for y0, y1 in ((84, 102), (136, 154), (306, 324)):
+        s.arrow([(100, y0), (100, y1)])
+    s.text(100, 392, '每一层一个仿射变换 A', 11, color=note)
+    s.text(100, 412, '把 w 变成这一层的样式', 11, color=note)
+    s.text(100, 450, '截断：', 11, color=note)
+    s.text(100, 470, "w′ = w_{avg} + ψ (w − w_{avg})", 11, italic=True)
+    s.text(100, 508, '样式混合：前几层用 w_1，', 11, color=note)
+    s.text(100, 528, '其余层用 w_2', 11, color=note)
+    # the w bus: from the mapping network to every A box of both panels
+    bus_y = 596
+    s.line(170, 344, 190, 344, width=1.2)
+    s.line(190, 344, 190, bus_y, width=1.2)
+    s.line(190, bus_y, 930, bus_y, width=1.2)
+    s.text(560, bus_y + 12, 'w（每个 A 都接到这里）', 10, color=note)
+
+    def a_box(x, y, bus_x):
+        """An affine box ``A`` fed from the bus, its arrow pointing left to (x - 2, y)."""
+        s.line(bus_x, bus_y, bus_x, y, color='#777777')
+        s.box(bus_x - 14, y - 13, 28, 26, 'A', GREY, size=12)
+        s.arrow([(bus_x - 14, y), (x + 2, y)])
+
+    def b_box(x, y):
+        """A noise input ``B`` (per-pixel Gaussian noise, learned strength) from the left."""
+        s.box(x - 46, y - 13, 28, 26, 'B', GREY, size=12)
+        s.arrow([(x - 18, y), (x - 2, y)])
+
+    # (b) StyleGAN: constant, then per layer: [conv], + noise, AdaIN(style)
+    s.text(370, 22, '(b) StyleGAN：AdaIN', 14, weight='bold')
+    cx, w = 300, 140
+    rows = [(48, '常数 4×4×512', GEN), (100, '+', GREY), (140, 'AdaIN', GEN),
+            (192, '卷积 3×3', GEN), (238, '+', GREY), (278, 'AdaIN', GEN),
+            (338, '上采样', GREY), (378, '卷积 3×3', GEN), (424, '+', GREY),
+            (464, 'AdaIN', GEN), (516, '⋮', 'none')]
+    prev = None
+    for y, label, fill in rows:
+        small = label == '+'
+        bw = 32 if small else w
+        if fill == 'none':
+            s.text(cx, y + 10, label, 16)
+        else:
+            s.box(cx - bw / 2, y, bw, 28, label, fill, size=13)
+        if prev is not None:
+            s.arrow([(cx, prev), (cx, y - 2)])
+        prev = y + 28
+        if small:
+            b_box(cx - bw / 2, y + 14)
+        if label == 'AdaIN':
+            a_box(cx + w / 2, y + 14, 420)
+    s.line(212, 48, 212, 306, color='#999999')
+    s.text(206, 177, '4×4', 11, anchor='end', color=note)
+    s.line(212, 338, 212, 492, color='#999999')
+    s.text(206, 415, '8×8', 11, anchor='end', color=note)
+    s.text(370, 556, 'AdaIN(x, y) = y_s (x − μ(x)) / σ(x) + y_b', 11, italic=True)
+
+    # (c) StyleGAN2: modulated / demodulated conv, bias and noise after it, skip ToRGB
+    s.text(730, 22, '(c) StyleGAN2：调制与解调', 14, weight='bold')
+    cx, w = 640, 150
+    rows = [(48, '常数 4×4×512', GEN, 28), (96, '调制 · 卷积 3×3\n· 解调', GEN, 44),
+            (162, '+ 偏置 + 噪声，LReLU', GREY, 28), (232, '上采样 · 调制\n卷积 3×3 · 解调', GEN, 44),
+            (298, '+ 偏置 + 噪声，LReLU', GREY, 28), (348, '调制 · 卷积 3×3\n· 解调', GEN, 44),
+            (414, '+ 偏置 + 噪声，LReLU', GREY, 28), (470, '⋮', 'none', 28)]
+    prev = None
+    outs = []
+    for y, label, fill, h in rows:
+        if fill == 'none':
+            s.text(cx, y + 10, label, 16)
+        else:
+            s.box(cx - w / 2, y, w, h, label, fill, size=12)
+        if prev is not None:
+            s.arrow([(cx, prev), (cx, y - 2)])
+        prev = y + h
+        if label.startswith('+'):
+            b_box(cx - w / 2, y + 14)
+            outs.append(y + 14)
+        elif fill == GEN and y > 48:
+            a_box(cx + w / 2, y + h / 2, 760)
+    # ToRGB of the 4x4 and 8x8 outputs, summed with the up-sampled image so far
+    rx = 830
+    for i, y in enumerate((outs[0], outs[2])):
+        s.arrow([(cx + w / 2, y), (cx + w / 2 + 8, y), (cx + w / 2 + 8, y + 26), (rx - 2, y + 26)])
+        s.box(rx, y + 13, 60, 26, 'toRGB', GEN, size=11)
+    s.box(872, outs[2] + 70, 28, 26, '+', GREY, size=13)
+    s.box(906, outs[0] + 70, 44, 40, '上采样', GREY, size=9)
+    s.arrow([(890, outs[0] + 26), (928, outs[0] + 26), (928, outs[0] + 68)])
+    s.arrow([(928, outs[0] + 110), (928, outs[2] + 83), (902, outs[2] + 83)])
+    s.arrow([(860, outs[2] + 39), (860, outs[2] + 83), (870, outs[2] + 83)])
+    s.arrow([(886, outs[2] + 96), (886, outs[2] + 130)])
+    s.text(886, outs[2] + 144, '8×8 图像', 11, color=note)
+    s.text(860, outs[0] - 30, 'toRGB：调制的', 10, color=note)
+    s.text(860, outs[0] - 14, '1×1 卷积', 10, color=note)
+    s.text(700, 520, "调制 w′_{ijk} = s_i w_{ijk}", 11, italic=True)
+    s.text(700, 540, "解调 w″_{ijk} = w′_{ijk} / √(Σ_{i,k} w′_{ijk}² + ε)", 11, italic=True)
+    return s
+
+
 FIGURES = {name[4:]: fn for name, fn in sorted(globals().items()) if name.startswith('fig_')}
 
 

@@ -24,6 +24,8 @@ NAME                       reference file                        ``convert --for
 ``pggan_celebahq_1024``    ``karras2018iclr-celebahq-1024x1024   ``tkarras-pggan-generator``
                            .pkl`` (tkarras, Google Drive
                            ``networks/tensorflow-version``)
+``ffhq``                   ``ffhq.pkl`` (NVlabs                  ``nvlabs-stylegan2-generator``
+                           stylegan2-ada-pytorch README)
 =========================  ====================================  ============================
 
 For example::
