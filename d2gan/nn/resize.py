@@ -17,7 +17,7 @@ from mxnet import nd
 
 
 def interpolation_matrix(n_in, n_out, align_corners=True):
-    """``(n_out, n_in)`` float32 matrix of 1-D linear interpolation weights.
+    """``(n_out, n_in)`` float64 matrix of 1-D linear interpolation weights.
 
     ``align_corners=True`` maps the first and last samples onto each other (output ``o`` reads
     input ``o (n_in - 1) / (n_out - 1)``); ``False`` maps pixel centres, as
@@ -36,12 +36,12 @@ def interpolation_matrix(n_in, n_out, align_corners=True):
     matrix = np.zeros((n_out, n_in))
     np.add.at(matrix, (np.arange(n_out), low), 1 - frac)
     np.add.at(matrix, (np.arange(n_out), high), frac)
-    return matrix.astype(np.float32)
+    return matrix
 
 
 def resize_bilinear(x, height, width, align_corners=True):
     """``x (N, C, H, W)`` resized to ``(N, C, height, width)``; deterministic forward and
-    backward (see the module docstring)."""
+    backward (see the module docstring); the weights in ``x``'s dtype."""
     n, c, h, w = x.shape
     rows = nd.array(interpolation_matrix(h, height, align_corners), ctx=x.context, dtype=x.dtype)
     cols = nd.array(interpolation_matrix(w, width, align_corners), ctx=x.context, dtype=x.dtype)
