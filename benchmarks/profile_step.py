@@ -7,9 +7,13 @@ layout, ...). This is how the model table's slow rows are explained.
 
     python benchmarks/profile_step.py cyclegan              # the chapter's setting
     python benchmarks/profile_step.py stargan --setting paper --iters 1 --top 25
+    python benchmarks/profile_step.py --save     # every model, each in a fresh process,
+                                                 # kept in benchmarks/results/profiles.json
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,17 +94,57 @@ def report(model, setting, per_iter, top):
     return '\n'.join(lines)
 
 
+def by_kind(per_iter):
+    """``{kind: share of operator time (%)}`` of one profile, largest first."""
+    total = sum(per_iter.values())
+    kinds = {}
+    for op, ms in per_iter.items():
+        kinds[group_of(op)] = kinds.get(group_of(op), 0.0) + 100 * ms / total
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
+
+
+def profile_isolated(model, setting, iters):
+    """:func:`profile` in a fresh process (as ``model_table.py`` measures its rows)."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), model, '--setting', setting,
+                          '--iters', str(iters), '--json'], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f'profiling {model} {setting} failed:\n{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def save_all(setting, iters, top):
+    """Profile every model at ``setting`` and keep the results in ``results/profiles.json``."""
+    from results import save_results
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    profiles = {}
+    for model in SETTINGS:
+        if setting in SETTINGS[model]:
+            profiles[model] = profile_isolated(model, setting, iters)
+            print(report(model, setting, profiles[model], top), flush=True)
+    print('saved', save_results('profiles', {'setting': setting, 'iters': iters,
+                                             'ms_per_iteration': profiles}, load))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('model', choices=sorted(SETTINGS))
+    p.add_argument('model', nargs='?', choices=sorted(SETTINGS))
     p.add_argument('--setting', default='chapter', choices=('chapter', 'paper'))
     p.add_argument('--iters', type=int, default=10)
     p.add_argument('--top', type=int, default=12)
+    p.add_argument('--json', action='store_true', help='print the per-operator ms as JSON')
+    p.add_argument('--save', action='store_true',
+                   help='profile every model and keep the results in '
+                        'benchmarks/results/profiles.json, where chapter 9 reads them')
     args = p.parse_args(argv)
+    if args.save:
+        return save_all(args.setting, args.iters, args.top)
+    if args.model is None:
+        p.error('name a model, or use --save to profile them all')
     if args.setting not in SETTINGS[args.model]:
         raise SystemExit(f'error: {args.model} has no {args.setting!r} setting')
     per_iter = profile(args.model, args.setting, args.iters)
-    print(report(args.model, args.setting, per_iter, args.top))
+    print(json.dumps(per_iter) if args.json else report(args.model, args.setting, per_iter,
+                                                        args.top))
 
 
 if __name__ == '__main__':

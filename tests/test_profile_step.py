@@ -36,3 +36,10 @@ def test_operators_are_grouped_by_cause_forward_and_backward_alike():
     assert profile_step.group_of('elemwise_add') == 'element-wise and other'
     text = profile_step.report('m', 'chapter', {'Convolution': 3.0, '_backward_Pad': 1.0}, 5)
     assert 'convolution 75%' in text and 'padding 25%' in text
+
+
+def test_by_kind_gives_shares_that_sum_to_100_largest_first():
+    shares = profile_step.by_kind({'Convolution': 30.0, '_backward_Convolution': 30.0,
+                                   '_backward_LayerNorm': 25.0, 'Pad': 15.0})
+    assert list(shares) == ['convolution', 'normalisation', 'padding']
+    assert shares['convolution'] == 60.0 and abs(sum(shares.values()) - 100) < 1e-9
