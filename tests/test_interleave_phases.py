@@ -1,0 +1,89 @@
+"""``d2gan.nn.conv_transpose.interleave_phases`` is ``depth_to_space`` bit for bit, forward and
+backward, imperative and hybridized (the transposed convolutions ``via_conv`` and the gradient
+penalty's conv input-gradient both rely on it)."""
+import numpy as np
+import pytest
+
+import d2gan  # noqa: F401
+import mxnet as mx
+from mxnet import autograd, nd
+from mxnet.gluon import nn
+
+from d2gan.nn.conv_transpose import interleave_phases
+
+SHAPES = [(2, 2, 3, 5, 4), (16, 2, 32, 8, 8), (1, 3, 2, 4, 7), (3, 2, 1, 6, 6)]
+
+
+def reference(x, s, c):
+    """The definition: output pixel (s i + a, s j + b) of channel c is input channel
+    (a s + b) C + c at (i, j)."""
+    n, _, r0, r1 = x.shape
+    y = x.reshape(n, s, s, c, r0, r1).transpose(0, 3, 4, 1, 5, 2)
+    return y.reshape(n, c, s * r0, s * r1)
+
+
+class Interleave(nn.HybridBlock):
+    def __init__(self, s, c):
+        super().__init__()
+        self.s, self.c = s, c
+
+    def hybrid_forward(self, F, x):
+        return interleave_phases(F, x, self.s, self.c)
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('n, s, c, r0, r1', SHAPES)
+def test_equals_depth_to_space_exactly_forward_and_backward(n, s, c, r0, r1, hybridize):
+    rng = np.random.RandomState(n * 100 + c)
+    x_np = rng.randn(n, s * s * c, r0, r1).astype(np.float32)
+    g_np = rng.randn(n, c, s * r0, s * r1).astype(np.float32)
+    block = Interleave(s, c)
+    if hybridize:
+        block.hybridize()
+    x = nd.array(x_np)
+    x.attach_grad()
+    with autograd.record():
+        y = block(x)
+    y.backward(nd.array(g_np))
+    np.testing.assert_array_equal(y.asnumpy(), reference(x_np, s, c))
+    # the backward of a permutation is the inverse permutation of the output gradient
+    expected_grad = np.empty_like(x_np)
+    index = reference(np.arange(x_np.size).reshape(x_np.shape), s, c)
+    expected_grad.reshape(-1)[index.reshape(-1)] = g_np.reshape(-1)
+    np.testing.assert_array_equal(x.grad.asnumpy(), expected_grad)
+
+
+def test_matches_mxnet_depth_to_space():
+    x = nd.random.normal(shape=(4, 2 * 2 * 6, 5, 3))
+    np.testing.assert_array_equal(interleave_phases(nd, x, 2, 6).asnumpy(),
+                                  nd.depth_to_space(x, 2).asnumpy())
+
+
+def test_works_in_a_hybridized_graph_whatever_the_spatial_size():
+    block = Interleave(2, 3)
+    block.hybridize()
+    for size in (4, 7):
+        x = nd.random.normal(shape=(2, 12, size, size + 1))
+        assert block(x).shape == (2, 3, 2 * size, 2 * (size + 1))
+    assert mx.nd.waitall() is None
+
+
+@pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3), (6, 7, 3, 1)])
+def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s):
+    """The kernel of all output phases, bit for bit as its definition builds it."""
+    from d2gan.nn.conv_transpose import phase_split_kernel
+    rng = np.random.RandomState(k)
+    weight = rng.randn(n_in, n_out, k, k).astype(np.float32)
+    taps = -(-k // s)
+    w = np.zeros((n_out, n_in, s * taps, s * taps), np.float32)
+    w[:, :, :k, :k] = weight.transpose(1, 0, 2, 3)
+    w = w.reshape(n_out, n_in, taps, s, taps, s).transpose(3, 5, 0, 1, 2, 4)[..., ::-1, ::-1]
+    expected = w.reshape(s * s * n_out, n_in, taps, taps)
+    x = nd.array(weight)
+    x.attach_grad()
+    with autograd.record():
+        got = phase_split_kernel(nd, x, n_in, n_out, k, k, s)
+    got.backward(nd.array(np.arange(got.size, dtype=np.float32).reshape(got.shape)))
+    np.testing.assert_array_equal(got.asnumpy(), expected)
+    # each weight tap lands in exactly one place: its gradient is that place's index
+    assert np.all(x.grad.asnumpy() >= 0) and len(np.unique(x.grad.asnumpy())) == weight.size
