@@ -5,7 +5,8 @@ Both frameworks hand a float32 convolution on CPU to oneDNN, but each bundles it
 (MXNet 1.9.1 an older one, PyTorch 2.x a recent one with newer AVX-512 kernels). This times the
 same layers -- shapes from the book's models at the chapter's and the paper's settings -- with
 the same input, output gradient and weights, and prints ms per forward + backward (input and
-weight gradients) and the GFLOP/s reached, each framework in its own process.
+weight gradients) and the GFLOP/s reached, each framework in its own process, next to the
+machine's peak measured in the same run (``model_table.peak_gflops``).
 
     python benchmarks/conv_kernels.py --torch-python /path/to/venv-with-torch/bin/python
     python benchmarks/conv_kernels.py --save        # benchmarks/results/conv_kernels.json
@@ -148,6 +149,9 @@ def main(argv=None):
     threads = int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count())
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'{os.cpu_count()} CPU cores, {threads} threads, load average {load:.2f} at start')
+    from model_table import peak_gflops
+    peak = peak_gflops()
+    print(f'peak: {peak:.1f} GFLOP/s')
     theirs = time_torch(args.torch_python, args.reps, threads)
     rows = []
     print(f'{"layer":<56}{"GFLOP":>7}{"MXNet ms":>10}{"torch ms":>10}{"MXNet GF/s":>11}'
@@ -165,7 +169,7 @@ def main(argv=None):
           '(> 1: MXNet faster)')
     if args.save:
         print('saved', save_results('conv_kernels', {'torch_version': theirs.get('version'),
-                                                     'rows': rows}, load))
+                                                     'peak_gflops': peak, 'rows': rows}, load))
     return rows
 
 
