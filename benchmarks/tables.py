@@ -21,7 +21,6 @@ sys.path.insert(0, HERE)
 from results import load_results  # noqa: E402
 
 README = os.path.join(HERE, '..', 'README.md')
-SETTING_NAMES = {'chapter': 'chapter', 'paper': 'paper'}
 
 
 def _ratio(a, b):

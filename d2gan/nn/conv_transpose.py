@@ -23,6 +23,7 @@ gradients (``tests/test_nn.py``), no crash. It is the library's one remedy for t
 AttGAN/STGAN and CycleGAN's ResNet generator (``G_B(G_A(a))`` and ``G_A(b)`` in one graph) all
 use it.
 """
+from mxnet import nd
 from mxnet.gluon import nn
 
 
@@ -130,20 +131,24 @@ def interleave_phases(F, y, s, channels):
 
     Written as two transposes of at most 4 axes, which MXNet hands to oneDNN's multi-threaded
     reorder, instead of one 6-axis transpose, which it runs in a generic loop: the same values
-    (a permutation, bit for bit, forward and backward), 1.7-2.4x faster
-    (``tests/test_conv_transpose.py``). Only ``s`` and ``C`` need to be known, so it works in
-    hybridized graphs whatever the spatial size.
+    (a permutation, bit for bit, forward and backward: ``tests/test_interleave_phases.py``),
+    about 2x faster (``benchmarks/interleave_phases.py``). Imperatively every ``reshape`` is a
+    copy, so there the known shape is used and there are as few as possible; in a graph only
+    ``s`` and ``C`` are known and the reshapes are free.
     """
-    # the size of (C*R0, R1), for splitting C*R0*R1 below without knowing R0 and R1
-    like = F.reshape(F.reshape(y, shape=(0, -4, s * s, -1, -2)), shape=(0, 0, -3, 0))
-    y = F.reshape(y, shape=(0, -4, s, -1, -2))                # (N, s, s*C, R0, R1)
-    y = F.reshape(y, shape=(-3, -4, s, -1, -2))               # (N*s, s, C, R0, R1)
-    y = F.transpose(F.reshape(y, shape=(0, 0, -1)), axes=(0, 2, 1))   # (N*s, C*R0*R1, s)
-    y = F.reshape_like(y, like, lhs_begin=1, lhs_end=2, rhs_begin=2, rhs_end=4)
-    y = F.reshape(F.reshape(y, shape=(0, 0, -3)), shape=(-4, -1, s, -2))  # (N, s, C*R0, R1*s)
-    y = F.transpose(y, axes=(0, 2, 1, 3))                     # (N, C*R0, s, R1*s)
-    y = F.reshape(y, shape=(0, -4, channels, -1, -2))         # (N, C, R0, s, R1*s)
-    return F.reshape(y, shape=(0, 0, -3, 0))                  # (N, C, s*R0, s*R1)
+    if isinstance(y, nd.NDArray):
+        n, _, r0, r1 = y.shape
+        y = F.transpose(F.reshape(y, shape=(n * s, s, -1)), axes=(0, 2, 1))  # (N s, C R0 R1, s)
+        y = F.transpose(F.reshape(y, shape=(n, s, channels * r0, r1 * s)), axes=(0, 2, 1, 3))
+        return F.reshape(y, shape=(n, channels, s * r0, s * r1))
+    like = F.reshape(y, shape=(0, -4, s * s, -1, -2))            # (N, s*s, C, R0, R1)
+    y = F.reshape(F.reshape(y, shape=(0, -4, s, -1, -2)), shape=(-3, s, -1))  # (N s, s, C R0 R1)
+    y = F.transpose(y, axes=(0, 2, 1))                           # (N s, C R0 R1, s)
+    y = F.reshape_like(y, like, lhs_begin=1, lhs_end=2, rhs_begin=2, rhs_end=5)
+    y = F.reshape(y, shape=(-4, -1, s, -3, -3))                  # (N, s, C R0, R1 s)
+    y = F.transpose(y, axes=(0, 2, 1, 3))                        # (N, C R0, s, R1 s)
+    y = F.reshape(y, shape=(0, -4, channels, -1, -2))            # (N, C, R0, s, R1 s)
+    return F.reshape(y, shape=(0, 0, -3, 0))                     # (N, C, s R0, s R1)
 
 
 def _transposed_via_conv(F, x, deconv, g):
