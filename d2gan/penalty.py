@@ -389,7 +389,7 @@ class _EqualizedConvRule:
             y = F.Convolution(x, w, kernel=(k, k), stride=(s, s), pad=(p, p),
                               num_filter=layer.channels, no_bias=True)
         else:
-            y = F.Convolution(x, w, g.param(layer.bias) * layer.lr_mult, kernel=(k, k),
+            y = F.Convolution(x, w, g.param(layer.bias) * layer.bias_mult, kernel=(k, k),
                               stride=(s, s), pad=(p, p), num_filter=layer.channels)
         out = shape[:1] + (layer.channels,) + tuple((n + 2 * p - k) // s + 1 for n in shape[2:])
         return y, out, (w, shape, out)
@@ -409,7 +409,7 @@ class _EqualizedDenseRule:
         if layer.bias is None:
             y = g.F.FullyConnected(x, w, num_hidden=layer.units, no_bias=True, flatten=True)
         else:
-            y = g.F.FullyConnected(x, w, g.param(layer.bias) * layer.lr_mult,
+            y = g.F.FullyConnected(x, w, g.param(layer.bias) * layer.bias_mult,
                                    num_hidden=layer.units, flatten=True)
         return y, (shape[0], layer.units), (w, shape)
 
@@ -423,13 +423,16 @@ class _ScaledLeakyReLURule:
     @staticmethod
     def forward(g, layer, x, shape):
         if layer.slope == 1:
-            return x * layer.gain, shape, None
-        mask = g.mask(x, layer.slope) * layer.gain
+            return (x if layer.gain == 1 else x * layer.gain), shape, None
+        mask = g.mask(x, layer.slope)
+        mask = mask if layer.gain == 1 else mask * layer.gain
         return g.mul(x, mask), shape, mask
 
     @staticmethod
     def input_grad(g, layer, mask, dy):
-        return dy * layer.gain if mask is None else g.mul(dy, mask)
+        if mask is None:
+            return dy if layer.gain == 1 else dy * layer.gain
+        return g.mul(dy, mask)
 
 
 class _UpFirDnRule:

@@ -94,3 +94,40 @@ def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s):
     expected_grad = np.zeros(weight.size, np.float32)
     expected_grad[placed[placed > 0].astype(int) - 1] = head.reshape(-1)[placed > 0]
     np.testing.assert_array_equal(x.grad.asnumpy().reshape(-1), expected_grad)
+
+
+@pytest.mark.parametrize('then', ['conv', 'bias, leaky ReLU, conv'])
+def test_uncropped_transposed_conv_then_conv_trains_hybridized(then):
+    """oneDNN fails the backward of the interleave when a convolution's data gradient reaches
+    it directly (a hybridized graph, no crop in between): ``copy_to_default_layout`` prevents
+    it. Kernel 2, stride 2, padding 0 is a ``via_conv`` layer with nothing to crop; the
+    hybridized gradients equal the imperative ones."""
+    from d2gan.nn.conv_transpose import Conv2DTranspose
+
+    class Net(nn.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.up = Conv2DTranspose(16, 2, strides=2, in_channels=8, via_conv=True,
+                                          use_bias=then != 'conv')
+                self.conv = nn.Conv2D(16, 3, padding=1, in_channels=16)
+
+        def hybrid_forward(self, F, x):
+            y = self.up(x)
+            return self.conv(y if then == 'conv' else F.LeakyReLU(y, slope=0.2))
+
+    x = nd.array(np.random.RandomState(0).randn(4, 8, 6, 6).astype(np.float32))
+    grads = []
+    for hybridize in (False, True):
+        net = Net()
+        net.initialize()
+        for p in net.collect_params().values():
+            p.set_data(nd.array(np.random.RandomState(1).randn(*p.shape).astype(np.float32)))
+        if hybridize:
+            net.hybridize()
+        with autograd.record():
+            loss = (net(x) ** 2).mean()
+        loss.backward()
+        grads.append([p.grad().asnumpy() for p in net.collect_params().values()])
+    for imperative, hybridized in zip(*grads):
+        np.testing.assert_allclose(hybridized, imperative, rtol=1e-5, atol=1e-6)

@@ -19,9 +19,13 @@ from finite_differences import worst_error
 def exact_leaky_relu(monkeypatch):
     """MXNet's float64 LeakyReLU rounds its negative branch to float32; ``x * mask`` (slope
     held as a float32, as MXNet's kernel holds it) is the same function, exactly."""
-    def lrelu(F, x, gain=1.0):
+    def leaky_relu(F, x):
         slope = float(np.float32(0.2))
-        return x * ((x > 0) * (1 - slope) + slope) * (math.sqrt(2) * gain)
+        return x * ((x > 0) * (1 - slope) + slope)
+
+    def lrelu(F, x, gain=1.0):
+        return leaky_relu(F, x) * (math.sqrt(2) * gain)
+    monkeypatch.setattr(stylegan2, 'leaky_relu', leaky_relu)
     monkeypatch.setattr(stylegan2, 'lrelu', lrelu)
 
 

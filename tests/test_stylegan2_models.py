@@ -9,7 +9,8 @@ from mxnet import autograd
 
 import d2gan
 from d2gan.models.stylegan2 import SynthesisLayer, channels_at
-from d2gan.nn.upfirdn import UpFirDn2D, setup_filter
+from d2gan.nn.channel_ops import scale_channels
+from d2gan.nn.upfirdn import UpFirDn2D, interleave_zeros, pad_or_crop, setup_filter
 
 
 def reference_counts(resolution, img_channels, z_dim=512, w_dim=512, mapping_layers=8,
@@ -93,6 +94,90 @@ def test_upfirdn2d_matches_its_definition(up, down, pad):
     expected = _upfirdn_numpy(x, setup_filter((1, 2, 3, 1)), up, pad, down, gain)
     np.testing.assert_allclose(layer(mx.nd.array(x)).asnumpy(), expected, rtol=1e-5,
                                atol=1e-5)
+
+
+def _direct_upfirdn(F, layer, x):
+    """The definition's route: zero insertion, ``pad``, depthwise filter, subsampling."""
+    x = pad_or_crop(F, interleave_zeros(F, x, layer.up), *layer.pad)
+    return F.Convolution(x, layer.kernel.data(), kernel=(layer.size, layer.size),
+                         stride=(layer.down, layer.down), num_filter=layer.channels,
+                         num_group=layer.channels, no_bias=True)
+
+
+@pytest.mark.parametrize('taps', [(1, 3, 3, 1), (1, 2, 3, 1), (1, 1)])
+@pytest.mark.parametrize('up, down, pad', [(2, 1, (3, 2)), (2, 1, (2, 1)), (2, 1, (4, 3)),
+                                           (1, 1, (2, 2)), (1, 2, (1, 1))])
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_upfirdn2d_shortcuts_equal_the_direct_route(taps, up, down, pad, hybridize):
+    """The polyphase up-sampling and the separable filtering give the direct route's values
+    and input gradients: equal to float64 rounding where the filter is exact in float32 (its
+    taps sum to a power of two, as StyleGAN2's), else to the float32 rounding of the stored
+    filter, which the separable passes factor again."""
+    layer = UpFirDn2D(3, up=up, down=down, pad=pad, taps=taps)
+    layer.initialize()
+    layer.cast('float64')
+    if up > 1 and taps != (1, 2, 3, 1):
+        assert layer.polyphase is not None          # the StyleGAN2 paddings take the shortcut
+    if hybridize:
+        layer.hybridize()
+    rng = np.random.default_rng(0)
+    x = mx.nd.array(rng.standard_normal((2, 3, 5, 5)), dtype='float64')
+    results = []
+    for route in (layer, lambda a: _direct_upfirdn(mx.nd, layer, a)):
+        a = x.copy()
+        a.attach_grad()
+        with autograd.record():
+            y = route(a)
+        y.backward(mx.nd.array(np.random.default_rng(1).standard_normal(y.shape),
+                               dtype='float64'))
+        results.append((y.asnumpy(), a.grad.asnumpy()))
+    exact = sum(taps) in (2, 4, 8)
+    for fast, direct in zip(*results):
+        np.testing.assert_allclose(fast, direct, rtol=1e-12 if exact else 1e-5,
+                                   atol=1e-12 if exact else 1e-7)
+
+
+def test_noise_bias_and_gain_equal_the_broadcast_formula():
+    """A synthesis layer adds ``noise * strength + bias`` through one 1x1 convolution and
+    folds the activation's sqrt(2) into the demodulation, strength and bias; the output and
+    every gradient equal the direct formula with the same noise (to 1e-6: MXNet's float64
+    ``LeakyReLU`` rounds its negative side like float32, and it now sees scaled inputs)."""
+    layer = SynthesisLayer(4, 5, 6, 8)
+    layer.initialize()
+    layer.cast('float64')
+    rng = np.random.default_rng(0)
+    layer.bias.set_data(mx.nd.array(rng.standard_normal(5), dtype='float64'))
+    layer.noise_strength.set_data(mx.nd.array([0.7], dtype='float64'))
+    x = mx.nd.array(rng.standard_normal((3, 4, 8, 8)), dtype='float64')
+    w = mx.nd.array(rng.standard_normal((3, 6)), dtype='float64')
+    dy = mx.nd.array(rng.standard_normal((3, 5, 8, 8)), dtype='float64')
+
+    def broadcast_formula(F, a, ws):
+        y = layer._conv(F, scale_channels(F, a, layer.affine(ws)), layer.weight.data())
+        power = F.dot(F.square(layer.affine(ws)), F.sum(F.square(layer.weight.data()),
+                                                       axis=(2, 3)), transpose_b=True)
+        y = scale_channels(F, y, F.rsqrt(power + 1e-8))
+        noise = F.random.normal_like(F.slice_axis(y, axis=1, begin=0, end=1))
+        y = F.broadcast_add(y, F.broadcast_mul(noise, layer.noise_strength.data()
+                                               .reshape((1, 1, 1, 1))))
+        y = F.broadcast_add(y, layer.bias.data().reshape((1, -1, 1, 1)))
+        return F.LeakyReLU(y, slope=0.2) * math.sqrt(2)
+
+    results = []
+    for route in (layer, lambda a, ws: broadcast_formula(mx.nd, a, ws)):
+        for p in layer.collect_params().values():
+            p.zero_grad()
+        a = x.copy()
+        a.attach_grad()
+        mx.random.seed(3)
+        with autograd.record():
+            y = route(a, w)
+        y.backward(dy)
+        results.append([y.asnumpy(), a.grad.asnumpy(), layer.bias.grad().asnumpy(),
+                        layer.noise_strength.grad().asnumpy(), layer.weight.grad().asnumpy()])
+    assert abs(results[0][3]).max() > 0                     # the strength does get a gradient
+    for fast, formula in zip(*results):
+        np.testing.assert_allclose(fast, formula, rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize('up', [1, 2])

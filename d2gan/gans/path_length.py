@@ -53,7 +53,7 @@ def _leaky_mask(a, slope=0.2):
 def _affine(g, dense, w):
     """``(styles, scaled weight)`` of an equalized dense layer."""
     weight = g.param(dense.weight) * dense.scale
-    styles = nd.FullyConnected(w, weight, g.param(dense.bias) * dense.lr_mult,
+    styles = nd.FullyConnected(w, weight, g.param(dense.bias) * dense.bias_mult,
                                num_hidden=dense.units)
     return styles, weight
 

@@ -37,9 +37,14 @@ def channels_at(channel_base=32768, channel_max=512):
     return lambda res: min(channel_base // res, channel_max)
 
 
+def leaky_relu(F, x):
+    """Leaky ReLU with ``bias_act``'s slope 0.2 (no gain)."""
+    return F.LeakyReLU(x, slope=0.2)
+
+
 def lrelu(F, x, gain=1.0):
     """``bias_act``'s leaky ReLU: slope 0.2, times ``sqrt(2) * gain``."""
-    return F.LeakyReLU(x, slope=0.2) * (SQRT2 * gain)
+    return leaky_relu(F, x) * (SQRT2 * gain)
 
 
 class MappingNetwork(nn.HybridBlock):
@@ -110,21 +115,32 @@ class SynthesisLayer(nn.HybridBlock):
             y = self._conv(F, scale_channels(F, x, styles), weight)
             power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)),
                           transpose_b=True)
-            y = scale_channels(F, y, F.rsqrt(power + 1e-8))
-        else:
-            y = self._conv(F, x, weight * self.weight_gain)
-        if self.use_noise:
-            noise = F.random.normal_like(F.slice_axis(y, axis=1, begin=0, end=1))
-            y = F.broadcast_add(y, F.broadcast_mul(noise, F.reshape(noise_strength,
-                                                                     (1, 1, 1, 1))))
-        y = lrelu(F, F.broadcast_add(y, F.reshape(bias, (1, -1, 1, 1))))
-        if self.layer == 'v1':                                            # AdaIN
-            centred = F.broadcast_sub(y, F.mean(y, axis=(2, 3), keepdims=True))
-            y = F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=(2, 3),
-                                                        keepdims=True) + 1e-8))
-            scale, shift = F.split(styles, num_outputs=2, axis=1)
-            y = F.broadcast_add(scale_channels(F, y, scale + 1), F.reshape(shift, (0, 0, 1, 1)))
-        return y
+            # lrelu's sqrt(2) folded into the demodulation, noise strength and bias (leaky
+            # ReLU is positively homogeneous): no full-size multiplication and its backward
+            y = scale_channels(F, y, F.rsqrt(power + 1e-8) * SQRT2)
+            strength = None if noise_strength is None else noise_strength * SQRT2
+            return leaky_relu(F, self._add_noise_and_bias(F, y, bias * SQRT2, strength))
+        y = self._conv(F, x, weight * self.weight_gain)
+        y = lrelu(F, self._add_noise_and_bias(F, y, bias, noise_strength))
+        centred = F.broadcast_sub(y, F.mean(y, axis=(2, 3), keepdims=True))      # AdaIN
+        y = F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=(2, 3),
+                                                    keepdims=True) + 1e-8))
+        scale, shift = F.split(styles, num_outputs=2, axis=1)
+        return F.broadcast_add(scale_channels(F, y, scale + 1), F.reshape(shift, (0, 0, 1, 1)))
+
+    def _add_noise_and_bias(self, F, y, bias, noise_strength):
+        """``y + noise * strength + bias``, the noise one ``(N, 1, H, W)`` map per example.
+        Both terms come from one 1x1 ``Convolution`` of the noise map (weight: the strength
+        for every channel; bias: the bias), added elementwise: the broadcast additions this
+        replaces back-propagate through a slow generic reduction on CPU, the convolution's
+        bias and weight gradients are oneDNN's."""
+        if not self.use_noise:
+            return F.broadcast_add(y, F.reshape(bias, (1, -1, 1, 1)))
+        noise = F.random.normal_like(F.slice_axis(y, axis=1, begin=0, end=1))
+        strength = F.broadcast_to(F.reshape(noise_strength, (1, 1, 1, 1)),
+                                  shape=(self.out_channels, 1, 1, 1))
+        return y + F.Convolution(noise, strength, bias, kernel=(1, 1),
+                                 num_filter=self.out_channels)
 
 
 class ToRGBLayer(nn.HybridBlock):
@@ -283,9 +299,12 @@ def conv_layer(in_channels, out_channels, kernel, down=1, use_bias=True, activat
         chain.add(UpFirDn2D(in_channels, down=1 if kernel > 1 else down,
                             pad=down_padding(4, down, kernel // 2), gain=1))
         stride, pad = (down if kernel > 1 else 1), 0
+    # the activation's gain is folded into the convolution (``out_gain``): no full-size
+    # multiplication after it
     chain.add(EqualizedConv2D(out_channels, in_channels, kernel, gain=1, use_bias=use_bias,
-                              stride=stride, padding=pad),
-              ScaledLeakyReLU(0.2 if activation else 1.0, (SQRT2 if activation else 1) * gain))
+                              stride=stride, padding=pad,
+                              out_gain=(SQRT2 if activation else 1) * gain),
+              ScaledLeakyReLU(0.2 if activation else 1.0, 1.0))
     return chain
 
 
@@ -306,7 +325,8 @@ class StyleGAN2Discriminator(nn.HybridBlock):
             c = ch(4)
             self.epilogue = nn.HybridSequential()
             self.epilogue.add(MinibatchStdDev(mbstd_group_size), conv_layer(c + 1, c, 3),
-                              EqualizedDense(c, c * 16, gain=1), ScaledLeakyReLU(),
+                              EqualizedDense(c, c * 16, gain=1, out_gain=SQRT2),
+                              ScaledLeakyReLU(0.2, 1.0),
                               EqualizedDense(1, c, gain=1))
 
     def hybrid_forward(self, F, x):

@@ -22,6 +22,11 @@ construction of :func:`d2gan.penalty.conv2d_input_grad`) -- same parameter, same
 gradients (``tests/test_nn.py``), no crash. It is the library's one remedy for that bug: StarGAN,
 AttGAN/STGAN and CycleGAN's ResNet generator (``G_B(G_A(a))`` and ``G_A(b)`` in one graph) all
 use it.
+
+A third one, met by that remedy: in a hybridized graph, when the phase interleave's output
+reaches a convolution with nothing that copies it in between, the backward of the interleave's
+transposes fails on the convolution's data gradient (oneDNN's blocked layout);
+:func:`copy_to_default_layout` is the remedy (``tests/test_interleave_phases.py``).
 """
 from mxnet import nd
 from mxnet.gluon import nn
@@ -151,6 +156,21 @@ def interleave_phases(F, y, s, channels):
     return F.reshape(y, shape=(0, 0, -3, 0))                     # (N, C, s R0, s R1)
 
 
+def copy_to_default_layout(F, y):
+    """``y`` itself, copied in a graph (a full-range ``slice``), so that its gradient reaches the
+    operators before it in MXNet's default layout.
+
+    oneDNN bug work-around: in a hybridized graph, when the output of
+    :func:`interleave_phases` meets a convolution (directly, or after elementwise operators
+    such as a bias or a leaky ReLU), the convolution's data gradient arrives in oneDNN's
+    blocked layout and the backward of the interleave's transposes fails ("could not create a
+    primitive descriptor for a reorder primitive"). A ``slice`` in between hands it over in
+    the default layout. Imperatively (no failure there) it returns ``y``."""
+    if isinstance(y, nd.NDArray):
+        return y
+    return F.slice_axis(y, axis=2, begin=0, end=None)
+
+
 def _transposed_via_conv(F, x, deconv, g):
     """``Deconvolution(x, W)`` as ``Convolution`` + phase interleave (see module docstring)."""
     k, s, p, taps, cin, cout = g['k'], g['s'], g['p'], g['taps'], g['cin'], g['cout']
@@ -164,6 +184,8 @@ def _transposed_via_conv(F, x, deconv, g):
     if p or g['crop_end']:
         end = -g['crop_end'] if g['crop_end'] else None
         y = F.slice(y, begin=(None, None, p, p), end=(None, None, end, end))
+    elif s > 1:
+        y = copy_to_default_layout(F, y)        # no crop to do it (see that function)
     if deconv.bias is not None:
         bias = deconv.bias.var() if F.__name__.endswith('symbol') else deconv.bias.data(x.context)
         y = F.broadcast_add(y, F.reshape(bias, shape=(1, -1, 1, 1)))

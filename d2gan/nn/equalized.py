@@ -22,13 +22,18 @@ from .walk import walk_blocks
 
 
 class _Equalized(nn.HybridBlock):
-    """Shared bookkeeping: the stored weight, the bias and the run-time scales."""
+    """Shared bookkeeping: the stored weight, the bias and the run-time scales.
+
+    ``out_gain`` multiplies the whole output, weight and bias alike: a following activation's
+    gain folded in (``gain * lrelu(t) = lrelu(gain * t)`` for ``gain > 0``), so that no
+    full-size multiplication runs after the activation."""
 
     def __init__(self, weight_shape, fan_in, gain, lr_mult, use_bias, bias_init, out,
-                 **kwargs):
+                 out_gain=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.scale = lr_mult * gain / math.sqrt(fan_in)
+        self.scale = lr_mult * gain / math.sqrt(fan_in) * out_gain
         self.lr_mult = lr_mult
+        self.bias_mult = lr_mult * out_gain
         with self.name_scope():
             self.weight = self.params.get('weight', shape=weight_shape,
                                           init=mx.init.Normal(1.0 / lr_mult))
@@ -40,14 +45,14 @@ class EqualizedDense(_Equalized):
     """``x (N, in_units) -> (N, units)``; a 4-D input is flattened first (as the references)."""
 
     def __init__(self, units, in_units, gain=math.sqrt(2), lr_mult=1.0, use_bias=True,
-                 bias_init=0.0, **kwargs):
+                 bias_init=0.0, out_gain=1.0, **kwargs):
         super().__init__((units, in_units), in_units, gain, lr_mult, use_bias, bias_init,
-                         units, **kwargs)
+                         units, out_gain, **kwargs)
         self.units = units
 
     def hybrid_forward(self, F, x, weight, bias=None):
         return F.FullyConnected(x, weight * self.scale,
-                                None if bias is None else bias * self.lr_mult,
+                                None if bias is None else bias * self.bias_mult,
                                 num_hidden=self.units, no_bias=bias is None, flatten=True)
 
 
@@ -55,26 +60,28 @@ class EqualizedConv2D(_Equalized):
     """A ``kernel x kernel`` convolution; by default stride 1 with 'same' padding."""
 
     def __init__(self, channels, in_channels, kernel_size=3, gain=math.sqrt(2), lr_mult=1.0,
-                 use_bias=True, bias_init=0.0, stride=1, padding=None, **kwargs):
+                 use_bias=True, bias_init=0.0, stride=1, padding=None, out_gain=1.0,
+                 **kwargs):
         if padding is None and kernel_size % 2 != 1:
             raise ValueError(f'kernel_size must be odd for same padding, got {kernel_size}')
         super().__init__((channels, in_channels, kernel_size, kernel_size),
                          in_channels * kernel_size ** 2, gain, lr_mult, use_bias, bias_init,
-                         channels, **kwargs)
+                         channels, out_gain, **kwargs)
         self.channels, self.kernel_size, self.stride = channels, kernel_size, stride
         self.padding = kernel_size // 2 if padding is None else padding
 
     def hybrid_forward(self, F, x, weight, bias=None):
         k, s, p = self.kernel_size, self.stride, self.padding
         return F.Convolution(x, weight * self.scale,
-                             None if bias is None else bias * self.lr_mult,
+                             None if bias is None else bias * self.bias_mult,
                              kernel=(k, k), stride=(s, s), pad=(p, p),
                              num_filter=self.channels, no_bias=bias is None)
 
 
 class ScaledLeakyReLU(nn.HybridBlock):
     """``gain * leaky_relu(x, slope)``: StyleGAN2's ``bias_act`` activation (slope 0.2,
-    gain ``sqrt(2)`` times a block's own gain); ``slope=1`` is a plain scaling."""
+    gain ``sqrt(2)`` times a block's own gain); ``slope=1`` is a plain scaling, and
+    ``gain=1`` multiplies nothing (a gain folded into the layer before: ``out_gain``)."""
 
     def __init__(self, slope=0.2, gain=math.sqrt(2), **kwargs):
         super().__init__(**kwargs)
@@ -82,7 +89,7 @@ class ScaledLeakyReLU(nn.HybridBlock):
 
     def hybrid_forward(self, F, x):
         y = x if self.slope == 1 else F.LeakyReLU(x, slope=self.slope)
-        return y * self.gain
+        return y if self.gain == 1 else y * self.gain
 
 
 class PixelNorm(nn.HybridBlock):
