@@ -7,7 +7,7 @@ it). The values are equal to the bit
 
     python benchmarks/interleave_phases.py
 """
-import time
+from timing import best_ms
 
 # (N, s, C, R0, R1): input (N, s*s*C, R0, R1) -> output (N, C, s R0, s R1)
 SHAPES = [(16, 2, 32, 16, 16), (16, 2, 64, 8, 8), (1, 2, 64, 64, 64), (4, 2, 128, 32, 32),
@@ -19,25 +19,6 @@ def six_axis(F, y, s, c):
     y = F.reshape(y, shape=(0, -4, s, -1, -2))
     y = F.reshape(y, shape=(0, 0, -4, s, -1, -2))
     return F.reshape(F.transpose(y, axes=(0, 3, 4, 1, 5, 2)), shape=(0, 0, -3, -3))
-
-
-def best_ms(fn, x, reps=50, trials=3):
-    from mxnet import autograd, nd
-    for _ in range(3):
-        with autograd.record():
-            y = fn(x)
-        y.backward()
-    nd.waitall()
-    best = float('inf')
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(reps):
-            with autograd.record():
-                y = fn(x)
-            y.backward()
-        nd.waitall()
-        best = min(best, (time.perf_counter() - start) / reps * 1000)
-    return best
 
 
 def block(fn):
@@ -62,7 +43,7 @@ def main():
         old = lambda F, v: six_axis(F, v, s, c)                    # noqa: E731
         new = lambda F, v: interleave_phases(F, v, s, c)           # noqa: E731
         for mode, wrap in (('imperative', lambda f: lambda v: f(nd, v)), ('hybridized', block)):
-            t_old, t_new = best_ms(wrap(old), x), best_ms(wrap(new), x)
+            t_old, t_new = best_ms(wrap(old), [x], 50), best_ms(wrap(new), [x], 50)
             print(f'{str((n, s, c, r0, r1)):<24}{mode:<12}{t_old:10.3f}{t_new:10.3f}'
                   f'{t_old / t_new:10.2f}')
     print('ms per forward + backward')

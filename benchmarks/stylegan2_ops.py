@@ -18,30 +18,16 @@ float rounding (``tests/test_stylegan2_models.py``); this prints the time of eac
     python benchmarks/stylegan2_ops.py
 """
 import math
-import time
+
+from timing import best_ms
 
 N, C = 32, 32
 
 
-def best_ms(net, inputs, reps=30, trials=3):
-    from mxnet import autograd, nd
+def timed(net, inputs):
     for x in inputs:
         x.attach_grad()
-    for _ in range(3):
-        with autograd.record():
-            y = net(*inputs)
-        y.backward()
-    nd.waitall()
-    best = float('inf')
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(reps):
-            with autograd.record():
-                y = net(*inputs)
-            y.backward()
-        nd.waitall()
-        best = min(best, (time.perf_counter() - start) / reps * 1000)
-    return best
+    return best_ms(net, inputs)
 
 
 def direct_layers():
@@ -123,21 +109,21 @@ def main():
         x = nd.random.normal(shape=shape)
         old = ready(DirectUpFirDn2D(shape[1], **kwargs))
         new = ready(UpFirDn2D(shape[1], **kwargs))
-        t_old, t_new = best_ms(old, [x]), best_ms(new, [x])
+        t_old, t_new = timed(old, [x]), timed(new, [x])
         print(f'{name:<40}{str(shape[1:]):<18}{t_old:10.3f}{t_new:10.3f}{t_old / t_new:10.2f}')
     for res, up in ((16, 2), (16, 1), (32, 2), (32, 1)):
         x = nd.random.normal(shape=(N, C, res // up, res // up))
         w = nd.random.normal(shape=(N, 64))
         old = ready(DirectSynthesisLayer(C, C, 64, res, up=up))
         new = ready(SynthesisLayer(C, C, 64, res, up=up))
-        t_old, t_new = best_ms(old, [x, w]), best_ms(new, [x, w])
+        t_old, t_new = timed(old, [x, w]), timed(new, [x, w])
         name = f'synthesis layer{" (up x2)" if up > 1 else ""}'
         print(f'{name:<40}{str(x.shape[1:]):<18}{t_old:10.3f}{t_new:10.3f}'
               f'{t_old / t_new:10.2f}')
     for res in (32, 16):
         x = nd.random.normal(shape=(N, C, res, res))
         old, new = ready(discriminator_layers(False)), ready(discriminator_layers(True))
-        t_old, t_new = best_ms(old, [x]), best_ms(new, [x])
+        t_old, t_new = timed(old, [x]), timed(new, [x])
         print(f'{"discriminator layer (down x2)":<40}{str(x.shape[1:]):<18}{t_old:10.3f}'
               f'{t_new:10.3f}{t_old / t_new:10.2f}')
     print('ms per forward + backward, batch', N)
