@@ -118,6 +118,8 @@ def test_upfirdn2d_shortcuts_equal_the_direct_route(taps, up, down, pad, hybridi
     layer.cast('float64')
     if up > 1 and taps != (1, 2, 3, 1):
         assert layer.polyphase is not None          # the StyleGAN2 paddings take the shortcut
+    if up == 1:
+        assert layer.separable                      # and so do the discriminator's filters
     if hybridize:
         layer.hybridize()
     rng = np.random.default_rng(0)

@@ -62,8 +62,8 @@ class StyleGAN2Step(Step):
         self.r1_gamma, self.r1_interval = r1_gamma, r1_interval
         self.pl_interval, self.pl_batch_shrink = pl_interval, pl_batch_shrink
         self.path_length = PathLengthPenalty(pl_weight) if pl_weight else None
-        # one instance: it keeps its hybridized graph (a new one per R1 step re-hybridized it,
-        # 0.19 s every 16 iterations at the book's size)
+        # one instance, so that it keeps its hybridized graph (a new one per R1 step built and
+        # hybridized the graph again)
         self.r1 = R1Penalty(gamma=r1_gamma * r1_interval) if r1_gamma else None
         self.style_mixing, self.ema_nimg, self.ema_rampup = style_mixing, ema_nimg, ema_rampup
         self.iteration = self.images_seen = 0

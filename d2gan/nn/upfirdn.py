@@ -21,7 +21,8 @@ them with the definition; ``benchmarks/stylegan2_ops.py`` times them):
   inserted zero), followed by :func:`~d2gan.nn.conv_transpose.interleave_phases`, replaces zero
   insertion, padding and filtering (:func:`polyphase_layout`). Every channel has the same
   filter, so the channels are folded into the batch: a one-channel convolution with ``s^2``
-  outputs, which oneDNN runs far faster than a grouped one with ``s^2`` outputs per group.
+  outputs (a grouped convolution with ``s^2`` outputs per group measured slower than the
+  direct route).
 """
 import numpy as np
 from mxnet.gluon import nn
@@ -115,8 +116,8 @@ def polyphase_kernels(F, kernel, up, layout):
 class UpFirDn2D(nn.HybridBlock):
     """``x -> down-sample(filter(pad(interleave_zeros(x, up))))`` for ``channels`` channels,
     the filter multiplied by ``gain`` (``up**2`` keeps the mean after zero insertion).
-    Computed polyphase when up-sampling, with the convolution's padding when the padding is
-    symmetric (module docstring); ``kernel`` keeps the definition's filter."""
+    Computed polyphase when up-sampling, as two 1-D passes when not up-sampling and the
+    padding is symmetric (module docstring); ``kernel`` keeps the definition's filter."""
 
     def __init__(self, channels, up=1, down=1, pad=(0, 0), taps=(1, 3, 3, 1), gain=None,
                  **kwargs):
