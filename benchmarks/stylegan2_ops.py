@@ -13,7 +13,12 @@ float rounding (``tests/test_stylegan2_models.py``); this prints the time of eac
   noise map, the gain folded into the demodulation);
 * a discriminator layer (filter, 3x3 stride-2 conv, leaky ReLU x gain): 2-D filter and the
   gain multiplied after the activation vs separable filter and the gain folded into the
-  convolution (``out_gain``).
+  convolution (``out_gain``);
+* ``scale_channels`` (the modulation and demodulation): ``batch_dot`` vs the outer product
+  with a row of ones when the layer gives its pixel count (``d2gan.nn.channel_ops``);
+* the ``G_ema`` update of the book's generator: four operators per parameter
+  (``ema[:] = g + (ema - g) beta``) vs one fused ``multi_sgd_update`` (``d2gan.train.ema``),
+  milliseconds per update (no backward).
 
     python benchmarks/stylegan2_ops.py
 """
@@ -87,6 +92,48 @@ def discriminator_layers(folded):
     return direct
 
 
+def scale_block(pixels):
+    """``scale_channels`` as a block, by the route ``pixels`` selects (``None``: batch_dot)."""
+    from mxnet.gluon import nn
+    from d2gan.nn.channel_ops import scale_channels
+
+    class Scale(nn.HybridBlock):
+        def hybrid_forward(self, F, x, s):
+            return scale_channels(F, x, s, pixels)
+    return Scale()
+
+
+def ema_update_ms(reps=20):
+    """Milliseconds per ``G_ema`` update of the book's StyleGAN2 generator: the replaced
+    per-parameter formula and the library's ``update_ema``."""
+    import time
+    from mxnet import nd
+    import d2gan
+    from d2gan.train.ema import update_ema
+    step = d2gan.build_gan('stylegan2', image_size=32, channels=1, z_dim=128, w_dim=128,
+                           mapping_layers=2, channel_base=2048, channel_max=32, pl_weight=0)
+
+    def formula():
+        source = step.net_G._collect_params_with_prefix()
+        for name, p in step.G_ema._collect_params_with_prefix().items():
+            for mine, theirs in zip(p.list_data(), source[name].list_data()):
+                mine[:] = theirs + (mine - theirs) * 0.99
+
+    times = []
+    for fn in (formula, lambda: update_ema(step.G_ema, step.net_G, 0.99)):
+        fn()
+        nd.waitall()
+        best = float('inf')
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(reps):
+                fn()
+            nd.waitall()
+            best = min(best, (time.perf_counter() - start) / reps * 1000)
+        times.append(best)
+    return times
+
+
 def ready(layer):
     layer.initialize()
     layer.hybridize()
@@ -126,6 +173,15 @@ def main():
         t_old, t_new = timed(old, [x]), timed(new, [x])
         print(f'{"discriminator layer (down x2)":<40}{str(x.shape[1:]):<18}{t_old:10.3f}'
               f'{t_new:10.3f}{t_old / t_new:10.2f}')
+    for res in (32, 16):
+        x, scale = nd.random.normal(shape=(N, C, res, res)), nd.random.normal(shape=(N, C))
+        t_old = timed(ready(scale_block(None)), [x, scale])
+        t_new = timed(ready(scale_block(res * res)), [x, scale])
+        print(f'{"scale_channels (modulation)":<40}{str(x.shape[1:]):<18}{t_old:10.3f}'
+              f'{t_new:10.3f}{t_old / t_new:10.2f}')
+    t_old, t_new = ema_update_ms()
+    print(f'{"G_ema update (forward only)":<40}{"book G":<18}{t_old:10.3f}{t_new:10.3f}'
+          f'{t_old / t_new:10.2f}')
     print('ms per forward + backward, batch', N)
 
 

@@ -38,21 +38,29 @@ def test_pixel_norm_equals_the_broadcast_formula(shape):
     np.testing.assert_allclose(PixelNorm()(x).asnumpy(), slow[0], rtol=1e-12)
 
 
-def test_scale_channels_equals_broadcast_multiplication_in_a_hybridized_graph():
+@pytest.mark.parametrize('pixels', [None, 30])
+def test_scale_channels_equals_broadcast_multiplication_in_a_hybridized_graph(pixels):
+    """Both routes (``batch_dot``; the outer product when the pixel count is given) equal the
+    broadcast product, values and both gradients, in float64 and in a hybridized graph."""
     rng = np.random.default_rng(2)
     x = nd.array(rng.standard_normal((3, 4, 5, 6)), dtype='float64')
     s = nd.array(rng.standard_normal((3, 4)), dtype='float64')
-    fast = grads(lambda a, b: scale_channels(nd, a, b), x, s)
+    fast = grads(lambda a, b: scale_channels(nd, a, b, pixels), x, s)
     slow = grads(lambda a, b: nd.broadcast_mul(a, b.reshape((0, 0, 1, 1))), x, s)
     for a, b in zip(fast, slow):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
     class Scale(nn.HybridBlock):
         def hybrid_forward(self, F, a, b):
-            return scale_channels(F, a, b)
+            return scale_channels(F, a, b, pixels)
     net = Scale()
     net.hybridize()
     for n in (3, 1):                       # the batch size may change between calls
         out = net(x[:n].astype('float32'), s[:n].astype('float32')).asnumpy()
         np.testing.assert_allclose(out, slow[0][:n], rtol=1e-5, atol=1e-6)
     mx.nd.waitall()
+
+
+def test_scale_channels_with_a_wrong_pixel_count_fails():
+    with pytest.raises(mx.base.MXNetError):
+        scale_channels(nd, nd.ones((2, 3, 4, 4)), nd.ones((2, 3)), pixels=15).asnumpy()

@@ -118,3 +118,32 @@ def test_dcgan_discriminator_with_spectral_norm_and_its_checkpoint(tmp_path):
 def test_discriminator_without_spectral_norm_is_unchanged():
     net = DCGANDiscriminator(channels=1, image_size=16, ndf=4, norm='none')
     assert not any(isinstance(b, SNConv2D) for b in net.body._children.values())
+
+
+def test_known_and_deferred_shapes_normalise_alike():
+    """A layer with known shapes divides by sigma as a 1x1 matrix product; one hybridized
+    while its shapes were deferred keeps the elementwise division in its graph: the same
+    outputs, ``u`` updates and gradients of ``W`` and ``x``."""
+    rng = np.random.default_rng(3)
+    x = nd.array(rng.standard_normal((2, 3, 6, 6)), dtype='float64')
+    dy = nd.array(rng.standard_normal((2, 4, 3, 3)), dtype='float64')
+    weight = nd.array(rng.standard_normal((4, 3, 3, 3)), dtype='float64')
+    results = []
+    for in_channels in (3, 0):
+        layer = SNConv2D(4, 3, 2, 1, in_channels=in_channels)
+        layer.initialize()
+        if not in_channels:
+            layer.hybridize()                     # the graph is built with deferred shapes
+        layer.cast('float64')
+        layer(x)
+        layer.weight.set_data(weight)
+        layer.u.set_data(nd.ones((4,), dtype='float64'))
+        a = x.copy()
+        a.attach_grad()
+        with autograd.record():
+            y = layer(a)
+        y.backward(dy)
+        results.append([y.asnumpy(), a.grad.asnumpy(), layer.weight.grad().asnumpy(),
+                        layer.u.data().asnumpy()])
+    for fast, slow in zip(*results):
+        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)

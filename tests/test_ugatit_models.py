@@ -9,7 +9,7 @@ local D 5).
 import numpy as np
 import mxnet as mx
 import pytest
-from mxnet import nd
+from mxnet import autograd, nd
 
 import d2gan
 from d2gan.models import num_parameters
@@ -155,3 +155,70 @@ def test_rho_by_layer_names_every_norm_in_forward_order():
     assert rho['up1'].shape == (8,) and rho['up2'].shape == (4,) and not rho['up1'].any()
     net.up_blocks[1].norm2.rho.set_data(nd.full((1, 16, 1, 1), 0.25))
     assert np.allclose(rho_by_layer(net)['block2.norm2'], 0.25)
+
+
+def broadcast_iln(F, x, rho, gamma, beta, unbiased, eps=1e-5):
+    """The definition in broadcast operators (the library's form before it was fused):
+    ``(rho x_in + (1 - rho) x_ln) * gamma + beta``."""
+    def normalize(axes):
+        centred = F.broadcast_sub(x, F.mean(x, axis=axes, keepdims=True))
+        var = F.mean(F.square(centred), axis=axes, keepdims=True)
+        if unbiased:
+            n = np.prod([x.shape[a] for a in axes])
+            var = var * (n / (n - 1))
+        return F.broadcast_mul(centred, F.rsqrt(var + eps))
+    mixed = F.broadcast_add(F.broadcast_mul(rho, normalize((2, 3))),
+                            F.broadcast_mul(1 - rho, normalize((1, 2, 3))))
+    return F.broadcast_add(F.broadcast_mul(mixed, gamma.reshape((0, 0, 1, 1))),
+                           beta.reshape((0, 0, 1, 1)))
+
+
+@pytest.mark.parametrize('unbiased', [False, True])
+@pytest.mark.parametrize('kind', ['ILN', 'AdaILN'])
+def test_fused_iln_equals_the_broadcast_definition_with_gradients(kind, unbiased):
+    """Values and the gradients of ``x``, ``rho``, ``gamma`` and ``beta`` equal the broadcast
+    formula in float64, imperatively and hybridized (batch 3, then 1)."""
+    from d2gan.models import ugatit
+    rng = np.random.default_rng(4)
+    x = nd.array(rng.standard_normal((3, 4, 5, 6)) * 2 + 0.5, dtype='float64')
+    rho = nd.array(rng.uniform(0, 1, (1, 4, 1, 1)), dtype='float64')
+    gamma = nd.array(rng.uniform(0.5, 1.5, (3, 4)), dtype='float64')
+    beta = nd.array(rng.standard_normal((3, 4)), dtype='float64')
+    dy = nd.array(rng.standard_normal(x.shape), dtype='float64')
+    layer = getattr(ugatit, kind)(4, unbiased_variance=unbiased)
+    layer.initialize()
+    layer.cast('float64')
+    layer.rho.set_data(rho)
+    if kind == 'ILN':
+        layer.gamma.set_data(gamma[:1].reshape((1, 4, 1, 1)))
+        layer.beta.set_data(beta[:1].reshape((1, 4, 1, 1)))
+        gamma, beta = nd.tile(gamma[:1], (3, 1)), nd.tile(beta[:1], (3, 1))
+
+    def library(a, g, b):
+        return layer(a) if kind == 'ILN' else layer(a, g, b)
+
+    def reference(a, g, b):
+        return broadcast_iln(nd, a, layer.rho.data(), g, b, unbiased)
+
+    results = []
+    for route in (library, reference):
+        layer.collect_params().zero_grad()
+        inputs = [v.copy() for v in (x, gamma, beta)]
+        for v in inputs:
+            v.attach_grad()
+        with autograd.record():
+            y = route(*inputs)
+        y.backward(dy)
+        grads = [v.grad.asnumpy() for v in inputs]
+        if kind == 'ILN':         # the per-channel parameters get the example-summed grads
+            grads[1:] = [layer.gamma.grad().asnumpy().reshape(1, 4),
+                         layer.beta.grad().asnumpy().reshape(1, 4)] if route is library else \
+                [g.sum(axis=0, keepdims=True) for g in grads[1:]]
+        results.append([y.asnumpy(), layer.rho.grad().asnumpy(), *grads])
+    for fused, definition in zip(*results):
+        np.testing.assert_allclose(fused, definition, rtol=1e-9, atol=1e-10)
+    assert np.abs(results[0][1]).max() > 1e-3                # rho does get a gradient
+    layer.hybridize()
+    for n in (3, 1):                       # the batch size may change between calls
+        np.testing.assert_allclose(library(x[:n], gamma[:n], beta[:n]).asnumpy(),
+                                   results[1][0][:n], rtol=1e-9, atol=1e-10)

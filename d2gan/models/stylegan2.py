@@ -10,7 +10,8 @@ activations are leaky ReLU times ``sqrt(2)``, bias added first (``bias_act``).
 Modulated convolution runs in the reference's *non-fused* form, the one it trains with: scale
 the input channels by the styles, convolve with the shared weight, scale the output channels
 by the demodulation coefficients ``1 / sqrt(sum_{i,k} (w_{oik} s_i)^2 + 1e-8)`` (both scalings
-through :func:`~d2gan.nn.channel_ops.scale_channels`, whose backward is fast on CPU). The weight
+through :func:`~d2gan.nn.channel_ops.scale_channels`, given each layer's pixel count: its
+fastest route on CPU). The weight
 stays a plain parameter, which MXNet's oneDNN backward needs (a per-example computed weight of
 a transposed convolution crashes it on CPU). Up-sampling layers convolve with the flipped
 weight (``flip_weight=False`` in the reference) after ``upfirdn2d`` (:mod:`d2gan.nn.upfirdn`).
@@ -87,6 +88,7 @@ class SynthesisLayer(nn.HybridBlock):
                              f'got {layer!r}')
         self.out_channels, self.up, self.use_noise = out_channels, up, use_noise
         self.layer = layer
+        self.pixels = resolution ** 2                     # of the output; the input's / up^2
         self.weight_gain = 1 / math.sqrt(in_channels * 9)
         with self.name_scope():
             if layer == 'v2':
@@ -112,12 +114,13 @@ class SynthesisLayer(nn.HybridBlock):
     def hybrid_forward(self, F, x, w, weight, bias, noise_strength=None):
         styles = self.affine(w)
         if self.layer == 'v2':                                            # (N, in)
-            y = self._conv(F, scale_channels(F, x, styles), weight)
+            y = self._conv(F, scale_channels(F, x, styles, self.pixels // self.up ** 2),
+                           weight)
             power = F.dot(F.square(styles), F.sum(F.square(weight), axis=(2, 3)),
                           transpose_b=True)
             # lrelu's sqrt(2) folded into the demodulation, noise strength and bias (leaky
             # ReLU is positively homogeneous): no full-size multiplication and its backward
-            y = scale_channels(F, y, F.rsqrt(power + 1e-8) * SQRT2)
+            y = scale_channels(F, y, F.rsqrt(power + 1e-8) * SQRT2, self.pixels)
             strength = None if noise_strength is None else noise_strength * SQRT2
             return leaky_relu(F, self._add_noise_and_bias(F, y, bias * SQRT2, strength))
         y = self._conv(F, x, weight * self.weight_gain)
@@ -126,7 +129,8 @@ class SynthesisLayer(nn.HybridBlock):
         y = F.broadcast_mul(centred, F.rsqrt(F.mean(F.square(centred), axis=(2, 3),
                                                     keepdims=True) + 1e-8))
         scale, shift = F.split(styles, num_outputs=2, axis=1)
-        return F.broadcast_add(scale_channels(F, y, scale + 1), F.reshape(shift, (0, 0, 1, 1)))
+        return F.broadcast_add(scale_channels(F, y, scale + 1, self.pixels),
+                               F.reshape(shift, (0, 0, 1, 1)))
 
     def _add_noise_and_bias(self, F, y, bias, noise_strength):
         """``y + noise * strength + bias``, the noise one ``(N, 1, H, W)`` map per example.
@@ -146,9 +150,10 @@ class SynthesisLayer(nn.HybridBlock):
 class ToRGBLayer(nn.HybridBlock):
     """Modulated 1x1 convolution to image channels, no demodulation, no activation."""
 
-    def __init__(self, in_channels, img_channels, w_dim, **kwargs):
+    def __init__(self, in_channels, img_channels, w_dim, resolution=None, **kwargs):
         super().__init__(**kwargs)
         self.img_channels, self.weight_gain = img_channels, 1 / math.sqrt(in_channels)
+        self.pixels = resolution ** 2 if resolution else None   # None: any input size
         with self.name_scope():
             self.affine = EqualizedDense(in_channels, w_dim, gain=1, bias_init=1)
             self.weight = self.params.get('weight', shape=(img_channels, in_channels, 1, 1),
@@ -156,7 +161,7 @@ class ToRGBLayer(nn.HybridBlock):
             self.bias = self.params.get('bias', shape=(img_channels,), init='zeros')
 
     def hybrid_forward(self, F, x, w, weight, bias):
-        x = scale_channels(F, x, self.affine(w) * self.weight_gain)
+        x = scale_channels(F, x, self.affine(w) * self.weight_gain, self.pixels)
         return F.Convolution(x, weight, bias, kernel=(1, 1), num_filter=self.img_channels)
 
 
@@ -182,7 +187,7 @@ class SynthesisBlock(nn.HybridBlock):
                 self.img_up = upsample2d(img_channels)
             self.conv1 = SynthesisLayer(out_channels, out_channels, w_dim, resolution,
                                         layer=layer)
-            self.torgb = ToRGBLayer(out_channels, img_channels, w_dim)
+            self.torgb = ToRGBLayer(out_channels, img_channels, w_dim, resolution)
 
     def hybrid_forward(self, F, *inputs, const=None):
         """``(ws)`` for the first block, ``(x, img, ws)`` for the others."""

@@ -31,9 +31,9 @@ is the *unbiased* (n - 1) variance (``n = H W`` for the instance part, ``C H W``
 part); the official TensorFlow code (taki0112/UGATIT) uses the biased moments. d2gan follows
 TensorFlow by default (the biased variance over the normalised axes): it is what the paper's
 equations say. ``unbiased_variance=True`` (of the generator, passed to every ILN and AdaILN)
-scales the biased variance by ``n / (n - 1)``, computed as ``1 + 1 / (n - 1)`` from
-``shape_array(x)`` in the dtype of the layer's ``rho`` (no pass over the data; NDArray or
-Symbol; a float16 ``C H W`` that overflows to inf gives the factor 1, within half precision);
+scales the biased variance by ``n / (n - 1)``, computed as ``1 + 1 / (n - 1)`` from the
+pixel count (the sum of a row of ones, in the dtype of ``x``: NDArray or Symbol; a float16
+``C H W`` that overflows to inf gives the factor 1, within half precision);
 the converted UGATIT-pytorch weights (:mod:`d2gan.pretrained.ugatit`) use it and then give the
 reference's output. Parameters and their shapes are UGATIT-pytorch's, so the trainable-parameter
 counts are equal (``tests/test_ugatit_models.py``).
@@ -47,38 +47,58 @@ convolution: use fewer layers (``n_layers`` >= 3) for small images.
 import mxnet as mx
 from mxnet.gluon import nn
 
-from ..nn.channel_ops import scale_channels
-from ..nn.concat import concat_channels
 from ..nn.walk import walk_blocks
-from ..nn.norm import InstanceNorm
+from ..nn.norm import InstanceNorm, normalize_rows
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
 from ..registry import MODELS
 
 
-def _count(F, x, axes, dtype):
-    """``n``, the number of elements of ``x`` reduced over the trailing ``axes``, as a
-    ``(1, 1, 1, 1)`` array of ``dtype``: from ``shape_array``, so it reads no data and works for
-    Symbols (whose shape is unknown here). Slicing ``x`` instead crashes (SIGFPE) on oneDNN-laid
-    out convolution outputs in MXNet 1.9.1."""
-    shape = F.cast(F.slice_axis(F.shape_array(x), axis=0, begin=axes[0], end=None), dtype)
-    return F.reshape(F.prod(shape), (1, 1, 1, 1))
+def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
+    """``(rho x_in + (1 - rho) x_ln) * scale + shift``; ``rho`` ``(1, C, 1, 1)``, ``scale`` and
+    ``shift`` ``(N, C)`` or ``(1, C)``; ``unbiased``: both variances times ``n / (n - 1)``.
 
+    Both normalisations are affine in ``x`` per (example, channel), so the whole layer is one
+    per-(example, channel) affine map of ``x_in``:
+    ``x_ln = (x_in s_nc + m_nc - m_n) / s_n`` (``m``, ``s``: the instance and the layer means and
+    standard deviations) gives ``out = x_in A + B`` with ``A`` and ``B`` ``(N, C)`` computed from
+    the instance moments (the layer moments are their averages over the channels). ``x_in`` is
+    MXNet's fused ``LayerNorm`` on the rows of ``x`` viewed as ``(N C, H W)``, the moments are
+    two matrix-vector products with a row of ones, and one ``batch_dot`` of ``(N C, 1, 2)`` with
+    ``[x_in; 1]`` applies ``A``, ``B``. This replaces the definition's broadcast operators,
+    whose backward is a slow generic reduction on CPU (about half of a U-GAT-IT iteration,
+    ``benchmarks/profile_step.py``); ``LayerNorm`` over the rows of ``(N, C H W)`` would be
+    slow too (one row per example: its backward runs on one thread). The variances are
+    ``E[x^2] - E[x]^2``: equal to the definition to float rounding
+    (``tests/test_ugatit_models.py`` compares values and gradients in float64)."""
+    rows = F.reshape(x, (-3, -1))                                        # (N C, H W)
+    x_in = normalize_rows(F, rows, eps)
+    ones = F.BlockGrad(F.ones_like(F.slice_axis(rows, axis=0, begin=0, end=1)))  # (1, H W)
+    n = F.sum(ones)                                                      # H W, shape (1,)
 
-def _moments_normalize(F, x, axes, eps, unbiased=False, dtype='float32'):
-    """``(x - mean) / sqrt(var + eps)`` over ``axes``; ``var`` biased, or unbiased (times
-    ``n / (n - 1)``, ``n`` the number of elements reduced) if ``unbiased``."""
-    centred = F.broadcast_sub(x, F.mean(x, axis=axes, keepdims=True))
-    var = F.mean(F.square(centred), axis=axes, keepdims=True)
-    if unbiased:   # n / (n - 1) as 1 + 1 / (n - 1): a float16 n that overflows gives 1
-        var = F.broadcast_mul(var, 1 + 1 / (_count(F, x, axes, dtype) - 1))
-    return F.broadcast_mul(centred, F.rsqrt(var + eps))
-
-
-def _instance_layer_mix(F, x, rho, eps, unbiased=False, dtype='float32'):
-    x_in = _moments_normalize(F, x, (2, 3), eps, unbiased, dtype)
-    x_ln = _moments_normalize(F, x, (1, 2, 3), eps, unbiased, dtype)
-    return F.broadcast_add(F.broadcast_mul(rho, x_in), F.broadcast_mul(1 - rho, x_ln))
+    def per_channel_mean(values):                                        # -> (N, C)
+        return F.reshape(F.broadcast_div(F.dot(values, ones, transpose_b=True), n),
+                         (-1, channels))
+    mean = per_channel_mean(rows)
+    var = F.relu(per_channel_mean(F.square(rows)) - F.square(mean))
+    layer_mean = F.mean(mean, axis=1, keepdims=True)                     # (N, 1)
+    layer_var = F.relu(F.mean(var + F.square(mean), axis=1, keepdims=True) -
+                       F.square(layer_mean))
+    std_in = F.sqrt(var + eps)                          # what the LayerNorm divided by
+    if unbiased:                                        # k = n / (n - 1) = 1 + 1 / (n - 1)
+        div_in = F.sqrt(F.broadcast_mul(var, 1 + 1 / (n - 1)) + eps)
+        div_ln = F.sqrt(F.broadcast_mul(layer_var, 1 + 1 / (n * channels - 1)) + eps)
+    else:
+        div_in, div_ln = std_in, F.sqrt(layer_var + eps)
+    rho = F.reshape(rho, (1, -1))                                        # (1, C)
+    a, b = F.broadcast_mul(scale, rho), F.broadcast_mul(scale, 1 - rho)
+    slope = F.broadcast_mul(b, F.broadcast_div(std_in, div_ln))
+    slope = F.broadcast_add(slope, F.broadcast_mul(a, std_in / div_in) if unbiased else a)
+    offset = F.broadcast_add(F.broadcast_mul(b, F.broadcast_div(F.broadcast_sub(mean, layer_mean),
+                                                               div_ln)), shift)
+    coefficients = F.reshape(F.stack(slope, offset, axis=2), (-3, 1, 2))   # (N C, 1, 2)
+    terms = F.stack(x_in, F.ones_like(x_in), axis=1)                     # (N C, 2, H W)
+    return F.reshape_like(F.batch_dot(coefficients, terms), x)
 
 
 class AdaILN(nn.HybridBlock):
@@ -89,13 +109,13 @@ class AdaILN(nn.HybridBlock):
     def __init__(self, num_features, eps=1e-5, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
         self.eps, self.unbiased_variance = eps, unbiased_variance
+        self.num_features = num_features
         self.rho = self.params.get('rho', shape=(1, num_features, 1, 1),
                                    init=mx.init.Constant(0.9))
 
     def hybrid_forward(self, F, x, gamma, beta, rho):
-        out = _instance_layer_mix(F, x, rho, self.eps, self.unbiased_variance,
-                                  self.rho.dtype)
-        return F.broadcast_add(scale_channels(F, out, gamma), F.reshape(beta, (0, 0, 1, 1)))
+        return _instance_layer_mix(F, x, rho, gamma, beta, self.num_features, self.eps,
+                                   self.unbiased_variance)
 
 
 class ILN(nn.HybridBlock):
@@ -105,15 +125,16 @@ class ILN(nn.HybridBlock):
     def __init__(self, num_features, eps=1e-5, unbiased_variance=False, **kwargs):
         super().__init__(**kwargs)
         self.eps, self.unbiased_variance = eps, unbiased_variance
+        self.num_features = num_features
         shape = (1, num_features, 1, 1)
         self.rho = self.params.get('rho', shape=shape, init='zeros')
         self.gamma = self.params.get('gamma', shape=shape, init='ones')
         self.beta = self.params.get('beta', shape=shape, init='zeros')
 
     def hybrid_forward(self, F, x, rho, gamma, beta):
-        out = _instance_layer_mix(F, x, rho, self.eps, self.unbiased_variance,
-                                  self.rho.dtype)
-        return F.broadcast_add(F.broadcast_mul(out, gamma), beta)
+        return _instance_layer_mix(F, x, rho, F.reshape(gamma, (1, -1)),
+                                   F.reshape(beta, (1, -1)), self.num_features, self.eps,
+                                   self.unbiased_variance)
 
 
 class CAM(nn.HybridBlock):
@@ -123,12 +144,17 @@ class CAM(nn.HybridBlock):
     times each classifier's weight, concatenated, 1x1 conv (with bias), activation; the heatmap
     is the channel sum. ``spectral_norm``: the logits use ``w / ||w||`` (D's classifiers);
     ``use_bias``: the classifiers have a bias (``gap_bias``, ``gmp_bias``; Photo2Cartoon's
-    generator), which enters the logits only."""
+    generator), which enters the logits only.
+
+    The weighting, concatenation and 1x1 convolution are linear in ``x``: they run as one 1x1
+    convolution of ``x`` with the weight ``W_gap diag(w_gap) + W_gmp diag(w_gmp)`` (``W_gap``,
+    ``W_gmp``: the halves of ``conv1x1``'s weight), the same function and gradients without two
+    full-size broadcast products and a concatenation."""
 
     def __init__(self, channels, spectral_norm=False, slope=0.0, use_bias=False, **kwargs):
         super().__init__(**kwargs)
         self.spectral_norm, self.slope = spectral_norm, slope
-        self._plain = channels % 16 != 0            # oneDNN's concat backward (d2gan.nn.concat)
+        self.channels = channels
         with self.name_scope():
             self.gap_weight = self.params.get('gap_weight', shape=(1, channels))
             self.gmp_weight = self.params.get('gmp_weight', shape=(1, channels))
@@ -144,14 +170,24 @@ class CAM(nn.HybridBlock):
             return F.FullyConnected(pooled, weight, num_hidden=1, no_bias=True)
         return F.FullyConnected(pooled, weight, bias, num_hidden=1)
 
+    def _weighted_conv(self, F, x, gap_weight, gmp_weight):
+        """``conv1x1(concat(x * w_gap, x * w_gmp))`` as one convolution (class docstring)."""
+        symbolic = F.__name__.endswith('symbol')
+        conv = self.conv1x1
+        weight = conv.weight.var() if symbolic else conv.weight.data(x.context)
+        bias = conv.bias.var() if symbolic else conv.bias.data(x.context)
+        c = self.channels
+        folded = (F.broadcast_mul(F.slice_axis(weight, axis=1, begin=0, end=c),
+                                  F.reshape(gap_weight, (1, -1, 1, 1))) +
+                  F.broadcast_mul(F.slice_axis(weight, axis=1, begin=c, end=2 * c),
+                                  F.reshape(gmp_weight, (1, -1, 1, 1))))
+        return F.Convolution(x, folded, bias, kernel=(1, 1), num_filter=c)
+
     def hybrid_forward(self, F, x, gap_weight, gmp_weight, gap_bias=None, gmp_bias=None):
         logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight, gap_bias),
                           self._logit(F, F.max(x, axis=(2, 3)), gmp_weight, gmp_bias), dim=1)
-        weighted = concat_channels(F, F.broadcast_mul(x, F.reshape(gap_weight, (1, -1, 1, 1))),
-                                   F.broadcast_mul(x, F.reshape(gmp_weight, (1, -1, 1, 1))),
-                                   self._plain)
-        h = F.LeakyReLU(self.conv1x1(weighted), slope=self.slope) if self.slope else \
-            F.relu(self.conv1x1(weighted))
+        h = self._weighted_conv(F, x, gap_weight, gmp_weight)
+        h = F.LeakyReLU(h, slope=self.slope) if self.slope else F.relu(h)
         return h, logits, F.sum(h, axis=1, keepdims=True)
 
 

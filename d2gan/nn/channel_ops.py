@@ -8,12 +8,25 @@ backward and equal to float rounding (``tests/test_channel_ops.py``).
 """
 
 
-def scale_channels(F, x, scale):
+def scale_channels(F, x, scale, pixels=None):
     """``x`` ``(N, C, H, W)`` times ``scale`` ``(N, C)``: every channel of every example by
-    its own factor (AdaIN-style styles), as a ``batch_dot`` of ``(N C, 1, 1)`` and
-    ``(N C, 1, H W)``."""
-    y = F.batch_dot(F.reshape(scale, (-3, 1, 1)), F.reshape(x, (-3, 1, -1)))
-    return F.reshape_like(y, x)
+    its own factor (AdaIN-style styles, StyleGAN2's modulation).
+
+    ``pixels = H * W`` (static in a layer): the scale is expanded to ``(N C, H W)`` by a
+    ``FullyConnected`` outer product with a row of ones, then multiplied elementwise; the
+    backward of that product is a matrix-vector product. About 1.7x faster forward + backward
+    than the ``batch_dot`` route at StyleGAN2's (32, 32, 32, 32), within 15 % of one bare
+    elementwise product (``benchmarks/stylegan2_ops.py``). ``pixels=None`` (any spatial size):
+    a ``batch_dot`` of ``(N C, 1, 1)`` and ``(N C, 1, H W)``."""
+    if pixels is None:
+        y = F.batch_dot(F.reshape(scale, (-3, 1, 1)), F.reshape(x, (-3, 1, -1)))
+        return F.reshape_like(y, x)
+    one = F.ones_like(F.reshape(F.slice_axis(F.reshape(scale, (-1,)), axis=0, begin=0, end=1),
+                                (1, 1)))                   # scale's dtype, in any mode
+    ones = F.BlockGrad(F.broadcast_to(one, shape=(pixels, 1)))
+    expanded = F.FullyConnected(F.reshape(scale, (-3, 1)), ones, num_hidden=pixels,
+                                no_bias=True)                               # (N C, H W)
+    return x * F.reshape_like(expanded, x)
 
 
 def pixel_norm(F, x, channels, epsilon=1e-8, vectors=False):

@@ -31,10 +31,15 @@ class InstanceNorm(nn.HybridBlock):
 def normalize_instances(F, x, epsilon):
     """Each channel of each image of ``x`` (N, C, H, W) to zero mean and unit variance, through
     MXNet's fused ``LayerNorm`` on the rows of ``x`` viewed as ``(N C, H W)``."""
-    rows = F.reshape(x, (-3, -1))                                       # (N C, H W)
+    return F.reshape_like(normalize_rows(F, F.reshape(x, (-3, -1)), epsilon), x)
+
+
+def normalize_rows(F, rows, epsilon):
+    """Every vector along the last axis of ``rows`` to zero mean and unit (biased) variance:
+    MXNet's fused ``LayerNorm`` with unit scale and zero shift."""
     ones = F.BlockGrad(F.ones_like(F.slice_axis(rows, axis=0, begin=0, end=1)))
     ones = F.reshape(ones, (-1,))
-    return F.reshape_like(F.LayerNorm(rows, ones, ones * 0, axis=-1, eps=epsilon), x)
+    return F.LayerNorm(rows, ones, ones * 0, axis=-1, eps=epsilon)
 
 
 class AffineInstanceNorm(nn.InstanceNorm):

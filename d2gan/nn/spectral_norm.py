@@ -87,11 +87,18 @@ class _SpectralNormMixin:
 
     def _normalized(self, F, weight, u):
         sigma = spectral_sigma(F, weight, u)
-        # An elementwise division (not broadcast_div) lets deferred shape inference flow back
-        # from the convolution to ``weight`` (broadcast operators do not infer their inputs).
-        sigma = F.broadcast_add(F.zeros_like(weight),
-                                F.reshape(sigma, (1,) * len(self.weight.shape)))
-        return weight / sigma
+        if 0 in self.weight.shape:
+            # shape still deferred: an elementwise division (not broadcast_div), which lets
+            # shape inference flow back from the convolution to ``weight``
+            sigma = F.broadcast_add(F.zeros_like(weight),
+                                    F.reshape(sigma, (1,) * len(self.weight.shape)))
+            return weight / sigma
+        # W / sigma as the product of the (K, 1) column W and the 1x1 matrix 1 / sigma: both
+        # gradients are matrix products (the division's gradient of sigma is a slow generic
+        # reduction on CPU)
+        scaled = F.FullyConnected(F.reshape(weight, (-1, 1)), F.reshape(1 / sigma, (1, 1)),
+                                  num_hidden=1, no_bias=True)
+        return F.reshape(scaled, self.weight.shape)
 
     def normalized_weight(self, ctx=None):
         """``W / sigma(W)`` from the current ``u`` without advancing it (an NDArray).
