@@ -67,10 +67,10 @@ def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     two matrix-vector products with a row of ones, and one ``batch_dot`` of ``(N C, 1, 2)`` with
     ``[x_in; 1]`` applies ``A``, ``B``. This replaces the definition's broadcast operators,
     whose backward is a slow generic reduction on CPU (about half of a U-GAT-IT iteration,
-    ``benchmarks/profile_step.py``); ``LayerNorm`` over the rows of ``(N, C H W)`` would be
-    slow too (one row per example: its backward runs on one thread). The variances are
-    ``E[x^2] - E[x]^2``: equal to the definition to float rounding
-    (``tests/test_ugatit_models.py`` compares values and gradients in float64)."""
+    ``benchmarks/profile_step.py``); a second ``LayerNorm`` for the layer part (on the rows of
+    ``(N, C H W)``) measured slower than these moments. The variances are ``E[x^2] - E[x]^2``:
+    equal to the definition to float rounding (``tests/test_ugatit_models.py`` compares values
+    and gradients in float64)."""
     rows = F.reshape(x, (-3, -1))                                        # (N C, H W)
     x_in = normalize_rows(F, rows, eps)
     ones = F.BlockGrad(F.ones_like(F.slice_axis(rows, axis=0, begin=0, end=1)))  # (1, H W)

@@ -13,10 +13,11 @@ def update_ema(ema_net, net, beta):
     always copied, as the references copy buffers. The two networks must have the same
     structure (parameter names relative to the block).
 
-    The average is one fused ``multi_sgd_update`` per 60 weights of a device, in place: an SGD step with
-    rate ``1 - beta``, weight decay 1 and the gradient ``-net`` is exactly
-    ``ema - (1 - beta) (ema - net)`` (four operators per parameter before, ~3 % of a StyleGAN2
-    iteration).
+    The average runs in place as one fused ``multi_sgd_update`` per 60 weights of a device: an
+    SGD step with rate ``1 - beta``, weight decay 1 and the gradient ``-net`` is
+    ``ema - (1 - beta) (ema - net)``. The formula written out took four operators per
+    parameter, about 3 % of the book's StyleGAN2 iteration (``benchmarks/stylegan2_ops.py``
+    times both).
     """
     source = net._collect_params_with_prefix()
     pairs = {}                               # per device: one operator runs on one device
