@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -70,8 +71,10 @@ def profile(model, setting, iters, warmup=2):
     for _ in range(warmup):
         step.train_step(batch)
     mx.nd.waitall()
+    # the profiler (re)creates its file when it dumps, so it must never be os.devnull: with
+    # that name it replaced /dev/null with a regular file and broke the machine's shell
     mx.profiler.set_config(profile_all=True, aggregate_stats=True,
-                           filename=os.devnull if os.name != 'nt' else 'NUL')
+                           filename=os.path.join(tempfile.mkdtemp(), 'profile.json'))
     mx.profiler.set_state('run')
     for _ in range(iters):
         step.train_step(batch)

@@ -1,7 +1,8 @@
 """Where a benchmark's measured figures are kept: ``benchmarks/results/NAME.json``.
 
-The book's chapter 9 reads these files (its tables and every number its text quotes come
-from them), so a table is never copied by hand and always comes from one run. A benchmark
+The book reads these files -- chapter 9's speed tables, the StyleGAN section's comparison of
+variants over seeds (``stylegan2_variants.py``) -- and every number its text quotes comes from
+them, so a table is never copied by hand and always comes from one run. A benchmark
 writes its file with ``--save``; the payload gets the run's circumstances next to it (date,
 cores, load average at the start, library versions, command line), and the file is replaced
 atomically.

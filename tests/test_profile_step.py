@@ -43,3 +43,24 @@ def test_by_kind_gives_shares_that_sum_to_100_largest_first():
                                    '_backward_LayerNorm': 25.0, 'Pad': 15.0})
     assert list(shares) == ['convolution', 'normalisation', 'padding']
     assert shares['convolution'] == 60.0 and abs(sum(shares.values()) - 100) < 1e-9
+
+
+def test_profiling_leaves_the_null_device_alone(monkeypatch):
+    """MXNet's profiler recreates its file when it dumps: pointed at ``os.devnull`` it replaced
+    /dev/null with a regular file (and every later shell redirection on the machine failed)."""
+    import stat
+
+    import d2gan  # noqa: F401  (before mxnet)
+    import mxnet as mx
+    files = []
+    original = mx.profiler.set_config
+
+    def recording_set_config(**kwargs):
+        files.append(kwargs.get('filename'))
+        return original(**kwargs)
+
+    monkeypatch.setattr(mx.profiler, 'set_config', recording_set_config)
+    per_iter = profile_step.profile('dcgan', 'chapter', iters=1, warmup=1)
+    assert per_iter and files and os.devnull not in files
+    if os.name != 'nt':
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -232,6 +232,26 @@ class SynthesisNetwork(nn.HybridBlock):
             start += block.num_conv
         return img
 
+    def features(self, ws):
+        """Each block's feature maps ``x`` (a list, 4x4 first) for ``ws``: the maps in which
+        StyleGAN's AdaIN layers grow their "droplet" peaks (:func:`feature_peak_ratio`)."""
+        x = img = None
+        start, maps = 0, []
+        for block in self.blocks:
+            block_ws = ws[:, start:start + block.num_conv + 1]
+            x, img = block(block_ws) if x is None else block(x, img, block_ws)
+            maps.append(x)
+            start += block.num_conv
+        return maps
+
+
+def feature_peak_ratio(x):
+    """Mean over (example, channel) of ``max |x| / mean |x|`` over the pixels of a feature
+    map ``(N, C, H, W)``: about 3-4 for Gaussian-like maps, much larger where one spike carries
+    the map (StyleGAN's droplet artifact)."""
+    a = mx.nd.abs(x).reshape((0, 0, -1))
+    return float((a.max(axis=2) / (a.mean(axis=2) + 1e-8)).mean().asscalar())
+
 
 class StyleGAN2Generator(nn.Block):
     """``z (N, z_dim) -> images``; ``truncation_psi < 1`` pulls w towards the running mean
@@ -377,4 +397,4 @@ def stylegan2_discriminator(**kwargs):
 
 __all__ = ['MappingNetwork', 'SynthesisNetwork', 'StyleGAN2Generator',
            'StyleGAN2Discriminator', 'channels_at', 'stylegan2_generator',
-           'stylegan2_discriminator']
+           'stylegan2_discriminator', 'feature_peak_ratio']
