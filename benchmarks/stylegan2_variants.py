@@ -11,7 +11,7 @@ measures the perceptual path length in W and each block's feature peak ratio
 (``max |x| / mean |x|`` of a map, large where StyleGAN's droplets appear). Seed 2 of ``v2`` is
 exactly the chapter's run, so its curve must equal the chapter's.
 
-    python benchmarks/stylegan2_variants.py --save            # 3 variants x 3 seeds (~90 min)
+    python benchmarks/stylegan2_variants.py --save            # 3 variants x 3 seeds (~110 min)
     python benchmarks/stylegan2_variants.py --variants v1 --seeds 0 --chunks 2
 
 The chapter reads ``benchmarks/results/stylegan2_variants.json`` (written by ``--save``).
