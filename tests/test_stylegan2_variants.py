@@ -29,8 +29,14 @@ def test_features_are_each_blocks_maps():
     G = d2gan.get_model('stylegan2_generator', resolution=16, img_channels=1, z_dim=8, w_dim=8,
                         mapping_layers=1, channel_base=64, channel_max=8)
     G.initialize()
-    maps = G.synthesis.features(G.map(nd.random.normal(shape=(3, 8))))
+    ws = G.map(nd.random.normal(shape=(3, 8)))
+    maps = G.synthesis.features(ws)
     assert [m.shape for m in maps] == [(3, 8, 4, 4), (3, 8, 8, 8), (3, 4, 16, 16)]
+    # the maps of the forward pass itself (noise strengths start at 0: no random term)
+    first = G.synthesis.blocks[0]
+    x0, _ = first(ws[:, :first.num_conv + 1])
+    assert np.allclose(maps[0].asnumpy(), x0.asnumpy(), atol=1e-6)
+    assert maps[-1].abs().sum().asscalar() > 0
 
 
 def test_a_short_run_of_two_variants_measures_everything(tmp_path):

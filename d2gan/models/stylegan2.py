@@ -224,25 +224,23 @@ class SynthesisNetwork(nn.HybridBlock):
         self.num_ws += 1                                 # the last block's ToRGB
 
     def hybrid_forward(self, F, ws):
-        x = img = None
-        start = 0
-        for block in self.blocks:
-            block_ws = F.slice_axis(ws, axis=1, begin=start, end=start + block.num_conv + 1)
-            x, img = block(block_ws) if x is None else block(x, img, block_ws)
-            start += block.num_conv
-        return img
+        return self._run_blocks(F, ws)[1]
 
     def features(self, ws):
         """Each block's feature maps ``x`` (a list, 4x4 first) for ``ws``: the maps in which
         StyleGAN's AdaIN layers grow their "droplet" peaks (:func:`feature_peak_ratio`)."""
+        return self._run_blocks(mx.nd, ws)[0]
+
+    def _run_blocks(self, F, ws):
+        """``(each block's x, the image)``: every block gets its slice of ``ws``."""
         x = img = None
         start, maps = 0, []
         for block in self.blocks:
-            block_ws = ws[:, start:start + block.num_conv + 1]
+            block_ws = F.slice_axis(ws, axis=1, begin=start, end=start + block.num_conv + 1)
             x, img = block(block_ws) if x is None else block(x, img, block_ws)
             maps.append(x)
             start += block.num_conv
-        return maps
+        return maps, img
 
 
 def feature_peak_ratio(x):
