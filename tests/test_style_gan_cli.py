@@ -35,6 +35,17 @@ def test_stylegan2_options_reach_the_networks_and_the_checkpoint(tmp_path):
     assert step.net_D.epilogue[0].group_size == 8
 
 
+def test_stylegan2_trains_on_the_colour_shapes(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    assert main(['train', '--model', 'stylegan2', '--dataset', 'colour-shapes',
+                 '--mapping-layers', '1', '--channel-max', '8', '--channel-base', '64',
+                 '--mbstd-group-size', '8', '--style-mixing', '0.9', '--r1-gamma', '1',
+                 '--out', out] + TINY) == 0
+    assert 'on colour-shapes (16 images of (3, 16, 16))' in capsys.readouterr().out
+    step = d2gan.metrics.load_step(os.path.join(out, 'checkpoint.ckpt'))
+    assert step.sample(2, seed=0).shape == (2, 3, 16, 16)
+
+
 def test_pggan_width_options_reach_the_networks(tmp_path):
     out = str(tmp_path / 'run')
     assert main(['train', '--model', 'pggan', '--fmap-base', '64', '--fmap-max', '16',

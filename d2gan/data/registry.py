@@ -1,6 +1,7 @@
 """Datasets by name: what the chapters and the CLI's ``--dataset`` ask for."""
 import os
 
+from .colour_shapes import colour_shapes
 from .digit_domains import load_digit_domains, load_domain_folder
 from .download import data_root
 from .errors import DatasetNotFoundError
@@ -48,6 +49,11 @@ def _digit_domains(root=None, image_size=32, split='train', limit=None):
     return _first(X, y, limit)
 
 
+def _colour_shapes(root=None, image_size=32, limit=None, num=4000, seed=0):
+    X, truth = colour_shapes(num if limit is None else min(num, int(limit)), image_size, seed)
+    return X, truth['shape'].astype('int32')
+
+
 def _domain_folder(root=None, image_size=32, split='train', limit=None):
     if root is None:
         raise ValueError("dataset 'domain-folder' needs root=<folder with train/<domain>/ "
@@ -63,6 +69,8 @@ _DATASETS = {
     'folder': (_folder, 'every .jpg/.png under root (required); kw: center_crop'),
     'digit-domains': (_digit_domains, 'real digits in 3 domains (paper, night, blueprint) with '
                                       'stroke styles, written on first use; kw: split'),
+    'colour-shapes': (_colour_shapes, '4,000 coloured discs, squares and triangles drawn in '
+                                      'memory (labels = shape); kw: num, seed'),
     'domain-folder': (_domain_folder, 'one folder per domain under root/<split>/ (AFHQ, '
                                       'CelebA-HQ layout); labels = domains; kw: split'),
     'celeba': (_celeba, 'aligned CelebA in <root>/celeba/img_align_celeba, centre crop 108; '

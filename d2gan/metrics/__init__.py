@@ -12,7 +12,8 @@ Pieces: :mod:`.frechet` (FID), :mod:`.kid` (KID), :mod:`.inception_score` (IS),
 :mod:`.streaming` (batch-by-batch accumulation, image sources), :mod:`.features` (extractor
 interface, Inception-v3), :mod:`.digit_classifier` (offline digit extractor),
 :mod:`.evaluation` (one-call evaluation, checkpoints), :mod:`.callback` (FID during training),
-:mod:`.path_length` (perceptual path length of a style-based generator).
+:mod:`.path_length` (perceptual path length of a style-based generator), :mod:`.style_mixing`
+(which styles decide which factor of an image).
 """
 from .digit_classifier import (DIGIT_CONFIG, DigitClassifier, DigitFeatures, digit_split,
                                load_digit_classifier, train_digit_classifier)
@@ -28,6 +29,7 @@ from .evaluation import (evaluate, evaluate_checkpoint, get_extractor, load_step
 from .callback import FIDCallback, MetricCallback
 from .attribute_edit import comparison_table, digit_identity, score_edits
 from .path_length import path_lengths, perceptual_path_length
+from .style_mixing import mixing_follows, unmixed_images
 
 __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_product',
            'kernel_inception_distance', 'mmd2_unbiased', 'polynomial_kernel', 'inception_score',
@@ -37,5 +39,6 @@ __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_pro
            'DIGIT_CONFIG', 'DigitClassifier', 'DigitFeatures', 'digit_split',
            'load_digit_classifier', 'train_digit_classifier', 'evaluate', 'evaluate_checkpoint',
            'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback',
-           'score_edits', 'comparison_table', 'digit_identity', 'path_lengths',
+           'score_edits', 'comparison_table', 'digit_identity', 'path_lengths', 'mixing_follows',
+           'unmixed_images',
            'perceptual_path_length']
