@@ -5,7 +5,8 @@ import pytest
 from mxnet import nd
 
 from d2gan.data import colour_shapes as cs
-from d2gan.metrics.style_mixing import factor_distance, mixing_follows, unmixed_images
+from d2gan.metrics.style_mixing import factor_distance, mixing_follows
+from d2gan.models.style_mixing import unmixed_images
 
 NUM_WS = 4
 

@@ -151,5 +151,5 @@ def summarize_shapes(images):
     return out
 
 
-__all__ = ['SHAPES', 'colour_shapes', 'measure_shapes', 'summarize_shapes', 'shape_mask', 'shape_extent',
-           'hue_colour']
+__all__ = ['SHAPES', 'colour_shapes', 'measure_shapes', 'summarize_shapes', 'shape_mask',
+           'shape_extent', 'hue_colour']

@@ -50,8 +50,8 @@ def _digit_domains(root=None, image_size=32, split='train', limit=None):
 
 
 def _colour_shapes(root=None, image_size=32, limit=None, num=4000, seed=0):
-    X, truth = colour_shapes(num if limit is None else min(num, int(limit)), image_size, seed)
-    return X, truth['shape'].astype('int32')
+    X, truth = colour_shapes(num, image_size, seed)          # ~1 s for 4,000 at 32 px
+    return _first(X, truth['shape'].astype('int32'), limit)
 
 
 def _domain_folder(root=None, image_size=32, split='train', limit=None):

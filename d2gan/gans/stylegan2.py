@@ -18,6 +18,7 @@ with probability 0.9 the latents after a random cut-off come from a second ``z``
 import mxnet as mx
 from mxnet import autograd, gluon, nd
 
+from ..models.style_mixing import style_mixing
 from ..models.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 from ..nn.equalized import check_minibatch_groups
 from ..penalty import R1Penalty
@@ -164,28 +165,6 @@ class StyleGAN2Step(Step):
         self.images_seen = int(state['images_seen'][0])
         if self.path_length is not None:
             self.path_length.load_state_dict(state)
-
-
-def style_mixing(G, z_coarse, z_fine, cut, truncation_psi=1.0, seed=0):
-    """The style-mixing figure of the StyleGAN paper: image ``(i, j)`` takes the styles of
-    ``z_coarse[i]`` for the first ``cut`` synthesis layers (the low resolutions) and those of
-    ``z_fine[j]`` after them. Returns ``(len(z_coarse) * len(z_fine), C, R, R)``, row by row
-    (show it with ``nrow=len(z_fine)``); the per-pixel noise is drawn with ``seed``, the same for
-    every image."""
-    if not 0 < cut < G.num_ws:
-        raise ValueError(f'cut must be between 1 and {G.num_ws - 1} (the generator has '
-                         f'{G.num_ws} style inputs), got {cut}')
-    rows, cols = len(z_coarse), len(z_fine)
-    with autograd.predict_mode():
-        coarse = G.map(z_coarse, truncation_psi)[:, :cut]            # (rows, cut, w_dim)
-        fine = G.map(z_fine, truncation_psi)[:, cut:]                # (cols, rest, w_dim)
-        ws = nd.concat(nd.repeat(coarse, cols, axis=0),
-                       nd.tile(fine, reps=(rows, 1, 1)), dim=1)
-        images = []
-        for k in range(rows * cols):  # one at a time: the same noise in every image
-            mx.random.seed(seed)
-            images.append(G.synthesis(ws[k:k + 1]))
-    return nd.concat(*images, dim=0)
 
 
 @register_recipe('stylegan2')

@@ -29,7 +29,7 @@ from .evaluation import (evaluate, evaluate_checkpoint, get_extractor, load_step
 from .callback import FIDCallback, MetricCallback
 from .attribute_edit import comparison_table, digit_identity, score_edits
 from .path_length import path_lengths, perceptual_path_length
-from .style_mixing import mixing_follows, unmixed_images
+from .style_mixing import mixing_follows
 
 __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_product',
            'kernel_inception_distance', 'mmd2_unbiased', 'polynomial_kernel', 'inception_score',
@@ -40,5 +40,4 @@ __all__ = ['frechet_distance', 'fid_from_features', 'gaussian_stats', 'sqrtm_pro
            'load_digit_classifier', 'train_digit_classifier', 'evaluate', 'evaluate_checkpoint',
            'load_step', 'real_digits', 'reference_stats', 'FIDCallback', 'MetricCallback',
            'score_edits', 'comparison_table', 'digit_identity', 'path_lengths', 'mixing_follows',
-           'unmixed_images',
            'perceptual_path_length']

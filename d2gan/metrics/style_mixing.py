@@ -1,16 +1,17 @@
 """Which styles decide which factor: style mixing scored with factors read from pixels.
 
 A mixed image takes the first ``cut`` styles from ``z_coarse`` and the rest from ``z_fine``
-(:func:`d2gan.gans.stylegan2.style_mixing`). If a factor of the data (a shape's position, its
-colour) is set by the coarse layers, the mixed image shows the factor of its ``z_coarse``
-source for small ``cut`` already; if it is set by the fine layers, only when ``cut`` reaches
-them. :func:`mixing_follows` measures this as the fraction of mixed images whose factor is
-*nearer* to that of the ``z_coarse`` source than to that of the ``z_fine`` source.
+(:func:`d2gan.models.style_mixing.style_mixing`). If a factor of the data (a shape's
+position, its colour) is set by the coarse layers, the mixed image shows the factor of its
+``z_coarse`` source for small ``cut`` already; if it is set by the fine layers, only when
+``cut`` reaches them. :func:`mixing_follows` measures this as the fraction of mixed images
+whose factor is *nearer* to that of the ``z_coarse`` source than to that of the ``z_fine``
+source.
 """
-import mxnet as mx
 import numpy as np
 import pandas as pd
-from mxnet import autograd, nd
+
+from ..models.style_mixing import style_mixing, unmixed_images
 
 #: how two values of a factor are compared: ``'category'`` (equal or not), ``'value'``
 #: (absolute difference), ``'hue'`` (circular difference on [0, 1))
@@ -30,18 +31,6 @@ def factor_distance(a, b, kind):
     raise ValueError(f'unknown factor kind {kind!r}: use one of {FACTOR_KINDS}')
 
 
-def unmixed_images(G, z, truncation_psi=1.0, seed=0):
-    """The images of ``z`` alone, drawn one at a time with the per-pixel noise of ``seed``:
-    the sources that :func:`~d2gan.gans.stylegan2.style_mixing` mixes (same noise)."""
-    with autograd.predict_mode():
-        ws = G.map(z, truncation_psi)
-        images = []
-        for k in range(len(z)):
-            mx.random.seed(seed)
-            images.append(G.synthesis(ws[k:k + 1]))
-    return nd.concat(*images, dim=0)
-
-
 def mixing_follows(G, measure, factors, z_coarse, z_fine, cuts=None, truncation_psi=1.0,
                    seed=0):
     """A table (one row per ``cut``): for each factor, the fraction of mixed images whose
@@ -53,7 +42,6 @@ def mixing_follows(G, measure, factors, z_coarse, z_fine, cuts=None, truncation_
     where both sources and the mixed image were measured and the two sources' factor values
     differ; the column ``pairs`` is the fraction of all pairs measured. 1 means the coarse
     styles decide the factor, 0 the fine ones."""
-    from ..gans.stylegan2 import style_mixing
     for name, kind in factors.items():
         if kind not in FACTOR_KINDS:
             raise ValueError(f'factor {name!r}: unknown kind {kind!r}, use one of {FACTOR_KINDS}')
@@ -77,4 +65,4 @@ def mixing_follows(G, measure, factors, z_coarse, z_fine, cuts=None, truncation_
     return pd.DataFrame(table).set_index('cut')
 
 
-__all__ = ['FACTOR_KINDS', 'factor_distance', 'unmixed_images', 'mixing_follows']
+__all__ = ['FACTOR_KINDS', 'factor_distance', 'mixing_follows']
