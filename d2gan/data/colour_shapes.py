@@ -23,6 +23,8 @@ nothing is downloaded or written.
 import cv2
 import numpy as np
 
+from .digit_domains import mean_hue
+
 SHAPES = ('disc', 'square', 'triangle')
 BACKGROUND = (0.12, 0.12, 0.14)
 #: the box fill of each shape (its area over its bounding box's), at the perfect outline
@@ -117,12 +119,7 @@ def measure_shapes(images):
         out['shape'][i] = int(np.argmin(np.abs(fills - fill)))
         out['radius'][i] = np.sqrt(area / np.pi)
         out['cx'][i], out['cy'][i] = c.mean() + 0.5, r.mean() + 0.5
-        pixels = (np.clip(x[i][mask], 0, 1)[None] * 255).astype(np.uint8)
-        hsv = cv2.cvtColor(pixels, cv2.COLOR_RGB2HSV)[0].astype(np.float64)
-        angles = hsv[:, 0] / 180 * 2 * np.pi
-        weights = hsv[:, 1] + 1e-6
-        mean = np.arctan2((np.sin(angles) * weights).sum(), (np.cos(angles) * weights).sum())
-        out['hue'][i] = (mean / (2 * np.pi)) % 1.0
+        out['hue'][i] = mean_hue(x[i][mask])
     return out
 
 

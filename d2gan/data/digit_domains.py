@@ -206,13 +206,20 @@ def measure_style(images):
         stroke[:band] = stroke[-band:] = stroke[:, :band] = stroke[:, -band:] = False
         if stroke.sum() < 3:
             continue
-        hsv = cv2.cvtColor((image * 255).astype(np.uint8), cv2.COLOR_RGB2HSV)
-        angles = hsv[stroke, 0].astype(np.float64) / 180 * 2 * np.pi
-        weights = hsv[stroke, 1].astype(np.float64) + 1e-6          # saturated pixels count
-        mean = np.arctan2((np.sin(angles) * weights).sum(), (np.cos(angles) * weights).sum())
-        hue[i] = (mean / (2 * np.pi)) % 1.0
+        hue[i] = mean_hue(image[stroke])
         width[i] = stroke.sum() / max(skeletonize(stroke).sum(), 1) * 32 / size
     return hue, width
+
+
+def mean_hue(pixels):
+    """The circular mean hue, in [0, 1), of RGB ``pixels`` (M, 3) with values in [0, 1]:
+    OpenCV's HSV hue of each pixel, weighted by its saturation (grey pixels count little)."""
+    rgb = (np.clip(pixels, 0, 1)[None] * 255).astype(np.uint8)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[0].astype(np.float64)
+    angles = hsv[:, 0] / 180 * 2 * np.pi
+    weights = hsv[:, 1] + 1e-6
+    mean = np.arctan2((np.sin(angles) * weights).sum(), (np.cos(angles) * weights).sum())
+    return (mean / (2 * np.pi)) % 1.0
 
 
 def hue_distance(a, b):
@@ -223,4 +230,4 @@ def hue_distance(a, b):
 
 __all__ = ['DOMAINS', 'make_digit_domains', 'load_digit_domains', 'digit_domain_truth',
            'load_domain_folder',
-           'read_styles', 'measure_domain', 'measure_style', 'hue_distance']
+           'read_styles', 'measure_domain', 'measure_style', 'mean_hue', 'hue_distance']

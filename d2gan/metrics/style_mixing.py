@@ -11,6 +11,7 @@ source.
 import numpy as np
 import pandas as pd
 
+from ..data.digit_domains import hue_distance
 from ..models.style_mixing import style_mixing, unmixed_images
 
 #: how two values of a factor are compared: ``'category'`` (equal or not), ``'value'``
@@ -26,8 +27,7 @@ def factor_distance(a, b, kind):
     if kind == 'value':
         return np.abs(a - b)
     if kind == 'hue':
-        d = np.abs(a - b) % 1.0
-        return np.minimum(d, 1 - d)
+        return hue_distance(a, b)
     raise ValueError(f'unknown factor kind {kind!r}: use one of {FACTOR_KINDS}')
 
 
