@@ -74,17 +74,35 @@ def reference_kernel(weight, n_out, n_in, k, s):
     return w.reshape(s * s * n_out, n_in, taps, taps)
 
 
-@pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3), (6, 7, 3, 1)])
-def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s):
-    """The kernel of all output phases, bit for bit as its definition builds it."""
-    from d2gan.nn.conv_transpose import phase_split_kernel
+class SplitKernel(nn.HybridBlock):
+    def __init__(self, split, *shape):
+        super().__init__()
+        self._split, self._shape = split, shape
+
+    def hybrid_forward(self, F, w):
+        return self._split(F, w, *self._shape)
+
+
+@pytest.mark.parametrize('route', ['phase_split_kernel', 'split_by_transposes',
+                                   'split_by_placement'])
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3), (6, 7, 3, 1),
+                                               (4, 2, 1, 2), (64, 16, 4, 2), (40, 30, 3, 2)])
+def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s, hybridize, route):
+    """The kernel of all output phases, bit for bit as its definition builds it, by both
+    constructions (placing the taps with a 0/1 matrix product must copy, not round) and by the
+    size-picked one (the last two shapes take the placement), imperatively and in a graph."""
+    from d2gan.nn import conv_transpose
     rng = np.random.RandomState(k)
     weight = rng.randn(n_in, n_out, k, k).astype(np.float32)
     expected = reference_kernel(weight, n_out, n_in, k, s)
     x = nd.array(weight)
     x.attach_grad()
+    block = SplitKernel(getattr(conv_transpose, route), n_in, n_out, k, k, s)
+    if hybridize:
+        block.hybridize()
     with autograd.record():
-        got = phase_split_kernel(nd, x, n_in, n_out, k, k, s)
+        got = block(x)
     head = np.arange(got.size, dtype=np.float32).reshape(got.shape)
     got.backward(nd.array(head))
     np.testing.assert_array_equal(got.asnumpy(), expected)

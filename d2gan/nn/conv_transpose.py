@@ -104,6 +104,12 @@ def _phase_geometry(channels, in_channels, kernel_size, strides, padding, output
     return dict(k=kh, s=sh, p=ph, taps=taps, cin=in_channels, cout=channels, crop_end=crop_end)
 
 
+# (in, out) channel pairs from which placing the taps by a matrix product beats the transposes:
+# below, its dozen small index operators cost more than it saves (measured crossover between
+# 512 and 2048 pairs, ``benchmarks/phase_split_kernel.py``)
+PLACEMENT_MIN_PAIRS = 1024
+
+
 def phase_split_kernel(F, weight, n_in, n_out, kh, kw, s):
     """The kernel of one stride-1 ``Convolution`` that computes all ``s^2`` output phases of a
     stride-``s`` transposed convolution with ``weight`` ``(n_in, n_out, kh, kw)``.
@@ -114,19 +120,69 @@ def phase_split_kernel(F, weight, n_in, n_out, kh, kw, s):
     ``K - 1`` and interleaving the phases gives the full transposed convolution. Shared by
     ``via_conv=True`` here and by the gradient penalty's conv input-gradient
     (:func:`d2gan.penalty.conv2d_input_grad`).
+
+    Two constructions of the same numbers (bit for bit, forward and backward:
+    ``tests/test_interleave_phases.py``), picked by the weight's size: small weights by
+    transposes, padding and a flip (:func:`split_by_transposes`); from
+    ``PLACEMENT_MIN_PAIRS`` channel pairs on, by one matrix product and one transpose
+    (:func:`split_by_placement`), 2-3x faster on the large weights of StarGAN's and AttGAN's
+    discriminators (``benchmarks/phase_split_kernel.py``).
     """
+    split = split_by_placement if n_in * n_out >= PLACEMENT_MIN_PAIRS else split_by_transposes
+    return split(F, weight, n_in, n_out, kh, kw, s)
+
+
+def split_by_transposes(F, weight, n_in, n_out, kh, kw, s):
+    """:func:`phase_split_kernel` as a transpose of the in/out axes, zero taps by padding, two
+    transposes of the tap axes (of 3 axes each, which oneDNN reorders; one 6-axis transpose runs
+    in a generic loop) and a flip: five passes over the weight, each a few operators."""
     taps = -(-max(kh, kw) // s)
     w = F.transpose(weight, axes=(1, 0, 2, 3))  # (n_out, n_in, kh, kw)
     if s * taps != kh or s * taps != kw:
         w = F.pad(F.reshape(w, shape=(1, n_out * n_in, kh, kw)), mode='constant',
                   pad_width=(0, 0, 0, 0, 0, s * taps - kh, 0, s * taps - kw))
-    # (n_out n_in, K, s, K, s) -> (s, s, n_out n_in, K, K) as two transposes of 3 axes (oneDNN
-    # reorders; one 6-axis transpose runs in a generic loop): the column phase before the
-    # column taps, then both phases outermost
+    # (n_out n_in, K, s, K, s) -> (s, s, n_out n_in, K, K): the column phase before the column
+    # taps, then both phases outermost
     w = F.transpose(F.reshape(w, shape=(n_out * n_in * taps * s, taps, s)), axes=(0, 2, 1))
     w = F.transpose(F.reshape(w, shape=(n_out * n_in * taps, s * s, taps)), axes=(1, 0, 2))
     w = F.reshape(w, shape=(s, s, n_out, n_in, taps, taps))
     return F.reshape(F.flip(w, axis=(4, 5)), shape=(s * s * n_out, n_in, taps, taps))
+
+
+def split_by_placement(F, weight, n_in, n_out, kh, kw, s):
+    """:func:`phase_split_kernel` in two passes: the ``kh kw`` taps of every ``(in, out)`` pair
+    go to their places in ``(phase, K, K)`` -- phases, sub-kernels, flips and zero taps at once
+    -- as a product with the 0/1 matrix :func:`tap_placement` (a product with one 1 per row
+    copies exactly), then one transpose puts the phases first and swaps ``in`` and ``out``."""
+    taps = -(-max(kh, kw) // s)
+    placed = s * s * taps * taps
+    w = F.FullyConnected(F.reshape(weight, shape=(-1, kh * kw)), tap_placement(F, kh, kw, s),
+                         no_bias=True, num_hidden=placed)             # (n_in n_out, s^2 K^2)
+    w = F.transpose(F.reshape(w, shape=(n_in, n_out, s * s, taps * taps)), axes=(2, 1, 0, 3))
+    return F.reshape(w, shape=(s * s * n_out, n_in, taps, taps))
+
+
+def tap_placement(F, kh, kw, s):
+    """``(s^2 K^2, kh kw)`` 0/1 matrix (no gradient): row ``((a s + b) K + i) K + j`` -- phase
+    ``(a, b)``, sub-kernel tap ``(i, j)`` -- holds a 1 at the weight tap
+    ``(s (K - 1 - i) + a, s (K - 1 - j) + b)`` (the flipped sub-kernel), and is all zeros where
+    that tap lies beyond the kernel (the appended zero taps). Built from ``arange``, so that it
+    is part of a hybridized graph too."""
+    taps = -(-max(kh, kw) // s)
+    row = F.arange(0, s * s * taps * taps)
+
+    def split(x, base):
+        """(x // base, x % base) of exact small integers held as floats."""
+        high = F.floor(x / base)
+        return high, x - high * base
+
+    rest, j = split(row, taps)
+    phases, i = split(rest, taps)
+    a, b = split(phases, s)
+    tap_row, tap_col = s * (taps - 1 - i) + a, s * (taps - 1 - j) + b
+    inside = (tap_row < kh) * (tap_col < kw)
+    column = inside * (tap_row * kw + tap_col) - (1 - inside)       # -1: a row of zeros
+    return F.BlockGrad(F.one_hot(column, kh * kw))
 
 
 def interleave_phases(F, y, s, channels):
