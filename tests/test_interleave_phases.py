@@ -68,7 +68,7 @@ def test_works_in_a_hybridized_graph_whatever_the_spatial_size():
 
 def reference_kernel(weight, n_out, n_in, k, s):
     taps = -(-k // s)
-    w = np.zeros((n_out, n_in, s * taps, s * taps), np.float32)
+    w = np.zeros((n_out, n_in, s * taps, s * taps), weight.dtype)
     w[:, :, :k, :k] = weight.transpose(1, 0, 2, 3)
     w = w.reshape(n_out, n_in, taps, s, taps, s).transpose(3, 5, 0, 1, 2, 4)[..., ::-1, ::-1]
     return w.reshape(s * s * n_out, n_in, taps, taps)
@@ -88,30 +88,38 @@ class SplitKernel(nn.HybridBlock):
 @pytest.mark.parametrize('hybridize', [False, True])
 @pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3), (6, 7, 3, 1),
                                                (4, 2, 1, 2), (64, 16, 4, 2), (40, 30, 3, 2)])
-def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s, hybridize, route):
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s, hybridize, route, dtype):
     """The kernel of all output phases, bit for bit as its definition builds it, by both
     constructions (placing the taps with a 0/1 matrix product must copy, not round) and by the
-    size-picked one (the last two shapes take the placement), imperatively and in a graph."""
+    size-picked one (the last two shapes take the placement), imperatively and in a graph, in
+    float32 and float64 (the penalty's finite-difference checks)."""
     from d2gan.nn import conv_transpose
     rng = np.random.RandomState(k)
-    weight = rng.randn(n_in, n_out, k, k).astype(np.float32)
+    weight = rng.randn(n_in, n_out, k, k).astype(dtype)
     expected = reference_kernel(weight, n_out, n_in, k, s)
-    x = nd.array(weight)
+    x = nd.array(weight, dtype=dtype)
     x.attach_grad()
     block = SplitKernel(getattr(conv_transpose, route), n_in, n_out, k, k, s)
     if hybridize:
         block.hybridize()
     with autograd.record():
         got = block(x)
-    head = np.arange(got.size, dtype=np.float32).reshape(got.shape)
-    got.backward(nd.array(head))
+    head = np.arange(got.size, dtype=dtype).reshape(got.shape)
+    got.backward(nd.array(head, dtype=dtype))
     np.testing.assert_array_equal(got.asnumpy(), expected)
     # each weight tap lands in exactly one place, so its gradient is the head at that place
     placed = reference_kernel(np.arange(1, weight.size + 1, dtype=np.float32).reshape(weight.shape),
                               n_out, n_in, k, s).reshape(-1)
-    expected_grad = np.zeros(weight.size, np.float32)
+    expected_grad = np.zeros(weight.size, dtype)
     expected_grad[placed[placed > 0].astype(int) - 1] = head.reshape(-1)[placed > 0]
     np.testing.assert_array_equal(x.grad.asnumpy().reshape(-1), expected_grad)
+
+
+def test_placement_needs_a_weight_at_least_as_large_as_the_kernel_it_builds():
+    from d2gan.nn.conv_transpose import split_by_placement
+    with pytest.raises(ValueError, match='split_by_transposes'):
+        split_by_placement(nd, nd.ones((1, 1, 1, 1)), 1, 1, 1, 1, 2)
 
 
 @pytest.mark.parametrize('then', ['conv', 'bias, leaky ReLU, conv'])

@@ -156,33 +156,42 @@ def split_by_placement(F, weight, n_in, n_out, kh, kw, s):
     copies exactly), then one transpose puts the phases first and swaps ``in`` and ``out``."""
     taps = -(-max(kh, kw) // s)
     placed = s * s * taps * taps
-    w = F.FullyConnected(F.reshape(weight, shape=(-1, kh * kw)), tap_placement(F, kh, kw, s),
-                         no_bias=True, num_hidden=placed)             # (n_in n_out, s^2 K^2)
+    if n_in * n_out * kh * kw < placed:
+        raise ValueError(f'split_by_placement needs a weight of at least {placed} elements, got '
+                         f'{n_in * n_out * kh * kw}: use split_by_transposes')
+    rows = F.reshape(weight, shape=(-1, kh * kw))
+    w = F.FullyConnected(rows, tap_placement(F, weight, kh, kw, s), no_bias=True,
+                         num_hidden=placed)                         # (n_in n_out, s^2 K^2)
     w = F.transpose(F.reshape(w, shape=(n_in, n_out, s * s, taps * taps)), axes=(2, 1, 0, 3))
     return F.reshape(w, shape=(s * s * n_out, n_in, taps, taps))
 
 
-def tap_placement(F, kh, kw, s):
-    """``(s^2 K^2, kh kw)`` 0/1 matrix (no gradient): row ``((a s + b) K + i) K + j`` -- phase
-    ``(a, b)``, sub-kernel tap ``(i, j)`` -- holds a 1 at the weight tap
-    ``(s (K - 1 - i) + a, s (K - 1 - j) + b)`` (the flipped sub-kernel), and is all zeros where
-    that tap lies beyond the kernel (the appended zero taps). Built from ``arange``, so that it
+def tap_placement(F, weight, kh, kw, s):
+    """``(s^2 K^2, kh kw)`` 0/1 matrix in ``weight``'s dtype (no gradient): column ``p kw + q``
+    -- weight tap ``(p, q) = (s m + a, s n + b)`` -- holds its 1 in row
+    ``((a s + b) K + K - 1 - m) K + K - 1 - n``: phase ``(a, b)``, flipped sub-kernel tap; rows
+    that no tap reaches (the appended zero taps) stay zero. Built from ``arange_like`` on
+    ``weight`` (which has at least ``s^2 K^2`` elements), so that it has the weight's dtype and
     is part of a hybridized graph too."""
     taps = -(-max(kh, kw) // s)
-    row = F.arange(0, s * s * taps * taps)
+    flat = F.reshape(weight, shape=(-1,))
+
+    def arange(n):
+        """0 .. n - 1 in the weight's dtype."""
+        return F.contrib.arange_like(F.slice_axis(flat, axis=0, begin=0, end=n), axis=0)
 
     def split(x, base):
         """(x // base, x % base) of exact small integers held as floats."""
         high = F.floor(x / base)
         return high, x - high * base
 
-    rest, j = split(row, taps)
-    phases, i = split(rest, taps)
-    a, b = split(phases, s)
-    tap_row, tap_col = s * (taps - 1 - i) + a, s * (taps - 1 - j) + b
-    inside = (tap_row < kh) * (tap_col < kw)
-    column = inside * (tap_row * kw + tap_col) - (1 - inside)       # -1: a row of zeros
-    return F.BlockGrad(F.one_hot(column, kh * kw))
+    p, q = split(arange(kh * kw), kw)
+    m, a = split(p, s)
+    n, b = split(q, s)
+    row = ((a * s + b) * taps + (taps - 1 - m)) * taps + (taps - 1 - n)
+    placed = F.broadcast_equal(F.reshape(arange(s * s * taps * taps), shape=(-1, 1)),
+                               F.reshape(row, shape=(1, -1)))
+    return F.BlockGrad(placed)
 
 
 def interleave_phases(F, y, s, channels):
