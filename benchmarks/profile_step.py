@@ -24,7 +24,8 @@ from model_settings import SETTINGS  # noqa: E402
 
 GROUPS = {
     'convolution': ('Convolution', 'Deconvolution', 'FullyConnected', 'dot', 'batch_dot'),
-    'normalisation': ('LayerNorm', 'BatchNorm', 'InstanceNorm', 'GroupNorm', 'L2Normalization'),
+    'normalisation': ('LayerNorm', 'BatchNorm', 'InstanceNorm', 'GroupNorm', 'L2Normalization',
+                      'd2gan_rows_norm'),
     'padding': ('Pad',),
     'layout': ('transpose', 'Reshape', 'reshape', 'slice', 'Concat', 'concat', 'reverse',
                'SliceChannel', 'split', 'expand_dims', 'repeat', 'tile', 'broadcast_to'),

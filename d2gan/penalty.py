@@ -72,6 +72,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .nn.conv_transpose import interleave_phases, phase_split_kernel
+from .nn.native import is_symbolic
 from .nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
 from .nn.upfirdn import UpFirDn2D, interleave_zeros, pad_or_crop
@@ -162,7 +163,7 @@ class _Ops:
         self.F, self.device = F, device
 
     def param(self, p):
-        return p.var() if self.F is mx.sym else p.data(self.device)
+        return p.var() if is_symbolic(self.F) else p.data(self.device)
 
     def mul(self, a, b):
         """Product of equal-shaped arrays (``*`` would be the slower ``broadcast_mul``)."""
@@ -604,7 +605,7 @@ class PenaltyGraph(nn.HybridBlock):
             self.params.update(layer.collect_params())  # the walked layers: a second head unused)
 
     def hybrid_forward(self, F, x, labels=None):
-        g = _Ops(F, None if F is mx.sym else x.context)
+        g = _Ops(F, None if is_symbolic(F) else x.context)
         critic = self._critic()
         head = None if labels is None else label_head_of(critic)(critic, F, labels,
                                                                  self._dtype)

@@ -86,8 +86,9 @@ class SplitKernel(nn.HybridBlock):
 @pytest.mark.parametrize('route', ['phase_split_kernel', 'split_by_transposes',
                                    'split_by_placement'])
 @pytest.mark.parametrize('hybridize', [False, True])
-@pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3), (6, 7, 3, 1),
-                                               (4, 2, 1, 2), (64, 16, 4, 2), (40, 30, 3, 2)])
+@pytest.mark.parametrize('n_in, n_out, k, s', [(3, 5, 4, 2), (8, 1, 3, 2), (2, 4, 5, 3),
+                                               (6, 7, 3, 1), (4, 2, 1, 2), (64, 16, 4, 2),
+                                               (40, 30, 3, 2)])
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_phase_split_kernel_is_the_sub_kernels_flipped(n_in, n_out, k, s, hybridize, route, dtype):
     """The kernel of all output phases, bit for bit as its definition builds it, by both

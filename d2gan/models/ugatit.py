@@ -48,6 +48,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from ..nn.walk import walk_blocks
+from ..nn.native import is_symbolic
 from ..nn.norm import InstanceNorm, normalize_rows
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
@@ -63,7 +64,7 @@ def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     ``x_ln = (x_in s_nc + m_nc - m_n) / s_n`` (``m``, ``s``: the instance and the layer means and
     standard deviations) gives ``out = x_in A + B`` with ``A`` and ``B`` ``(N, C)`` computed from
     the instance moments (the layer moments are their averages over the channels). ``x_in`` is
-    MXNet's fused ``LayerNorm`` on the rows of ``x`` viewed as ``(N C, H W)``, the moments are
+    :func:`~d2gan.nn.norm.normalize_rows` of ``x`` viewed as ``(N C, H W)``, the moments are
     two matrix-vector products with a row of ones, and one ``batch_dot`` of ``(N C, 1, 2)`` with
     ``[x_in; 1]`` applies ``A``, ``B``. This replaces the definition's broadcast operators,
     whose backward is a slow generic reduction on CPU (about half of a U-GAT-IT iteration,
@@ -84,7 +85,7 @@ def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     layer_mean = F.mean(mean, axis=1, keepdims=True)                     # (N, 1)
     layer_var = F.relu(F.mean(var + F.square(mean), axis=1, keepdims=True) -
                        F.square(layer_mean))
-    std_in = F.sqrt(var + eps)                          # what the LayerNorm divided by
+    std_in = F.sqrt(var + eps)                          # what x_in was divided by
     if unbiased:                                        # k = n / (n - 1) = 1 + 1 / (n - 1)
         div_in = F.sqrt(F.broadcast_mul(var, 1 + 1 / (n - 1)) + eps)
         div_ln = F.sqrt(F.broadcast_mul(layer_var, 1 + 1 / (n * channels - 1)) + eps)
@@ -172,7 +173,7 @@ class CAM(nn.HybridBlock):
 
     def _weighted_conv(self, F, x, gap_weight, gmp_weight):
         """``conv1x1(concat(x * w_gap, x * w_gmp))`` as one convolution (class docstring)."""
-        symbolic = F.__name__.endswith('symbol')
+        symbolic = is_symbolic(F)
         conv = self.conv1x1
         weight = conv.weight.var() if symbolic else conv.weight.data(x.context)
         bias = conv.bias.var() if symbolic else conv.bias.data(x.context)

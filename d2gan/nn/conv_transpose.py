@@ -31,6 +31,8 @@ transposes fails on the convolution's data gradient (oneDNN's blocked layout);
 from mxnet import nd
 from mxnet.gluon import nn
 
+from .native import is_symbolic
+
 
 class Conv2DTranspose(nn.HybridBlock):
     """Drop-in for ``gluon.nn.Conv2DTranspose``; identical for ``channels > 1``.
@@ -239,7 +241,7 @@ def copy_to_default_layout(F, y):
 def _transposed_via_conv(F, x, deconv, g):
     """``Deconvolution(x, W)`` as ``Convolution`` + phase interleave (see module docstring)."""
     k, s, p, taps, cin, cout = g['k'], g['s'], g['p'], g['taps'], g['cin'], g['cout']
-    weight = (deconv.weight.var() if F.__name__.endswith('symbol') else
+    weight = (deconv.weight.var() if is_symbolic(F) else
               deconv.weight.data(x.context))
     w = phase_split_kernel(F, weight, cin, cout, k, k, s)
     y = F.Convolution(x, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
@@ -252,6 +254,6 @@ def _transposed_via_conv(F, x, deconv, g):
     elif s > 1:
         y = copy_to_default_layout(F, y)        # no crop to do it (see that function)
     if deconv.bias is not None:
-        bias = deconv.bias.var() if F.__name__.endswith('symbol') else deconv.bias.data(x.context)
+        bias = deconv.bias.var() if is_symbolic(F) else deconv.bias.data(x.context)
         y = F.broadcast_add(y, F.reshape(bias, shape=(1, -1, 1, 1)))
     return y

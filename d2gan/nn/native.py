@@ -1,0 +1,97 @@
+"""Operators compiled from C++ against MXNet's custom-operator library API.
+
+MXNet 1.9's wheel ships ``include/mxnet/lib_api.h`` and ``src/lib_api.cc``: a shared library
+built against them registers operators that run inside hybridized graphs like MXNet's own
+(``mx.library.load``). The library's one such operator is ``d2gan_rows_norm``
+(``csrc/rows_norm.cc``): instance normalisation's rows, with a fused backward -- MXNet's
+``LayerNorm`` backward, the route it replaces, is about ten generic broadcast and reduce passes.
+
+:func:`available` builds the library the first time (``g++`` or ``c++``, about 5 s), keeps it
+in a cache folder keyed by the source and the MXNet version (``$D2GAN_CACHE``, else
+``~/.cache/d2gan``), loads it and says whether the operator can be used: only in a process
+without GPUs (the operator has a CPU kernel only; with GPUs the graphs keep MXNet's operators),
+and not when ``D2GAN_NATIVE=0``. Where no compiler is found or the build fails, it warns once
+and the library keeps MXNet's operators: the same numbers, slower.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+
+import mxnet as mx
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc', 'rows_norm.cc')
+_state = {}
+
+
+def cache_dir():
+    return os.environ.get('D2GAN_CACHE') or os.path.join(os.path.expanduser('~'), '.cache',
+                                                          'd2gan')
+
+
+def _mxnet_root():
+    return os.path.dirname(os.path.abspath(mx.__file__))
+
+
+def library_path():
+    """Where the built library lives: named by the hash of the source and the MXNet version."""
+    with open(SOURCE, 'rb') as f:
+        key = hashlib.sha256(f.read() + mx.__version__.encode()).hexdigest()[:16]
+    return os.path.join(cache_dir(), f'libd2gan_ops-{key}.so')
+
+
+def build(path):
+    """Compile ``csrc/rows_norm.cc`` with MXNet's ``lib_api.cc`` into ``path`` (written to a
+    temporary file first, then renamed: a concurrent build or an interrupted one never leaves
+    a half-written library)."""
+    compiler = shutil.which('g++') or shutil.which('c++')
+    if compiler is None:
+        raise RuntimeError('no C++ compiler (g++ or c++) on PATH')
+    root = _mxnet_root()
+    api = os.path.join(root, 'src', 'lib_api.cc')
+    if not os.path.exists(api):
+        raise RuntimeError(f'this MXNet has no {api} (custom-operator library API)')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix='.so', dir=os.path.dirname(path))
+    os.close(fd)
+    try:
+        done = subprocess.run([compiler, '-shared', '-fPIC', '-std=c++11', '-O3', '-fopenmp',
+                               '-I', os.path.join(root, 'include'), SOURCE, api, '-o', tmp],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f'{compiler} failed:\n{done.stderr[-2000:]}')
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def available():
+    """Whether ``d2gan_rows_norm`` is loaded and used (see the module docstring)."""
+    if 'ok' not in _state:
+        _state['ok'] = _load()
+    return _state['ok']
+
+
+def _load():
+    if os.environ.get('D2GAN_NATIVE', '1') == '0' or mx.context.num_gpus() > 0:
+        return False
+    path = library_path()
+    try:
+        if not os.path.exists(path):
+            build(path)
+        mx.library.load(path, verbose=False)
+    except (RuntimeError, OSError, mx.base.MXNetError) as err:
+        warnings.warn(f'd2gan: instance normalisation uses MXNet\'s LayerNorm (slower): the '
+                      f'C++ operator could not be built or loaded ({err})')
+        return False
+    return True
+
+
+def is_symbolic(F):
+    """Whether the operator namespace ``F`` of a ``hybrid_forward`` builds a graph. Test it this
+    way, not with ``F is mx.sym``: once a library is loaded (``mx.library.load``), Gluon hands
+    ``hybrid_forward`` the module ``mxnet.symbol.op`` instead of ``mxnet.symbol``."""
+    return F.__name__.startswith('mxnet.symbol')
