@@ -37,7 +37,7 @@ def normalize_instances(F, x, epsilon):
 
 def normalize_rows(F, rows, epsilon):
     """Every row of the 2-D ``rows`` to zero mean and unit (biased) variance: the C++ operator
-    ``d2gan_rows_norm`` (:mod:`d2gan.nn.native`; forward + backward 2.3-3.1x faster than the
+    ``d2gan_rows_norm`` (:mod:`d2gan.nn.native`; forward + backward 2.2-3.3x faster than the
     ``LayerNorm`` route at the book's shapes, ``benchmarks/instance_norm.py``) where it is
     available, else :func:`normalize_rows_layernorm`. Equal to 1e-6
     (``tests/test_rows_norm.py``)."""
