@@ -31,7 +31,8 @@ import math
 import numpy as np
 from mxnet.gluon import nn
 
-from ..nn.norm import AffineInstanceNorm, normalize_instances
+from ..nn.channel_ops import affine_rows
+from ..nn.norm import AffineInstanceNorm, normalize_rows
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
 from ..registry import MODELS
@@ -71,7 +72,10 @@ class ResBlk(nn.HybridBlock):
 
 
 class AdaIN(nn.HybridBlock):
-    """``(1 + gamma) * IN(x) + beta`` with ``[gamma, beta] = fc(s)`` (one Dense layer)."""
+    """``(1 + gamma) * IN(x) + beta`` with ``[gamma, beta] = fc(s)`` (one Dense layer): the
+    rows ``(N C, H W)`` of ``x`` normalised, then each row times its ``1 + gamma`` plus its
+    ``beta`` (:func:`~d2gan.nn.channel_ops.affine_rows`, not broadcast operators, whose backward
+    into ``gamma`` and ``beta`` is a slow generic reduction on CPU)."""
 
     def __init__(self, style_dim, num_features, **kwargs):
         super().__init__(**kwargs)
@@ -80,10 +84,12 @@ class AdaIN(nn.HybridBlock):
             self.fc = nn.Dense(2 * num_features, in_units=style_dim)
 
     def hybrid_forward(self, F, x, s):
-        h = F.reshape(self.fc(s), (0, 0, 1, 1))
+        h = self.fc(s)
         gamma = F.slice_axis(h, axis=1, begin=0, end=self.num_features)
         beta = F.slice_axis(h, axis=1, begin=self.num_features, end=2 * self.num_features)
-        return F.broadcast_add(F.broadcast_mul(1 + gamma, normalize_instances(F, x, 1e-5)), beta)
+        rows = normalize_rows(F, F.reshape(x, (-3, -1)), 1e-5)             # (N C, H W)
+        return F.reshape_like(affine_rows(F, rows, F.reshape(1 + gamma, (-1,)),
+                                          F.reshape(beta, (-1,))), x)
 
 
 class AdainResBlk(nn.HybridBlock):

@@ -49,6 +49,7 @@ from mxnet.gluon import nn
 
 from ..nn.walk import walk_blocks
 from ..nn.native import is_symbolic
+from ..nn.channel_ops import affine_rows
 from ..nn.norm import InstanceNorm, normalize_rows
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
@@ -65,8 +66,8 @@ def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     standard deviations) gives ``out = x_in A + B`` with ``A`` and ``B`` ``(N, C)`` computed from
     the instance moments (the layer moments are their averages over the channels). ``x_in`` is
     :func:`~d2gan.nn.norm.normalize_rows` of ``x`` viewed as ``(N C, H W)``, the moments are
-    two matrix-vector products with a row of ones, and one ``batch_dot`` of ``(N C, 1, 2)`` with
-    ``[x_in; 1]`` applies ``A``, ``B``. This replaces the definition's broadcast operators,
+    two matrix-vector products with a row of ones, and :func:`~d2gan.nn.channel_ops.affine_rows`
+    applies ``A``, ``B`` to the rows. This replaces the definition's broadcast operators,
     whose backward is a slow generic reduction on CPU (about half of a U-GAT-IT iteration,
     ``benchmarks/profile_step.py``); a second ``LayerNorm`` for the layer part (on the rows of
     ``(N, C H W)``) measured slower than these moments. The variances are ``E[x^2] - E[x]^2``:
@@ -97,9 +98,8 @@ def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     slope = F.broadcast_add(slope, F.broadcast_mul(a, std_in / div_in) if unbiased else a)
     offset = F.broadcast_add(F.broadcast_mul(b, F.broadcast_div(F.broadcast_sub(mean, layer_mean),
                                                                div_ln)), shift)
-    coefficients = F.reshape(F.stack(slope, offset, axis=2), (-3, 1, 2))   # (N C, 1, 2)
-    terms = F.stack(x_in, F.ones_like(x_in), axis=1)                     # (N C, 2, H W)
-    return F.reshape_like(F.batch_dot(coefficients, terms), x)
+    return F.reshape_like(affine_rows(F, x_in, F.reshape(slope, (-1,)), F.reshape(offset, (-1,))),
+                          x)
 
 
 class AdaILN(nn.HybridBlock):

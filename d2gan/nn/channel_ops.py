@@ -4,8 +4,10 @@ MXNet's broadcast operators back-propagate into their smaller operand with a gen
 that is slow on CPU: in U-GAT-IT, PGGAN, StyleGAN2 and SPADE it took 12-25 % of a training
 iteration (``benchmarks/profile_step.py``). The same functions through ``batch_dot`` (whose
 backward is a batched matrix product) and ``L2Normalization`` are 2-3x faster forward +
-backward and equal to float rounding (``tests/test_channel_ops.py``).
+backward and equal to float rounding (``tests/test_channel_ops.py``). :func:`affine_rows` runs
+the C++ operator ``d2gan_rows_affine`` (:mod:`d2gan.nn.native`) where it is available.
 """
+from . import native
 
 
 def scale_channels(F, x, scale, pixels=None):
@@ -27,6 +29,28 @@ def scale_channels(F, x, scale, pixels=None):
     expanded = F.FullyConnected(F.reshape(scale, (-3, 1)), ones, num_hidden=pixels,
                                 no_bias=True)                               # (N C, H W)
     return x * F.reshape_like(expanded, x)
+
+
+def affine_rows(F, rows, scale, shift):
+    """``rows * scale + shift`` row by row: ``rows`` ``(R, L)`` (``(N C, H W)``), ``scale`` and
+    ``shift`` ``(R,)`` -- AdaIN's and AdaILN's per-(example, channel) styles applied to the
+    normalised rows. The C++ operator ``d2gan_rows_affine`` (one pass forward, one backward)
+    where it is available, else a ``batch_dot`` of ``(R, 1, 2)`` ``[scale, shift]`` with
+    ``(R, 2, L)`` ``[rows; 1]``. Equal to float rounding (``tests/test_channel_ops.py``).
+
+    The rows must be computed, not a leaf with ``grad_req='add'``: the operators of MXNet's
+    library API always *write* their input gradients (:func:`~d2gan.nn.padding.reflect_pad`)."""
+    if native.available():
+        return F.d2gan_rows_affine(rows, scale, shift)
+    return affine_rows_batch_dot(F, rows, scale, shift)
+
+
+def affine_rows_batch_dot(F, rows, scale, shift):
+    """:func:`affine_rows` by one ``batch_dot`` (the fallback; U-GAT-IT's route before the C++
+    operator)."""
+    coefficients = F.reshape(F.stack(scale, shift, axis=1), (-1, 1, 2))     # (R, 1, 2)
+    terms = F.stack(rows, F.ones_like(rows), axis=1)                        # (R, 2, L)
+    return F.reshape(F.batch_dot(coefficients, terms), (0, -1))
 
 
 def pixel_norm(F, x, channels, epsilon=1e-8, vectors=False):

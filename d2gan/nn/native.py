@@ -2,17 +2,22 @@
 
 MXNet 1.9's wheel ships ``include/mxnet/lib_api.h`` and ``src/lib_api.cc``: a shared library
 built against them registers operators that run inside hybridized graphs like MXNet's own
-(``mx.library.load``). The library's one such operator is ``d2gan_rows_norm``
-(``csrc/rows_norm.cc``): instance normalisation's rows, with a fused backward -- MXNet's
-``LayerNorm`` backward, the route it replaces, is about ten generic broadcast and reduce passes.
+(``mx.library.load``). The library's operators, one file each in ``csrc/``:
 
-:func:`available` builds the library the first time (``g++`` or ``c++``, about 5 s), keeps it
-in a cache folder keyed by the source and the MXNet version (``$D2GAN_CACHE``, else
-``~/.cache/d2gan``), loads it and says whether the operator can be used: only in a process
-without GPUs (the operator has a CPU kernel only; with GPUs the graphs keep MXNet's operators),
-and not when ``D2GAN_NATIVE=0``. Where no compiler is found or the build fails, it warns once
-and the library keeps MXNet's operators: the same numbers, slower.
+- ``d2gan_rows_norm`` (``rows_norm.cc``): instance normalisation's rows, with a fused backward
+  -- MXNet's ``LayerNorm`` backward, the route it replaces, is about ten generic broadcast and
+  reduce passes;
+- ``d2gan_reflect_pad`` (``reflect_pad.cc``): reflection padding, with a backward that runs one
+  plane per thread -- MXNet's ``Pad`` backward runs on one thread.
+
+:func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds), keeps
+it in a cache folder keyed by the sources and the MXNet version (``$D2GAN_CACHE``, else
+``~/.cache/d2gan``), loads it and says whether the operators can be used: only in a process
+without GPUs (they have CPU kernels only; with GPUs the graphs keep MXNet's operators), and
+not when ``D2GAN_NATIVE=0``. Where no compiler is found or the build fails, it warns once and
+the library keeps MXNet's operators: the same numbers, slower.
 """
+import glob
 import hashlib
 import os
 import shutil
@@ -22,7 +27,8 @@ import warnings
 
 import mxnet as mx
 
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc', 'rows_norm.cc')
+SOURCES = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc',
+                                        '*.cc')))
 _state = {}
 
 
@@ -36,14 +42,17 @@ def _mxnet_root():
 
 
 def library_path():
-    """Where the built library lives: named by the hash of the source and the MXNet version."""
-    with open(SOURCE, 'rb') as f:
-        key = hashlib.sha256(f.read() + mx.__version__.encode()).hexdigest()[:16]
+    """Where the built library lives: named by the hash of the sources and the MXNet version."""
+    digest = hashlib.sha256(mx.__version__.encode())
+    for source in SOURCES:
+        with open(source, 'rb') as f:
+            digest.update(os.path.basename(source).encode() + b'\0' + f.read())
+    key = digest.hexdigest()[:16]
     return os.path.join(cache_dir(), f'libd2gan_ops-{key}.so')
 
 
 def build(path):
-    """Compile ``csrc/rows_norm.cc`` with MXNet's ``lib_api.cc`` into ``path`` (written to a
+    """Compile ``csrc/*.cc`` with MXNet's ``lib_api.cc`` into ``path`` (written to a
     temporary file first, then renamed: a concurrent build or an interrupted one never leaves
     a half-written library)."""
     compiler = shutil.which('g++') or shutil.which('c++')
@@ -58,7 +67,7 @@ def build(path):
     os.close(fd)
     try:
         done = subprocess.run([compiler, '-shared', '-fPIC', '-std=c++11', '-O3', '-fopenmp',
-                               '-I', os.path.join(root, 'include'), SOURCE, api, '-o', tmp],
+                               '-I', os.path.join(root, 'include'), *SOURCES, api, '-o', tmp],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f'{compiler} failed:\n{done.stderr[-2000:]}')
@@ -69,7 +78,7 @@ def build(path):
 
 
 def available():
-    """Whether ``d2gan_rows_norm`` is loaded and used (see the module docstring)."""
+    """Whether the library's operators are loaded and used (see the module docstring)."""
     if 'ok' not in _state:
         _state['ok'] = _load()
     return _state['ok']
@@ -84,8 +93,9 @@ def _load():
             build(path)
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
-        warnings.warn(f'd2gan: instance normalisation uses MXNet\'s LayerNorm (slower): the '
-                      f'C++ operator could not be built or loaded ({err})')
+        warnings.warn(f'd2gan: instance normalisation and reflection padding use MXNet\'s '
+                      f'LayerNorm and Pad (slower): the C++ operators could not be built or '
+                      f'loaded ({err})')
         return False
     return True
 

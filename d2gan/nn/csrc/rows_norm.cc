@@ -130,7 +130,3 @@ REGISTER_OP(d2gan_rows_norm)
 .setParseAttrs(parse_attrs)
 .setInferType(infer_type)
 .setInferShape(infer_shape);
-
-MXReturnValue initialize(int version) {
-  return version >= 10700 ? MX_SUCCESS : MX_FAIL;
-}
