@@ -19,9 +19,11 @@ float eps_of(const std::unordered_map<std::string, std::string>& attrs) {
 template <typename T>
 void row_moments(const T* x, int64_t len, float eps, T* mean, T* inv_std) {
   double sum = 0;
+#pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < len; ++i) sum += x[i];
   const double m = sum / len;
   double squares = 0;
+#pragma omp simd reduction(+ : squares)
   for (int64_t i = 0; i < len; ++i) {
     const double d = x[i] - m;
     squares += d * d;
@@ -54,6 +56,7 @@ void backward_rows(const T* g, const T* x, const T* y, T* dx, int64_t rows, int6
     T mean, inv_std;
     row_moments(x + r * len, len, eps, &mean, &inv_std);
     double sum_g = 0, sum_gy = 0;
+#pragma omp simd reduction(+ : sum_g, sum_gy)
     for (int64_t i = 0; i < len; ++i) {
       sum_g += gr[i];
       sum_gy += static_cast<double>(gr[i]) * yr[i];
