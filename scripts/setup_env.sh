@@ -16,3 +16,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 .venv/bin/python -m pip check >/dev/null
+# the C++ operators (d2gan.nn.native): compiled once into ~/.cache/d2gan (a few seconds) here
+# rather than inside the first notebook cell that needs them; without a compiler this warns and
+# the library uses MXNet's operators
+.venv/bin/python -c 'import d2gan; from d2gan.nn import native; native.available()'
