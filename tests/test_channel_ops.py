@@ -128,6 +128,28 @@ def test_affine_rows_in_a_network_equals_broadcast_operators(hybridize):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * max(np.abs(b).max(), 1))
 
 
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_one_pair_per_channel_is_shared_by_the_examples(dtype):
+    """``scale``, ``shift`` of length C on rows (N C, L): row n C + c takes pair c, and the
+    pair's gradient sums over the examples (an affine instance norm's gamma, beta)."""
+    from d2gan.nn import native
+    if not native.available():
+        pytest.skip('the C++ operator is not built here (no compiler)')
+    rng = np.random.default_rng(6)
+    n, c, length = 3, 4, 10
+    arrays = [nd.array(rng.standard_normal(s), dtype=dtype) for s in ((n * c, length), (c,), (c,))]
+
+    def tiled(rows, scale, shift):
+        return nd.broadcast_add(nd.broadcast_mul(rows.reshape((n, c, length)),
+                                                 scale.reshape((1, c, 1))),
+                                shift.reshape((1, c, 1))).reshape((n * c, length))
+    fast = grads(lambda *a: nd.d2gan_rows_affine(*a), *arrays)
+    slow = grads(tiled, *arrays)
+    tol = 1e-12 if dtype == 'float64' else 1e-5
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
 def test_affine_rows_refuses_shapes_and_dtypes_that_do_not_match():
     from d2gan.nn import native
     if not native.available():
@@ -137,6 +159,8 @@ def test_affine_rows_refuses_shapes_and_dtypes_that_do_not_match():
         nd.d2gan_rows_affine(rows, nd.ones((3,)), nd.ones((4,))).wait_to_read()
     with pytest.raises(mx.base.MXNetError, match='one value per row'):
         nd.d2gan_rows_affine(rows, nd.ones((4,)), nd.ones((4, 1))).wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match='the same length for both'):
+        nd.d2gan_rows_affine(rows, nd.ones((4,)), nd.ones((2,))).wait_to_read()
     with pytest.raises(mx.base.MXNetError, match='2-D array'):
         nd.d2gan_rows_affine(nd.ones((4, 6, 1)), nd.ones((4,)), nd.ones((4,))).wait_to_read()
     with pytest.raises(mx.base.MXNetError, match="the rows' dtype"):

@@ -33,7 +33,7 @@ def scale_channels(F, x, scale, pixels=None):
 
 def affine_rows(F, rows, scale, shift):
     """``rows * scale + shift`` row by row: ``rows`` ``(R, L)`` (``(N C, H W)``), ``scale`` and
-    ``shift`` ``(R,)`` -- AdaIN's and AdaILN's per-(example, channel) styles applied to the
+    ``shift`` ``(R,)``, one pair per row -- AdaIN's and AdaILN's per-(example, channel) styles applied to the
     normalised rows. The C++ operator ``d2gan_rows_affine`` (one pass forward, one backward)
     where it is available, else a ``batch_dot`` of ``(R, 1, 2)`` ``[scale, shift]`` with
     ``(R, 2, L)`` ``[rows; 1]``. Equal to float rounding (``tests/test_channel_ops.py``).

@@ -56,11 +56,12 @@ def normalize_rows_layernorm(F, rows, epsilon):
 
 class AffineInstanceNorm(nn.InstanceNorm):
     """Gluon's ``nn.InstanceNorm`` (the same ``gamma``/``beta`` parameters, names and options),
-    computed faster on CPU: :func:`normalize_instances`, then the per-channel scale and shift
-    as a depthwise 1x1 convolution (oneDNN; its backward is ~15x faster than that of broadcast
-    operators); values and gradients agree with Gluon's ``InstanceNorm`` to 1e-4
-    (``tests/test_nn.py``).
-    Needs ``in_channels``. Used by StarGAN and the AttGAN/STGAN discriminator."""
+    computed faster on CPU: :func:`normalize_rows` on the rows ``(N C, H W)``, then the
+    per-channel scale and shift by the C++ operator ``d2gan_rows_affine`` (:mod:`.native`) where
+    it is available, else as a depthwise 1x1 convolution (oneDNN; its backward is ~15x faster
+    than that of broadcast operators); values and gradients agree with Gluon's
+    ``InstanceNorm`` to 1e-4 (``tests/test_nn.py``).
+    Needs ``in_channels``. Used by StarGAN, StarGAN v2 and the AttGAN/STGAN discriminator."""
 
     def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, in_channels=0, **kwargs):
         if axis != 1 or not in_channels:
@@ -69,6 +70,9 @@ class AffineInstanceNorm(nn.InstanceNorm):
         self._channels = in_channels
 
     def hybrid_forward(self, F, x, gamma, beta):
+        if native.available():              # gamma[c], beta[c] for the rows n C + c
+            rows = normalize_rows(F, F.reshape(x, (-3, -1)), self._epsilon)
+            return F.reshape_like(F.d2gan_rows_affine(rows, gamma, beta), x)
         y = normalize_instances(F, x, self._epsilon)
         return F.Convolution(y, F.reshape(gamma, (-1, 1, 1, 1)), beta, kernel=(1, 1),
                              num_filter=self._channels, num_group=self._channels)
