@@ -12,7 +12,7 @@ setup(
     version=version,
     description='Support library of the d2gan book: GANs hands-on with MXNet Gluon',
     packages=find_packages(include=['d2gan', 'd2gan.*']),
-    package_data={'d2gan.nn': ['csrc/*.cc']},          # built at first use (d2gan.nn.native)
+    package_data={'d2gan.nn': ['csrc/*.cc', 'csrc/*.h']},          # built at first use (d2gan.nn.native)
     python_requires='>=3.9',
     # MXNet is not listed: the CPU wheel (mxnet) and the GPU wheel (mxnet-cu112) are different
     # distributions. The exact, tested pins of everything are in requirements.txt.

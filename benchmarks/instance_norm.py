@@ -7,7 +7,7 @@ equal to 1e-6 (``tests/test_rows_norm.py``); this prints the time of each and th
 """
 import sys
 
-from timing import best_ms
+from timing import best_ms, hybrid_block
 from torch_runner import run_torch
 
 # (N, C, H, W) from the book's models: the chapter settings (StarGAN: batch 16, 32 px, 16 to 64
@@ -43,18 +43,6 @@ def layer_norm_route(F, x, epsilon=1e-5):
     return F.reshape_like(normalize_rows_layernorm(F, F.reshape(x, (-3, -1)), epsilon), x)
 
 
-def block(fn):
-    from mxnet.gluon import nn
-
-    class Wrapped(nn.HybridBlock):
-        def hybrid_forward(self, F, x):
-            return fn(F, x)
-
-    net = Wrapped()
-    net.hybridize(static_alloc=True, static_shape=True)
-    return net
-
-
 def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
@@ -70,8 +58,8 @@ def main():
         x = nd.random.normal(shape=shape)
         x.attach_grad()
         reps = 10 if shape[0] * shape[1] * shape[2] * shape[3] > 2e6 else 30
-        t_old = best_ms(block(layer_norm_route), [x], reps)
-        t_new = best_ms(block(lambda F, v: normalize_instances(F, v, 1e-5)), [x], reps)
+        t_old = best_ms(hybrid_block(layer_norm_route), [x], reps)
+        t_new = best_ms(hybrid_block(lambda F, v: normalize_instances(F, v, 1e-5)), [x], reps)
         t_torch = torch_ms.get(str(shape))
         torch_col = f'{t_torch:11.2f}' if t_torch else f'{"-":>11}'
         ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'

@@ -7,7 +7,7 @@ PyTorch's ``ReflectionPad2d``, in one run. Values are equal and gradients equal 
 """
 import sys
 
-from timing import best_ms
+from timing import best_ms, hybrid_block
 from torch_runner import run_torch
 
 # (N, C, H, W, pad) of CycleGAN's and U-GAT-IT's pads: the chapter settings (batch 1, 64 px:
@@ -38,18 +38,6 @@ print(json.dumps(out))
 '''
 
 
-def block(fn, padding):
-    from mxnet.gluon import nn
-
-    class Wrapped(nn.HybridBlock):
-        def hybrid_forward(self, F, x):
-            return fn(F, x, padding)
-
-    net = Wrapped()
-    net.hybridize(static_alloc=True, static_shape=True)
-    return net
-
-
 def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
@@ -65,8 +53,8 @@ def main():
         x = nd.random.normal(shape=shape[:4])
         x.attach_grad()
         reps = 10 if shape[0] * shape[1] * shape[2] * shape[3] > 2e6 else 30
-        t_old = best_ms(block(reflect_pad_mxnet, shape[4]), [x], reps)
-        t_new = best_ms(block(reflect_pad, shape[4]), [x], reps)
+        t_old = best_ms(hybrid_block(reflect_pad_mxnet, shape[4]), [x], reps)
+        t_new = best_ms(hybrid_block(reflect_pad, shape[4]), [x], reps)
         t_torch = torch_ms.get(str(shape))
         torch_col = f'{t_torch:11.3f}' if t_torch else f'{"-":>11}'
         ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'

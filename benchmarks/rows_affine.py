@@ -9,7 +9,7 @@ before it) and PyTorch's broadcast product, in one run. Equal to float rounding
 """
 import sys
 
-from timing import best_ms
+from timing import best_ms, hybrid_block
 from torch_runner import run_torch
 
 # (rows, row length) = (N C, H W): StarGAN v2's chapter generator (batch 8, 64 to 256
@@ -47,18 +47,6 @@ def broadcast_route(F, rows, scale, shift):
                            F.reshape(shift, (-1, 1)))
 
 
-def block(fn):
-    from mxnet.gluon import nn
-
-    class Wrapped(nn.HybridBlock):
-        def hybrid_forward(self, F, rows, scale, shift):
-            return fn(F, rows, scale, shift)
-
-    net = Wrapped()
-    net.hybridize(static_alloc=True, static_shape=True)
-    return net
-
-
 def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
@@ -75,9 +63,9 @@ def main():
         for x in inputs:
             x.attach_grad()
         reps = 10 if shape[0] * shape[1] > 2e6 else 30
-        t_bc = best_ms(block(broadcast_route), inputs, reps)
-        t_bd = best_ms(block(affine_rows_batch_dot), inputs, reps)
-        t_new = best_ms(block(affine_rows), inputs, reps)
+        t_bc = best_ms(hybrid_block(broadcast_route), inputs, reps)
+        t_bd = best_ms(hybrid_block(affine_rows_batch_dot), inputs, reps)
+        t_new = best_ms(hybrid_block(affine_rows), inputs, reps)
         t_torch = torch_ms.get(str(shape))
         torch_col = f'{t_torch:11.3f}' if t_torch else f'{"-":>11}'
         ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'

@@ -22,3 +22,17 @@ def best_ms(fn, inputs, reps=30, trials=3):
         nd.waitall()
         best = min(best, (time.perf_counter() - start) / reps * 1000)
     return best
+
+
+def hybrid_block(fn, *args):
+    """``fn(F, *inputs, *args)`` as a hybridized block with static allocation (how the models
+    run an operator), for :func:`best_ms`."""
+    from mxnet.gluon import nn
+
+    class Wrapped(nn.HybridBlock):
+        def hybrid_forward(self, F, *inputs):
+            return fn(F, *inputs, *args)
+
+    net = Wrapped()
+    net.hybridize(static_alloc=True, static_shape=True)
+    return net

@@ -163,7 +163,7 @@ def test_affine_rows_refuses_shapes_and_dtypes_that_do_not_match():
         nd.d2gan_rows_affine(rows, nd.ones((4,)), nd.ones((2,))).wait_to_read()
     with pytest.raises(mx.base.MXNetError, match='2-D array'):
         nd.d2gan_rows_affine(nd.ones((4, 6, 1)), nd.ones((4,)), nd.ones((4,))).wait_to_read()
-    with pytest.raises(mx.base.MXNetError, match="the rows' dtype"):
+    with pytest.raises(mx.base.MXNetError, match="the first input's dtype"):
         nd.d2gan_rows_affine(rows, nd.ones((4,), dtype='float64'), nd.ones((4,))).wait_to_read()
 
 

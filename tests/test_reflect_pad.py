@@ -15,6 +15,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
+from graph_checks import assert_hybridized_equals_imperative
 from d2gan.nn.padding import ReflectionPad, reflect_pad, reflect_pad_mxnet
 
 pytestmark = pytest.mark.skipif(not native.available(),
@@ -145,26 +146,11 @@ def test_gradients_accumulate_with_grad_req_add(hybridize):
 def test_hybridized_network_equals_imperative(static):
     """pad, conv, relu, pad, conv, relu, pad, conv: the first conv's weight gradient, hybridized,
     equals the imperative one, every time."""
-    def weight_grad(hybridize):
-        net = nn.HybridSequential()
-        net.add(ReflectionPad(3), nn.Conv2D(8, 7, in_channels=3), nn.Activation('relu'),
+    def layers():
+        return (ReflectionPad(3), nn.Conv2D(8, 7, in_channels=3), nn.Activation('relu'),
                 ReflectionPad(1), nn.Conv2D(8, 3, in_channels=8), nn.Activation('relu'),
                 ReflectionPad(1), nn.Conv2D(1, 3, in_channels=8))
-        net.initialize()
-        rng = np.random.RandomState(4)
-        for p in net.collect_params().values():
-            p.set_data(nd.array(rng.randn(*p.shape) * 0.3))
-        if hybridize:
-            net.hybridize(static_alloc=static, static_shape=static)
-        x = nd.array(rng.randn(2, 3, 16, 16))
-        with autograd.record():
-            loss = (net(x) ** 2).mean()
-        loss.backward()
-        return net[1].weight.grad().asnumpy()
-    reference = weight_grad(False)
-    for _ in range(3):
-        np.testing.assert_allclose(weight_grad(True), reference, rtol=1e-5,
-                                   atol=1e-5 * np.abs(reference).max())
+    assert_hybridized_equals_imperative(layers, (2, 3, 16, 16), static, rtol=1e-5)
 
 
 @pytest.mark.parametrize('hybridize', [False, True])

@@ -16,6 +16,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
+from graph_checks import assert_hybridized_equals_imperative
 from d2gan.nn.norm import (InstanceNorm, normalize_instances, normalize_rows,
                            normalize_rows_layernorm)
 
@@ -177,26 +178,11 @@ def test_hybridized_network_of_two_norms_equals_imperative(static):
     """conv, norm, relu, conv, norm, relu, conv: the first conv's weight gradient, hybridized,
     equals the imperative one, every time (a Python ``CustomOp`` doing the same got wrong,
     run-to-run different gradients here in MXNet's threaded engine; this checks the C++ one)."""
-    def weight_grad(hybridize):
-        net = nn.HybridSequential()
-        net.add(nn.Conv2D(8, 3, padding=1, in_channels=3), InstanceNorm(), nn.Activation('relu'),
+    def layers():
+        return (nn.Conv2D(8, 3, padding=1, in_channels=3), InstanceNorm(), nn.Activation('relu'),
                 nn.Conv2D(8, 3, padding=1, in_channels=8), InstanceNorm(), nn.Activation('relu'),
                 nn.Conv2D(1, 3, in_channels=8))
-        net.initialize()
-        rng = np.random.RandomState(4)
-        for p in net.collect_params().values():
-            p.set_data(nd.array(rng.randn(*p.shape) * 0.3))
-        if hybridize:
-            net.hybridize(static_alloc=static, static_shape=static)
-        x = nd.array(rng.randn(4, 3, 16, 16))
-        with autograd.record():
-            loss = (net(x) ** 2).mean()
-        loss.backward()
-        return net[0].weight.grad().asnumpy()
-    reference = weight_grad(False)
-    for _ in range(3):
-        np.testing.assert_allclose(weight_grad(True), reference, rtol=1e-4,
-                                   atol=1e-4 * np.abs(reference).max())
+    assert_hybridized_equals_imperative(layers, (4, 3, 16, 16), static, rtol=1e-4)
 
 
 def test_the_operator_is_built_and_used_where_a_compiler_is():

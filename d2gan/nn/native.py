@@ -27,8 +27,9 @@ import warnings
 
 import mxnet as mx
 
-SOURCES = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc',
-                                        '*.cc')))
+CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc')
+SOURCES = sorted(glob.glob(os.path.join(CSRC, '*.cc')))
+HEADERS = sorted(glob.glob(os.path.join(CSRC, '*.h')))
 _state = {}
 
 
@@ -73,10 +74,11 @@ def _target():
 
 
 def library_path():
-    """Where the built library lives: named by the hash of the sources, the MXNet version and
+    """Where the built library lives: named by the hash of the sources and headers, the MXNet
+    version and
     the target instruction sets (:func:`native_target`)."""
     digest = hashlib.sha256(mx.__version__.encode() + b'\0' + (_target() or 'default').encode())
-    for source in SOURCES:
+    for source in SOURCES + HEADERS:
         with open(source, 'rb') as f:
             digest.update(os.path.basename(source).encode() + b'\0' + f.read())
     key = digest.hexdigest()[:16]

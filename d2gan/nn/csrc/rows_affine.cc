@@ -8,11 +8,14 @@
 // reduction. Built by d2gan/nn/native.py with the other operators of this folder.
 #include <string>
 #include <vector>
+#include "float_types.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
 
 namespace {
+
+using d2gan::data_or_null;
 
 template <typename T>
 void forward_rows(const T* x, const T* scale, const T* shift, T* y, int64_t rows, int64_t len,
@@ -72,11 +75,6 @@ void backward_rows(const T* g, const T* x, const T* scale, T* dx, T* dscale, T* 
   }
 }
 
-template <typename T>
-T* data_or_null(MXTensor& tensor) {
-  return tensor.data_ptr == nullptr ? nullptr : tensor.data<T>();
-}
-
 MXReturnValue forward(const std::unordered_map<std::string, std::string>& attrs,
                       std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                       const OpResource& res) {
@@ -120,20 +118,7 @@ MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& at
 
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
-  const int dtype = in_types->at(0);
-  if (dtype != kFloat32 && dtype != kFloat64) {
-    MX_ERROR_MSG << "d2gan_rows_affine: float32 or float64 rows, got dtype code " << dtype;
-    return MX_FAIL;
-  }
-  for (int i = 1; i < 3; ++i) {
-    if (in_types->at(i) != dtype) {
-      MX_ERROR_MSG << "d2gan_rows_affine: scale and shift must have the rows' dtype (code "
-                   << dtype << "), got " << in_types->at(i);
-      return MX_FAIL;
-    }
-  }
-  out_types->at(0) = dtype;
-  return MX_SUCCESS;
+  return d2gan::same_float_type("d2gan_rows_affine", in_types, out_types);
 }
 
 std::string dims(const std::vector<unsigned int>& shape) {

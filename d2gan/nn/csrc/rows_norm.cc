@@ -4,6 +4,7 @@
 // (include/mxnet/lib_api.h, shipped with the MXNet wheel) and loaded with mx.library.load.
 #include <cmath>
 #include <string>
+#include "float_types.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -104,13 +105,7 @@ MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& at
 
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
-  if (in_types->at(0) != kFloat32 && in_types->at(0) != kFloat64) {
-    MX_ERROR_MSG << "d2gan_rows_norm: float32 or float64 rows, got dtype code "
-                 << in_types->at(0);
-    return MX_FAIL;
-  }
-  out_types->at(0) = in_types->at(0);
-  return MX_SUCCESS;
+  return d2gan::same_float_type("d2gan_rows_norm", in_types, out_types);
 }
 
 MXReturnValue infer_shape(const std::unordered_map<std::string, std::string>& attrs,
