@@ -1,8 +1,19 @@
-"""A check the operator tests share: a network's gradient is the same hybridized (dynamic or
-static graph) as imperative, every time it runs (a race in an operator shows up here)."""
+"""What the operator tests share: one block's forward and backward, and a check that a
+network's gradient is the same hybridized (dynamic or static graph) as imperative, every time
+it runs (a race in an operator shows up here)."""
 import numpy as np
 from mxnet import autograd, nd
 from mxnet.gluon import nn
+
+
+def run(net, x, g):
+    """``net(x)`` and the input's gradient for the output gradient ``g``, as numpy arrays."""
+    x = x.copy()
+    x.attach_grad()
+    with autograd.record():
+        y = net(x)
+    y.backward(g)
+    return y.asnumpy(), x.grad.asnumpy()
 
 
 def first_weight_grad(layers, x_shape, hybridize, static=False, seed=4):

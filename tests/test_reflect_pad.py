@@ -15,7 +15,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
-from graph_checks import assert_hybridized_equals_imperative
+from graph_checks import assert_hybridized_equals_imperative, run
 from d2gan.nn.padding import ReflectionPad, reflect_pad, reflect_pad_mxnet
 
 pytestmark = pytest.mark.skipif(not native.available(),
@@ -51,15 +51,6 @@ class Pad(nn.HybridBlock):
             return F.d2gan_reflect_pad(F.identity(x), pad=self._pads)
         top, bottom, left, right = self._pads
         return F.pad(x, mode='reflect', pad_width=(0, 0, 0, 0, top, bottom, left, right))
-
-
-def run(net, x, g):
-    x = x.copy()
-    x.attach_grad()
-    with autograd.record():
-        y = net(x)
-    y.backward(g)
-    return y.asnumpy(), x.grad.asnumpy()
 
 
 def data(x_shape, pads, dtype='float32', seed=0):

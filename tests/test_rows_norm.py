@@ -16,7 +16,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
-from graph_checks import assert_hybridized_equals_imperative
+from graph_checks import assert_hybridized_equals_imperative, run
 from d2gan.nn.norm import (InstanceNorm, normalize_instances, normalize_rows,
                            normalize_rows_layernorm)
 
@@ -46,15 +46,6 @@ class Wrapped(nn.HybridBlock):
 
     def hybrid_forward(self, F, x):
         return self._fn(F, x)
-
-
-def run(net, x, g):
-    x = x.copy()
-    x.attach_grad()
-    with autograd.record():
-        y = net(x)
-    y.backward(g)
-    return y.asnumpy(), x.grad.asnumpy()
 
 
 def data(shape, dtype='float32', seed=0):
