@@ -14,7 +14,7 @@ one run:
   GFLOP/s each framework reaches, and that as a fraction of the machine's **peak**: a large
   float32 GEMM (MXNet's ``dot``, oneDNN) timed at the start of the same run.
 
-    python benchmarks/model_table.py                               # everything (~20 min)
+    python benchmarks/model_table.py                               # everything (~30 min on 2 cores)
     python benchmarks/model_table.py --models cyclegan,stargan --settings chapter
     python benchmarks/model_table.py --torch-python /path/to/venv-with-torch/bin/python
 

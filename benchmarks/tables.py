@@ -84,7 +84,8 @@ def markdown(rows, columns):
 
 def about(machine):
     """One line saying where and how a result was measured."""
-    return (f"{machine['date']}, {machine['cpu_count']} CPU cores, load average "
+    cpu = f" ({machine['cpu']})" if machine.get('cpu') else ''
+    return (f"{machine['date']}, {machine['cpu_count']} CPU cores{cpu}, load average "
             f"{machine['load_at_start']} at the start, MXNet {machine.get('mxnet', '?')}: "
             f"`{machine['command']}`")
 
