@@ -51,7 +51,7 @@ class _PowerIteration(mx.operator.CustomOp):
         self.assign(in_grad[0], req[0], 0)
 
 
-@mx.operator.register('d2gan_power_iteration')
+@mx.operator.register('d2gan_power_iteration_python')
 class _PowerIterationProp(mx.operator.CustomOpProp):
     def __init__(self):
         super().__init__(need_top_grad=False)
@@ -84,12 +84,11 @@ def spectral_sigma(F, weight, u, shape_known=True):
     if native.available() and shape_known:
         v, u_next = F.d2gan_power_iteration(F.BlockGrad(w), training_mode_flag(F, u), u)
         v, u_next = F.BlockGrad(v), F.BlockGrad(u_next)
+        wv = F.dot(w, v)
     else:
-        u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration')
+        u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration_python')
         v = F.BlockGrad(_normalize(F, F.dot(w, u, transpose_a=True)))
-        u_next = None
-    wv = F.dot(w, v)
-    if u_next is None:
+        wv = F.dot(w, v)
         u_next = F.BlockGrad(_normalize(F, wv))
     return F.sum(u_next * wv).reshape((1,))
 
