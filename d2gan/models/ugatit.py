@@ -48,6 +48,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from ..nn.walk import walk_blocks
+from ..nn import native
 from ..nn.native import is_symbolic
 from ..nn.channel_ops import affine_rows
 from ..nn.norm import InstanceNorm, normalize_rows
@@ -59,6 +60,21 @@ from ..registry import MODELS
 def _instance_layer_mix(F, x, rho, scale, shift, channels, eps, unbiased=False):
     """``(rho x_in + (1 - rho) x_ln) * scale + shift``; ``rho`` ``(1, C, 1, 1)``, ``scale`` and
     ``shift`` ``(N, C)`` or ``(1, C)``; ``unbiased``: both variances times ``n / (n - 1)``.
+
+    One C++ operator, ``d2gan_instance_layer_norm`` (:mod:`d2gan.nn.native`), where it is
+    available: its forward and backward are a few passes over ``x`` (about forty small graph
+    operators per layer before, whose per-operator cost dominated U-GAT-IT's small layers);
+    else :func:`_instance_layer_mix_moments`. Equal to float rounding
+    (``tests/test_ugatit_models.py``, ``tests/test_instance_layer_norm.py``)."""
+    if native.available():
+        return F.d2gan_instance_layer_norm(x, rho, scale, shift, eps=float(eps),
+                                           unbiased=int(bool(unbiased)))
+    return _instance_layer_mix_moments(F, x, rho, scale, shift, channels, eps, unbiased)
+
+
+def _instance_layer_mix_moments(F, x, rho, scale, shift, channels, eps, unbiased=False):
+    """:func:`_instance_layer_mix` by graph operators (the fallback, and the route the tests
+    compare the C++ operator with).
 
     Both normalisations are affine in ``x`` per (example, channel), so the whole layer is one
     per-(example, channel) affine map of ``x_in``:
