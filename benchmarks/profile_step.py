@@ -25,11 +25,11 @@ from model_settings import SETTINGS  # noqa: E402
 GROUPS = {
     'convolution': ('Convolution', 'Deconvolution', 'FullyConnected', 'dot', 'batch_dot'),
     'normalisation': ('LayerNorm', 'BatchNorm', 'InstanceNorm', 'GroupNorm', 'L2Normalization',
-                      'd2gan_rows_norm', 'd2gan_rows_affine'),
+                      'd2gan_rows_norm', 'd2gan_rows_affine', 'd2gan_instance_layer_norm'),
     'padding': ('Pad', 'd2gan_reflect_pad'),
     'layout': ('transpose', 'Reshape', 'reshape', 'slice', 'Concat', 'concat', 'reverse',
                'SliceChannel', 'split', 'expand_dims', 'repeat', 'tile', 'broadcast_to'),
-    'optimizer': ('adam_update', 'sgd', 'rmsprop'),
+    'optimizer': ('adam_update', 'd2gan_adam_update', 'sgd', 'rmsprop'),
 }
 
 

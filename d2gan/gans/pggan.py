@@ -32,6 +32,7 @@ from ..models.pggan import PGGANDiscriminator, PGGANGenerator, split_lod
 from ..nn.equalized import check_minibatch_groups
 from ..penalty import GradientPenalty
 from ..registry import register_recipe
+from ..train.adam import ADAM
 from ..train.ema import update_ema
 from ..train.step import Step, reset_optimizer_state, split_sizes
 
@@ -90,7 +91,7 @@ class PGGANStep(Step):
         self.Gs.collect_params().setattr('grad_req', 'null')
         update_ema(self.Gs, self.net_G, 0.0)
         self.networks = {'G': self.net_G, 'D': self.net_D, 'Gs': self.Gs}
-        self.trainers = {name: gluon.Trainer(net.collect_params(), 'adam',
+        self.trainers = {name: gluon.Trainer(net.collect_params(), ADAM,
                                              {'learning_rate': lr, 'beta1': betas[0],
                                               'beta2': betas[1], 'epsilon': 1e-8},
                                              update_on_kvstore=False)

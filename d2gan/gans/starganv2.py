@@ -51,6 +51,7 @@ from ..models.starganv2 import (StarGANv2Discriminator, StarGANv2Generator, Star
                                 StarGANv2StyleEncoder)
 from ..penalty import GradientPenalty, R1Penalty
 from ..registry import register_recipe
+from ..train.adam import ADAM
 from ..train.ema import update_ema
 from ..train.step import Step
 
@@ -108,7 +109,7 @@ class StarGANv2Step(Step):
                          'G_ema': self.G_ema, 'F_ema': self.F_ema, 'E_ema': self.E_ema}
 
         def adam(net, rate):
-            return gluon.Trainer(net.collect_params(), 'adam',
+            return gluon.Trainer(net.collect_params(), ADAM,
                                  {'learning_rate': rate, 'beta1': betas[0], 'beta2': betas[1],
                                   'epsilon': 1e-8, 'wd': weight_decay},
                                  update_on_kvstore=False)

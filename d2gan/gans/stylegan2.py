@@ -23,6 +23,7 @@ from ..models.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 from ..nn.equalized import check_minibatch_groups
 from ..penalty import R1Penalty
 from ..registry import register_recipe
+from ..train.adam import ADAM
 from ..train.ema import update_ema
 from ..train.step import Step, split_sizes
 from .path_length import PathLengthPenalty
@@ -35,7 +36,7 @@ def _softplus(x):
 def lazy_adam(params, lr, betas, interval):
     """Adam for a network regularised every ``interval`` steps (the reference's ``c``)."""
     c = interval / (interval + 1) if interval else 1.0
-    return gluon.Trainer(params, 'adam', {'learning_rate': lr * c, 'beta1': betas[0] ** c,
+    return gluon.Trainer(params, ADAM, {'learning_rate': lr * c, 'beta1': betas[0] ** c,
                                           'beta2': betas[1] ** c, 'epsilon': 1e-8},
                          update_on_kvstore=False)
 

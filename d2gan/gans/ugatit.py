@@ -33,6 +33,7 @@ from ..models.ugatit import (UGATITDiscriminator, UGATITGenerator, clip_rho,
                              discriminator_output_size)
 from ..image_pool import ImagePool
 from ..registry import register_recipe
+from ..train.adam import ADAM
 from ..train.step import Step
 from .cyclegan import CycleGANStep, _l1, linear_decay
 
@@ -76,7 +77,7 @@ class UGATITStep(CycleGANStep):
             params = gluon.ParameterDict()
             for net in nets:
                 params.update(net.collect_params())
-            return gluon.Trainer(params, 'adam', {'learning_rate': lr, 'beta1': beta1,
+            return gluon.Trainer(params, ADAM, {'learning_rate': lr, 'beta1': beta1,
                                                   'beta2': beta2, 'wd': weight_decay},
                                  update_on_kvstore=False)
 

@@ -12,7 +12,10 @@ built against them registers operators that run inside hybridized graphs like MX
 - ``d2gan_rows_affine`` (``rows_affine.cc``): every row times a scale plus a shift (AdaIN,
   AdaILN, affine instance norm), with a one-pass backward;
 - ``d2gan_power_iteration`` (``power_iteration.cc``): spectral normalisation's power-iteration
-  step, which stores ``u`` in training -- the route it replaces is a Python ``CustomOp``.
+  step, which stores ``u`` in training -- the route it replaces is a Python ``CustomOp``;
+- ``d2gan_instance_layer_norm`` (``instance_layer_norm.cc``): U-GAT-IT's (Ada)ILN, the mix of
+  instance and layer normalisation with its scale and shift, one operator each way -- the
+  route it replaces is about forty small graph operators per layer.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
@@ -35,6 +38,9 @@ CSRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'csrc')
 SOURCES = sorted(glob.glob(os.path.join(CSRC, '*.cc')))
 HEADERS = sorted(glob.glob(os.path.join(CSRC, '*.h')))
 _state = {}
+# -fno-math-errno: sqrt in a loop is vectorised only when it need not set errno (nothing here
+# reads errno); the flags are part of the library's cache key
+FLAGS = ['-shared', '-fPIC', '-std=c++11', '-O3', '-fno-math-errno', '-fopenmp']
 
 
 def cache_dir():
@@ -81,7 +87,8 @@ def library_path():
     """Where the built library lives: named by the hash of the sources and headers, the MXNet
     version and
     the target instruction sets (:func:`native_target`)."""
-    digest = hashlib.sha256(mx.__version__.encode() + b'\0' + (_target() or 'default').encode())
+    digest = hashlib.sha256(mx.__version__.encode() + b'\0' + (_target() or 'default').encode() +
+                            b'\0' + ' '.join(FLAGS).encode())
     for source in SOURCES + HEADERS:
         with open(source, 'rb') as f:
             digest.update(os.path.basename(source).encode() + b'\0' + f.read())
@@ -106,7 +113,7 @@ def build(path):
     fd, tmp = tempfile.mkstemp(suffix='.so', dir=os.path.dirname(path))
     os.close(fd)
     try:
-        done = subprocess.run([cxx, '-shared', '-fPIC', '-std=c++11', '-O3', *march, '-fopenmp',
+        done = subprocess.run([cxx, *FLAGS, *march,
                                '-I', os.path.join(root, 'include'), *SOURCES, api, '-o', tmp],
                               capture_output=True, text=True)
         if done.returncode != 0:
@@ -133,9 +140,9 @@ def _load():
             build(path)
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
-        warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN and spectral '
-                      f'normalisation use MXNet\'s operators and a Python operator (slower): the '
-                      f'C++ operators could not be built or loaded ({err})')
+        warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN, (Ada)ILN and '
+                      f'spectral normalisation use MXNet\'s operators and a Python operator '
+                      f'(slower): the C++ operators could not be built or loaded ({err})')
         return False
     return True
 

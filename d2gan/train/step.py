@@ -20,6 +20,7 @@ from mxnet import autograd, gluon
 
 from ..device import as_device_list, split_and_load
 from ..nn import dcgan_init
+from .adam import ADAM
 
 
 def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
@@ -43,7 +44,8 @@ def make_trainer(net, optimizer='adam', lr=2e-4, beta1=0.5, beta2=0.999):
         params = {'learning_rate': lr}
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'rmsprop'")
-    return gluon.Trainer(all_params, optimizer, params, update_on_kvstore=False)
+    return gluon.Trainer(all_params, ADAM if optimizer == 'adam' else optimizer, params,
+                         update_on_kvstore=False)
 
 
 
