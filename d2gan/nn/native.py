@@ -15,7 +15,9 @@ built against them registers operators that run inside hybridized graphs like MX
   step, which stores ``u`` in training -- the route it replaces is a Python ``CustomOp``;
 - ``d2gan_instance_layer_norm`` (``instance_layer_norm.cc``): U-GAT-IT's (Ada)ILN, the mix of
   instance and layer normalisation with its scale and shift, one operator each way -- the
-  route it replaces is about forty small graph operators per layer.
+  route it replaces is about forty small graph operators per layer;
+- ``d2gan_adam_update`` (``adam_update.cc``): Adam's element-wise update, vectorised
+  (:class:`d2gan.train.adam.FusedAdam`) -- MXNet's ``adam_update`` kernel is not.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
@@ -140,9 +142,10 @@ def _load():
             build(path)
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
-        warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN, (Ada)ILN and '
-                      f'spectral normalisation use MXNet\'s operators and a Python operator '
-                      f'(slower): the C++ operators could not be built or loaded ({err})')
+        warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN, (Ada)ILN, '
+                      f'spectral normalisation and Adam use MXNet\'s operators and a Python '
+                      f'operator (slower): the C++ operators could not be built or loaded '
+                      f'({err})')
         return False
     return True
 
