@@ -10,6 +10,7 @@ import pytest
 from mxnet import autograd, gluon, nd
 
 from d2gan.nn import native
+from d2gan.train import adam
 from d2gan.train.adam import ADAM, FusedAdam
 from d2gan.train.step import make_trainer
 
@@ -45,6 +46,7 @@ def train(optimizer, dtype='float32', steps=6, **options):
 @pytest.mark.parametrize('options', [{}, {'wd': 0.01}, {'clip_gradient': 0.05},
                                      {'wd': 0.01, 'clip_gradient': 0.05, 'epsilon': 1e-3}])
 def test_updates_equal_mxnet_adam(options, dtype, rtol, monkeypatch):
+    monkeypatch.setattr(adam, 'MIN_SIZE', 1)                 # every array through the operator
     calls = []
     original = nd.d2gan_adam_update
     monkeypatch.setattr(nd, 'd2gan_adam_update', lambda *a, **k: calls.append(1) or
@@ -89,6 +91,20 @@ def test_mismatched_shapes_are_refused_by_name():
             .wait_to_read()
 
 
+def test_small_arrays_keep_mxnets_kernel(monkeypatch):
+    """Below MIN_SIZE values the per-call cost dominates: MXNet's kernel, one operator."""
+    calls = []
+    monkeypatch.setattr(nd, 'd2gan_adam_update', lambda *a, **k: calls.append(1), raising=False)
+    optimizer = FusedAdam(learning_rate=0.1)
+    for size in (adam.MIN_SIZE - 1, adam.MIN_SIZE):
+        weight = nd.zeros((size,))
+        try:
+            optimizer.update(size, weight, nd.ones((size,)), optimizer.create_state(0, weight))
+        except AttributeError:           # the stand-in returns None where an array is expected
+            pass
+    assert len(calls) == (1 if native.available() else 0)
+
+
 def test_the_library_trainers_use_it():
     net = gluon.nn.Dense(2, in_units=3)
     net.initialize()
@@ -100,10 +116,11 @@ def test_the_library_trainers_use_it():
 
 @needs_native
 @pytest.mark.parametrize('layer', ['conv', 'dense'])
-def test_a_weight_in_onednn_layout_after_a_predict_forward_is_updated(layer):
+def test_a_weight_in_onednn_layout_after_a_predict_forward_is_updated(layer, monkeypatch):
     """A predict-mode forward lets oneDNN keep a layer's weight in its own layout (MXNet's
     inference weight cache), which an operator of the library API cannot write: the update
     still reads and writes it, equal to MXNet's Adam on a plain copy."""
+    monkeypatch.setattr(adam, 'MIN_SIZE', 1)
     mx.random.seed(0)
     if layer == 'conv':
         net, x = gluon.nn.Conv2D(8, 3, in_channels=4), nd.random.normal(shape=(2, 4, 8, 8))

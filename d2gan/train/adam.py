@@ -7,7 +7,7 @@ C++ operator ``d2gan_adam_update`` (:mod:`d2gan.nn.native`) instead of MXNet's
 parameter, 30 % of a Pix2Pix iteration (``benchmarks/profile_step.py``), where the memory
 traffic of the update (four arrays read, three written, plus a copy of the new weight, see
 :meth:`FusedAdam.update`) takes about 1 ns; the C++ pass runs near that. Where the operator does not apply (no compiler, GPUs, ``D2GAN_NATIVE=0``, sparse
-or float16 arrays) it is MXNet's ``Adam``. Values equal MXNet's to float rounding (the C++
+or float16 arrays, and arrays under :data:`MIN_SIZE` values) it is MXNet's ``Adam``. Values equal MXNet's to float rounding (the C++
 loop may fuse a multiply and an add): ``tests/test_fused_adam.py``.
 
 Every trainer of the library names it through :data:`ADAM`; ``gluon.Trainer(params,
@@ -49,9 +49,15 @@ class FusedAdam(mx.optimizer.Adam):
         return None
 
 
+#: arrays smaller than this keep MXNet's kernel: there the update's time is the per-call cost
+#: (the C++ route pushes one more operator, the copy), not the arithmetic
+MIN_SIZE = 1 << 14
+
+
 def _fused_applies(weight, grad, *states):
     arrays = (weight, grad) + states
-    return (native.available() and weight.context.device_type == 'cpu' and
+    return (weight.size >= MIN_SIZE and native.available() and
+            weight.context.device_type == 'cpu' and
             all(a.stype == 'default' and a.dtype.__name__ in _FLOATS and a.dtype == weight.dtype
                 for a in arrays))
 
