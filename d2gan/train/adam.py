@@ -6,9 +6,12 @@ C++ operator ``d2gan_adam_update`` (:mod:`d2gan.nn.native`) instead of MXNet's
 ``adam_update``. MXNet's kernel is not vectorised: on two cores it took about 5 ns per
 parameter, 30 % of a Pix2Pix iteration (``benchmarks/profile_step.py``), where the memory
 traffic of the update (four arrays read, three written, plus a copy of the new weight, see
-:meth:`FusedAdam.update`) takes about 1 ns; the C++ pass runs near that. Where the operator does not apply (no compiler, GPUs, ``D2GAN_NATIVE=0``, sparse
-or float16 arrays, and arrays under :data:`MIN_SIZE` values) it is MXNet's ``Adam``. Values equal MXNet's to float rounding (the C++
-loop may fuse a multiply and an add): ``tests/test_fused_adam.py``.
+:meth:`FusedAdam.update`) takes about 1 ns; the C++ pass runs near that. Where the operator
+does not apply (no compiler, GPUs, ``D2GAN_NATIVE=0``, sparse or float16 arrays, arrays under
+:data:`MIN_SIZE` values) it is MXNet's ``Adam``. Values equal MXNet's to float rounding (the
+C++ loop may fuse a multiply and an add): ``tests/test_fused_adam.py``. Checkpoints keep the
+optimizer's class; one written before this class resumes with MXNet's ``Adam``, the same
+numbers.
 
 Every trainer of the library names it through :data:`ADAM`; ``gluon.Trainer(params,
 'fusedadam', {...})`` takes the same options as ``'adam'``.
