@@ -21,7 +21,8 @@ built against them registers operators that run inside hybridized graphs like MX
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
-sources, the MXNet version and the target (``$D2GAN_CACHE``, else ``~/.cache/d2gan``), loads it and says whether the operators can be used: only in a process
+sources, the compiler flags, the MXNet version and the target (``$D2GAN_CACHE``, else
+``~/.cache/d2gan``), loads it and says whether the operators can be used: only in a process
 without GPUs (they have CPU kernels only; with GPUs the graphs keep MXNet's operators), and
 not when ``D2GAN_NATIVE=0``. Where no compiler is found or the build fails, it warns once and
 the library keeps MXNet's operators: the same numbers, slower.
