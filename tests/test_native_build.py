@@ -46,3 +46,12 @@ def test_every_source_is_in_the_library_and_every_header_in_its_key(tmp_path, mo
     before = native.library_path()
     monkeypatch.setattr(native, 'HEADERS', native.HEADERS + [str(header)])
     assert native.library_path() != before
+
+
+def test_the_cache_key_changes_with_the_compiler_flags(monkeypatch):
+    """-fno-math-errno vectorises Adam's square roots (d2gan_adam_update); a library built
+    without it is another library."""
+    assert '-fno-math-errno' in native.FLAGS
+    before = native.library_path()
+    monkeypatch.setattr(native, 'FLAGS', [f for f in native.FLAGS if f != '-fno-math-errno'])
+    assert native.library_path() != before
