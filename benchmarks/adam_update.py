@@ -8,6 +8,7 @@ rounding (``tests/test_fused_adam.py``).
 import sys
 import time
 
+from timing import require_native
 from torch_runner import run_torch
 
 # parameters: DCGAN's generator (chapter), Pix2Pix's chapter G + D, Pix2Pix's paper G
@@ -56,9 +57,7 @@ def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
     from mxnet import nd
-    from d2gan.nn import native
-    if not native.available():
-        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+    require_native()
     torch_ms = run_torch(TORCH, {'sizes': SIZES, 'threads': os.cpu_count()}) or {}
     print(f'{"parameters":>12}{"MXNet ms":>10}{"d2gan ms":>10}'
           f'{"PyTorch ms":>11}{"fused ms":>10}{"vs MXNet":>10}{"d2gan/PyTorch":>15}')

@@ -10,7 +10,7 @@ the ratios.
 """
 import sys
 
-from timing import best_ms, hybrid_block
+from timing import best_ms, hybrid_block, require_native, torch_cells
 from torch_runner import run_torch
 
 # (N, C, H, W): U-GAT-IT's chapter generator (light, ngf 16, 64 px: AdaILN at 64 channels and
@@ -54,10 +54,8 @@ def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
     from mxnet import nd
-    from d2gan.nn import native
     from d2gan.models.ugatit import _instance_layer_mix, _instance_layer_mix_moments
-    if not native.available():
-        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+    require_native()
     torch_ms = run_torch(TORCH, {'shapes': SHAPES, 'threads': os.cpu_count()}) or {}
     print(f'{"(N, C, H, W)":<20}{"graph ops ms":>13}{"d2gan ms":>10}{"PyTorch ms":>11}'
           f'{"vs graph ops":>13}{"d2gan/PyTorch":>15}')
@@ -71,8 +69,7 @@ def main():
         t_old = best_ms(hybrid_block(_instance_layer_mix_moments, c, 1e-5), inputs, reps)
         t_new = best_ms(hybrid_block(_instance_layer_mix, c, 1e-5), inputs, reps)
         t_torch = torch_ms.get(str(shape))
-        torch_col = f'{t_torch:11.3f}' if t_torch else f'{"-":>11}'
-        ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'
+        torch_col, ratio = torch_cells(t_torch, t_new)
         print(f'{str(shape):<20}{t_old:13.3f}{t_new:10.3f}{torch_col}{t_old / t_new:13.2f}'
               f'{ratio}')
     print('ms per forward + backward (hybridized, static allocation); d2gan/PyTorch > 1: d2gan '

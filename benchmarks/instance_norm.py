@@ -7,7 +7,7 @@ equal to 1e-6 (``tests/test_rows_norm.py``); this prints the time of each and th
 """
 import sys
 
-from timing import best_ms, hybrid_block
+from timing import best_ms, hybrid_block, require_native, torch_cells
 from torch_runner import run_torch
 
 # (N, C, H, W) from the book's models: the chapter settings (StarGAN: batch 16, 32 px, 16 to 64
@@ -47,10 +47,8 @@ def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
     from mxnet import nd
-    from d2gan.nn import native
     from d2gan.nn.norm import normalize_instances
-    if not native.available():
-        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+    require_native()
     torch_ms = run_torch(TORCH, {'shapes': SHAPES, 'threads': os.cpu_count()}) or {}
     print(f'{"(N, C, H, W)":<22}{"LayerNorm ms":>13}{"d2gan ms":>10}{"PyTorch ms":>11}'
           f'{"speed-up":>10}{"d2gan/PyTorch":>15}')
@@ -61,8 +59,7 @@ def main():
         t_old = best_ms(hybrid_block(layer_norm_route), [x], reps)
         t_new = best_ms(hybrid_block(lambda F, v: normalize_instances(F, v, 1e-5)), [x], reps)
         t_torch = torch_ms.get(str(shape))
-        torch_col = f'{t_torch:11.2f}' if t_torch else f'{"-":>11}'
-        ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'
+        torch_col, ratio = torch_cells(t_torch, t_new, 2)
         print(f'{str(shape):<22}{t_old:13.2f}{t_new:10.2f}{torch_col}{t_old / t_new:10.2f}{ratio}')
     print('ms per forward + backward (hybridized, static allocation); d2gan/PyTorch > 1: d2gan '
           'faster')

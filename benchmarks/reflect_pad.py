@@ -7,7 +7,7 @@ PyTorch's ``ReflectionPad2d``, in one run. Values are equal and gradients equal 
 """
 import sys
 
-from timing import best_ms, hybrid_block
+from timing import best_ms, hybrid_block, require_native, torch_cells
 from torch_runner import run_torch
 
 # (N, C, H, W, pad) of CycleGAN's and U-GAT-IT's pads: the chapter settings (batch 1, 64 px:
@@ -42,10 +42,8 @@ def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
     from mxnet import nd
-    from d2gan.nn import native
     from d2gan.nn.padding import reflect_pad, reflect_pad_mxnet
-    if not native.available():
-        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+    require_native()
     torch_ms = run_torch(TORCH, {'shapes': SHAPES, 'threads': os.cpu_count()}) or {}
     print(f'{"(N, C, H, W), pad":<26}{"MXNet pad ms":>13}{"d2gan ms":>10}{"PyTorch ms":>11}'
           f'{"speed-up":>10}{"d2gan/PyTorch":>15}')
@@ -56,8 +54,7 @@ def main():
         t_old = best_ms(hybrid_block(reflect_pad_mxnet, shape[4]), [x], reps)
         t_new = best_ms(hybrid_block(reflect_pad, shape[4]), [x], reps)
         t_torch = torch_ms.get(str(shape))
-        torch_col = f'{t_torch:11.3f}' if t_torch else f'{"-":>11}'
-        ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'
+        torch_col, ratio = torch_cells(t_torch, t_new)
         label = f'{shape[:4]}, {shape[4]}'
         print(f'{label:<26}{t_old:13.3f}{t_new:10.3f}{torch_col}{t_old / t_new:10.2f}{ratio}')
     print('ms per forward + backward (hybridized, static allocation); d2gan/PyTorch > 1: d2gan '

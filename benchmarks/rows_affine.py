@@ -9,7 +9,7 @@ before it) and PyTorch's broadcast product, in one run. Equal to float rounding
 """
 import sys
 
-from timing import best_ms, hybrid_block
+from timing import best_ms, hybrid_block, require_native, torch_cells
 from torch_runner import run_torch
 
 # (rows, row length) = (N C, H W): StarGAN v2's chapter generator (batch 8, 64 to 256
@@ -51,10 +51,8 @@ def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
     from mxnet import nd
-    from d2gan.nn import native
     from d2gan.nn.channel_ops import affine_rows, affine_rows_batch_dot
-    if not native.available():
-        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+    require_native()
     torch_ms = run_torch(TORCH, {'shapes': SHAPES, 'threads': os.cpu_count()}) or {}
     print(f'{"(N C, H W)":<18}{"broadcast ms":>13}{"batch_dot ms":>13}{"d2gan ms":>10}'
           f'{"PyTorch ms":>11}{"vs broadcast":>13}{"vs batch_dot":>13}{"d2gan/PyTorch":>15}')
@@ -67,8 +65,7 @@ def main():
         t_bd = best_ms(hybrid_block(affine_rows_batch_dot), inputs, reps)
         t_new = best_ms(hybrid_block(affine_rows), inputs, reps)
         t_torch = torch_ms.get(str(shape))
-        torch_col = f'{t_torch:11.3f}' if t_torch else f'{"-":>11}'
-        ratio = f'{t_torch / t_new:15.2f}' if t_torch else f'{"-":>15}'
+        torch_col, ratio = torch_cells(t_torch, t_new)
         print(f'{str(shape):<18}{t_bc:13.3f}{t_bd:13.3f}{t_new:10.3f}{torch_col}'
               f'{t_bc / t_new:13.2f}{t_bd / t_new:13.2f}{ratio}')
     print('ms per forward + backward (hybridized, static allocation); d2gan/PyTorch > 1: d2gan '

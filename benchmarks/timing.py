@@ -36,3 +36,18 @@ def hybrid_block(fn, *args):
     net = Wrapped()
     net.hybridize(static_alloc=True, static_shape=True)
     return net
+
+
+def require_native():
+    """Stop with a message where the C++ operators these benchmarks time are not available."""
+    from d2gan.nn import native
+    if not native.available():
+        raise SystemExit('the C++ operator is not available here (see d2gan.nn.native)')
+
+
+def torch_cells(t_torch, t_ours, digits=3):
+    """A row's ``PyTorch ms`` (11 wide) and ``d2gan/PyTorch`` (15 wide) cells; ``-`` where
+    PyTorch did not run."""
+    if not t_torch:
+        return f'{"-":>11}', f'{"-":>15}'
+    return f'{t_torch:11.{digits}f}', f'{t_torch / t_ours:15.2f}'

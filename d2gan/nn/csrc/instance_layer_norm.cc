@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 #include "float_types.h"
+#include "shape_text.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -22,6 +23,7 @@ using namespace mxnet::ext;
 namespace {
 
 using d2gan::data_or_null;
+using d2gan::dims;
 
 struct Attrs {
   double eps = 1e-5;
@@ -242,12 +244,6 @@ MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& at
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_instance_layer_norm", in_types, out_types);
-}
-
-std::string dims(const std::vector<unsigned int>& shape) {
-  std::string text = "(";
-  for (size_t i = 0; i < shape.size(); ++i) text += std::to_string(shape[i]) + ",";
-  return text + ")";
 }
 
 int64_t elements(const std::vector<unsigned int>& shape) {

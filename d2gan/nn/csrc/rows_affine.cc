@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 #include "float_types.h"
+#include "shape_text.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -16,6 +17,7 @@ using namespace mxnet::ext;
 namespace {
 
 using d2gan::data_or_null;
+using d2gan::dims;
 
 template <typename T>
 void forward_rows(const T* x, const T* scale, const T* shift, T* y, int64_t rows, int64_t len,
@@ -119,12 +121,6 @@ MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& at
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_rows_affine", in_types, out_types);
-}
-
-std::string dims(const std::vector<unsigned int>& shape) {
-  std::string text = "(";
-  for (size_t i = 0; i < shape.size(); ++i) text += std::to_string(shape[i]) + ",";
-  return text + ")";
 }
 
 MXReturnValue infer_shape(const std::unordered_map<std::string, std::string>& attrs,
