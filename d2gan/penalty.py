@@ -25,7 +25,9 @@ Dense (W)           ``dy W``
 LeakyReLU, ReLU     ``dy * m`` with the constant mask ``m = 1 if x > 0 else alpha``
 tanh, sigmoid, ...  ``dy * f'(x)`` with ``f'`` written with forward operators
 InstanceNorm,       ``(g - mean(g) - x_hat * mean(g * x_hat)) / s`` with ``g = gamma * dy``,
-LayerNorm           ``x_hat = (x - mu) / s``, means over the normalised axes
+LayerNorm           ``x_hat = (x - mu) / s``, means over the normalised axes (a 4-D instance
+                    norm on its rows ``(N C, H W)`` with the C++ row operators: no broadcast
+                    whose backward is CPU's slow generic reduction)
 SNConv2D, SNDense   as Conv2D / Dense with the normalised weight ``W / sigma(W)``
 Equalized conv,     as Conv2D / Dense with the run-time scaled weight (PGGAN, StyleGAN2)
 dense
@@ -72,6 +74,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .nn.conv_transpose import interleave_phases, phase_split_kernel
+from .nn import native
 from .nn.native import is_symbolic
 from .nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
@@ -327,7 +330,10 @@ class _ActivationRule:
 
 
 class _NormRule:
-    """Instance norm (per example and channel over H, W) and layer norm (over ``axis``)."""
+    """Instance norm (per example and channel over H, W) and layer norm (over ``axis``).
+
+    A 4-D instance norm runs on the rows ``(N C, H W)`` where the C++ operators are available
+    (:func:`_rows_forward`); otherwise, and for layer norm, with broadcast operators."""
 
     @staticmethod
     def _axes(layer, ndim):
@@ -349,6 +355,8 @@ class _NormRule:
         axes, axis = cls._axes(layer, len(shape))
         # MXNet's kernels hold eps as a float32 (1e-5 -> 9.99999975e-06); so do we, to match.
         eps = float(np.float32(layer._epsilon))
+        if isinstance(layer, nn.InstanceNorm) and len(shape) == 4 and native.available():
+            return _rows_forward(g, layer, x, shape, eps)
         F = g.F
         centred = F.elemwise_sub(x, g.mean_like(x, axes))
         variance = F.mean(g.mul(centred, centred), axis=axes, keepdims=True)
@@ -360,12 +368,62 @@ class _NormRule:
 
     @staticmethod
     def input_grad(g, layer, cache, dy):
+        if isinstance(cache, _Rows):
+            return _rows_input_grad(g, cache, dy)
         x_hat, inv_std, gamma, axes = cache
         F = g.F
         dy = g.mul(dy, gamma)
         centred = F.elemwise_sub(dy, g.mean_like(dy, axes))
         return g.mul(F.elemwise_sub(centred, g.mul(x_hat, g.mean_like(g.mul(dy, x_hat), axes))),
                      inv_std)
+
+
+class _Rows:
+    """What the rows route of an instance norm keeps for its input gradient."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _rows_forward(g, layer, x, shape, eps):
+    """Instance norm of ``x`` ``(N, C, H, W)`` on its rows ``(N C, H W)``: row means as a
+    product with a ``1 / HW`` column (``FullyConnected``), every per-row or per-channel scale
+    and shift by ``d2gan_rows_affine``. The same function as the broadcast route, whose
+    ``broadcast_like`` back-propagates through a slow generic reduction on CPU; here every
+    backward is a matrix product or the C++ operator's one pass."""
+    F = g.F
+    n, c, h, w = shape
+    rows = F.reshape(x, shape=(n * c, h * w))
+    first_row = F.slice_axis(rows, axis=0, begin=0, end=1)
+    average = F.BlockGrad(F.ones_like(first_row)) * (1.0 / (h * w))         # (1, H W)
+
+    def row_mean(a):
+        return F.reshape(F.FullyConnected(a, average, no_bias=True, num_hidden=1), shape=(-1,))
+
+    mean = row_mean(rows)                                                   # (N C,)
+    ones = F.BlockGrad(F.ones_like(mean))
+    zeros = F.BlockGrad(F.zeros_like(mean))
+    centred = F.d2gan_rows_affine(rows, ones, -mean)
+    inv_std = 1 / F.sqrt(row_mean(g.mul(centred, centred)) + eps)          # (N C,)
+    x_hat = F.d2gan_rows_affine(centred, inv_std, zeros)
+    gamma = g.param(layer.gamma)                                            # (C,): rows n C + c
+    y = F.d2gan_rows_affine(x_hat, gamma, g.param(layer.beta))
+    cache = _Rows(x_hat=x_hat, inv_std=inv_std, gamma=gamma, zeros=zeros, row_mean=row_mean,
+                  shape=shape)
+    return F.reshape(y, shape=shape), shape, cache
+
+
+def _rows_input_grad(g, r, dy):
+    """``dx = inv_std (d - mean(d) - x_hat mean(d x_hat))`` with ``d = gamma dy``, row by row
+    (:func:`_rows_forward`)."""
+    F = g.F
+    n, c, h, w = r.shape
+    d = F.d2gan_rows_affine(F.reshape(dy, shape=(n * c, h * w)), r.gamma,
+                            F.BlockGrad(F.zeros_like(r.gamma)))
+    mean_d, mean_dx = r.row_mean(d), r.row_mean(g.mul(d, r.x_hat))
+    dx = F.elemwise_sub(F.d2gan_rows_affine(d, r.inv_std, -g.mul(r.inv_std, mean_d)),
+                        F.d2gan_rows_affine(r.x_hat, g.mul(r.inv_std, mean_dx), r.zeros))
+    return F.reshape(dx, shape=r.shape)
 
 
 class _FlattenRule:

@@ -350,3 +350,30 @@ def test_conv2d_input_grad_is_the_transposed_convolution(channels, kernel, strid
     dx = conv2d_input_grad(nd, dy, w, w.shape, (stride,) * 2, (pad,) * 2, (size,) * 2,
                            y.shape[2:])
     assert rel_err(dx.asnumpy(), x.grad.asnumpy()) < 1e-13
+
+
+@pytest.mark.parametrize('dtype,tolerance', [('float64', 1e-12), ('float32', 1e-5)])
+def test_instance_norm_rows_route_equals_the_broadcast_route(monkeypatch, dtype, tolerance):
+    """A 4-D instance norm in the penalty runs on rows with the C++ operators where they are
+    available; its value, input gradient and parameter gradients equal the broadcast route's
+    (the one taken without them, and for layer norm)."""
+    import d2gan.penalty as penalty_module
+    if not penalty_module.native.available():
+        pytest.skip('the C++ operators are not available here')
+    net, x = small_critic('instance', 'leaky', dtype=dtype, seed=8), inputs(dtype=dtype, seed=9)
+    calls = []
+    rows_forward = penalty_module._rows_forward
+    monkeypatch.setattr(penalty_module, '_rows_forward',
+                        lambda *a: calls.append(1) or rows_forward(*a))
+    by_rows, value_rows = penalty_grads(GradientPenalty(10.0), net, x)
+    grad_rows = critic_input_gradient(net, x)[0].asnumpy()
+    assert calls, 'the rows route was not taken'
+    monkeypatch.setattr(penalty_module.native, 'available', lambda: False)
+    calls.clear()
+    by_broadcast, value_broadcast = penalty_grads(GradientPenalty(10.0), net, x)
+    assert not calls
+    assert abs(value_rows - value_broadcast) < tolerance * abs(value_broadcast)
+    assert rel_err(grad_rows, critic_input_gradient(net, x)[0].asnumpy()) < tolerance
+    scale = max(np.abs(g).max() for g in by_broadcast.values())   # conv1's bias: zero exactly
+    for name, g in by_broadcast.items():
+        assert np.abs(by_rows[name] - g).max() < tolerance * scale, name
