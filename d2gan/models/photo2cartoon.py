@@ -181,7 +181,7 @@ class ResnetSoftAdaLINBlock(nn.HybridBlock):
             self.norm2 = SoftAdaLIN(dim, unbiased_variance)
 
     def hybrid_forward(self, F, x, content, style):
-        out = F.relu(self.norm1(self.conv1(self.pad(x)), content, style))
+        out = F.Activation(self.norm1(self.conv1(self.pad(x)), content, style), act_type='relu')
         return x + self.norm2(self.conv2(self.pad(out)), content, style)
 
 

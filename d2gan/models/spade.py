@@ -112,7 +112,7 @@ class SPADEGenerator(nn.HybridBlock):
         for name in ('up_0', 'up_1', 'up_2', 'up_3') + (('up_4',) if n == 7 else ()):
             x, level = up(x), level - 1
             x = getattr(self, name)(x, seg(level))
-        return F.tanh(self.conv_img(F.LeakyReLU(x, slope=0.2)))
+        return F.Activation(self.conv_img(F.LeakyReLU(x, slope=0.2)), act_type='tanh')
 
 
 class NLayerDiscriminator(nn.HybridBlock):

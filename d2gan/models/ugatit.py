@@ -204,7 +204,7 @@ class CAM(nn.HybridBlock):
         logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight, gap_bias),
                           self._logit(F, F.max(x, axis=(2, 3)), gmp_weight, gmp_bias), dim=1)
         h = self._weighted_conv(F, x, gap_weight, gmp_weight)
-        h = F.LeakyReLU(h, slope=self.slope) if self.slope else F.relu(h)
+        h = F.LeakyReLU(h, slope=self.slope) if self.slope else F.Activation(h, act_type='relu')
         return h, logits, F.sum(h, axis=1, keepdims=True)
 
 
@@ -237,7 +237,7 @@ class ResnetAdaILNBlock(nn.HybridBlock):
             self.norm2 = AdaILN(dim, unbiased_variance=unbiased_variance)
 
     def hybrid_forward(self, F, x, gamma, beta):
-        out = F.relu(self.norm1(self.conv1(self.pad(x)), gamma, beta))
+        out = F.Activation(self.norm1(self.conv1(self.pad(x)), gamma, beta), act_type='relu')
         return x + self.norm2(self.conv2(self.pad(out)), gamma, beta)
 
 

@@ -43,10 +43,10 @@ class SelectiveTransferUnit(nn.HybridBlock):
     def hybrid_forward(self, F, f, s):
         s_hat = self.up(s)
         both = concat_all(F, [f, s_hat], self._plain)
-        r = F.sigmoid(self.reset(both))
-        z = F.sigmoid(self.update(both))
+        r = F.Activation(self.reset(both), act_type='sigmoid')
+        z = F.Activation(self.update(both), act_type='sigmoid')
         s_new = r * s_hat
-        f_hat = F.tanh(self.info(concat_all(F, [f, s_new], self._plain)))
+        f_hat = F.Activation(self.info(concat_all(F, [f, s_new], self._plain)), act_type='tanh')
         return (1 - z) * s_hat + z * f_hat, s_new
 
 
