@@ -22,7 +22,8 @@ Conv2D (W, s, p)    the transposed convolution of ``dy`` with ``W``, written as 
                     CPU its backward crashes oneDNN for a computed weight and for one output
                     channel; ``Convolution`` works in both cases.
 Dense (W)           ``dy W``
-LeakyReLU, ReLU     ``dy * m`` with the constant mask ``m = 1 if x > 0 else alpha``
+LeakyReLU, ReLU     ``dy * m`` with the constant mask ``m = 1 if x > 0 else alpha`` (with the
+                    C++ operators ``d2gan_leaky`` / ``d2gan_leaky_mul``: no mask array)
 tanh, sigmoid, ...  ``dy * f'(x)`` with ``f'`` written with forward operators
 InstanceNorm,       ``(g - mean(g) - x_hat * mean(g * x_hat)) / s`` with ``g = gamma * dy``,
 LayerNorm           ``x_hat = (x - mu) / s``, means over the normalised axes (a 4-D instance
@@ -177,10 +178,26 @@ class _Ops:
         back-propagate 2-3x faster on CPU than ``broadcast_sub`` & co.)."""
         return self.F.broadcast_like(self.F.mean(x, axis=axes, keepdims=True), x)
 
-    def mask(self, x, slope):
-        """``1 if x > 0 else slope``: a constant, its derivative is zero wherever it exists."""
+    def leaky(self, x, slope, gain=1.0):
+        """``x * m`` with the constant mask ``m = gain if x > 0 else gain * slope`` (a leaky
+        ReLU; ``slope=0``: a ReLU), and what :meth:`masked` needs to multiply by ``m`` again.
+        With the C++ operators: ``d2gan_leaky`` and ``d2gan_leaky_mul``, one pass each way
+        (``benchmarks/leaky_mul.py``); else ``m`` as an array."""
         slope = float(np.float32(slope))  # MXNet's LeakyReLU holds the slope as a float32
-        return self.F.BlockGrad((x > 0) * (1 - slope) + slope)
+        if native.available():
+            attrs = {'slope': repr(slope), 'gain': repr(float(gain))}
+            return self.F.d2gan_leaky(x, **attrs), (self.F.BlockGrad(x), attrs)
+        mask = self.F.BlockGrad((x > 0) * (1 - slope) + slope)
+        mask = mask if gain == 1 else mask * gain
+        return self.mul(x, mask), mask
+
+    def masked(self, dy, mask):
+        """``dy * m`` for the ``mask`` :meth:`leaky` returned: a constant, its derivative is
+        zero wherever it exists."""
+        if isinstance(mask, tuple):
+            x, attrs = mask
+            return self.F.d2gan_leaky_mul(dy, x, **attrs)
+        return self.mul(dy, mask)
 
 
 def _weight(g, layer):
@@ -296,12 +313,12 @@ class _LeakyReLURule:
     def forward(g, layer, x, shape):
         # x * mask equals MXNet's LeakyReLU in float32, and unlike its kernel (whose negative
         # branch is rounded to float32) it is exact in float64.
-        mask = g.mask(x, layer._alpha)
-        return g.mul(x, mask), shape, mask
+        y, mask = g.leaky(x, layer._alpha)
+        return y, shape, mask
 
     @staticmethod
     def input_grad(g, layer, mask, dy):
-        return g.mul(dy, mask)
+        return g.masked(dy, mask)
 
 
 class _ActivationRule:
@@ -312,7 +329,7 @@ class _ActivationRule:
         kind = layer._act_type
         y = g.F.Activation(x, act_type=kind)
         if kind == 'relu':
-            return y, shape, g.mask(x, 0.0)
+            return y, shape, g.leaky(x, 0.0)[1]
         if kind in ('sigmoid', 'tanh'):
             return y, shape, y
         if kind == 'softrelu':
@@ -326,7 +343,9 @@ class _ActivationRule:
             return g.mul(dy, g.mul(cache, 1 - cache))
         if kind == 'tanh':
             return g.mul(dy, 1 - g.mul(cache, cache))
-        return g.mul(dy, cache)  # relu mask, softrelu's sigmoid
+        if kind == 'relu':
+            return g.masked(dy, cache)
+        return g.mul(dy, cache)  # softrelu's sigmoid
 
 
 class _NormRule:
@@ -483,15 +502,14 @@ class _ScaledLeakyReLURule:
     def forward(g, layer, x, shape):
         if layer.slope == 1:
             return (x if layer.gain == 1 else x * layer.gain), shape, None
-        mask = g.mask(x, layer.slope)
-        mask = mask if layer.gain == 1 else mask * layer.gain
-        return g.mul(x, mask), shape, mask
+        y, mask = g.leaky(x, layer.slope, layer.gain)
+        return y, shape, mask
 
     @staticmethod
     def input_grad(g, layer, mask, dy):
         if mask is None:
             return dy if layer.gain == 1 else dy * layer.gain
-        return g.mul(dy, mask)
+        return g.masked(dy, mask)
 
 
 class _UpFirDnRule:

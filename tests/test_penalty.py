@@ -352,6 +352,34 @@ def test_conv2d_input_grad_is_the_transposed_convolution(channels, kernel, strid
     assert rel_err(dx.asnumpy(), x.grad.asnumpy()) < 1e-13
 
 
+@pytest.mark.parametrize('act', ['leaky', 'relu'])
+@pytest.mark.parametrize('dtype,tolerance', [('float64', 1e-12), ('float32', 1e-5)])
+def test_leaky_operators_equal_the_mask_route(monkeypatch, act, dtype, tolerance):
+    """With the C++ operators, a (leaky) ReLU in the penalty is ``d2gan_leaky`` forward and
+    ``d2gan_leaky_mul`` for its input gradient; value, input gradient and parameter gradients
+    equal the mask-array route's (the one taken without them)."""
+    import d2gan.penalty as penalty_module
+    if not penalty_module.native.available():
+        pytest.skip('the C++ operators are not available here')
+    net, x = small_critic('layer', act, dtype=dtype, seed=3), inputs(dtype=dtype, seed=4)
+    ops = []
+    masked = penalty_module._Ops.masked
+    monkeypatch.setattr(penalty_module._Ops, 'masked',
+                        lambda self, dy, m: ops.append(type(m)) or masked(self, dy, m))
+    by_native, value_native = penalty_grads(GradientPenalty(10.0), net, x)
+    grad_native = critic_input_gradient(net, x)[0].asnumpy()
+    assert ops and all(kind is tuple for kind in ops), 'the C++ operators were not used'
+    monkeypatch.setattr(penalty_module.native, 'available', lambda: False)
+    ops.clear()
+    by_masks, value_masks = penalty_grads(GradientPenalty(10.0), net, x)
+    assert ops and tuple not in ops
+    assert abs(value_native - value_masks) < tolerance * abs(value_masks)
+    assert rel_err(grad_native, critic_input_gradient(net, x)[0].asnumpy()) < tolerance
+    scale = max(np.abs(g).max() for g in by_masks.values())
+    for name, g in by_masks.items():
+        assert np.abs(by_native[name] - g).max() < tolerance * scale, name
+
+
 @pytest.mark.parametrize('dtype,tolerance', [('float64', 1e-12), ('float32', 1e-5)])
 def test_instance_norm_rows_route_equals_the_broadcast_route(monkeypatch, dtype, tolerance):
     """A 4-D instance norm in the penalty runs on rows with the C++ operators where they are

@@ -18,6 +18,9 @@ built against them registers operators that run inside hybridized graphs like MX
   route it replaces is about forty small graph operators per layer;
 - ``d2gan_adam_update`` (``adam_update.cc``): Adam's element-wise update, vectorised
   (:class:`d2gan.train.adam.FusedAdam`) -- MXNet's ``adam_update`` kernel is not.
+- ``d2gan_leaky`` and ``d2gan_leaky_mul`` (``leaky_mul.cc``): the gradient penalty's (leaky)
+  ReLU and its input gradient, times a constant mask, one pass each way -- the route they
+  replace builds the mask as an array with three scalar operators.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
@@ -144,7 +147,7 @@ def _load():
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
         warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN, (Ada)ILN, '
-                      f'spectral normalisation and Adam use MXNet\'s operators and a Python '
+                      f'spectral normalisation, Adam and the penalty\'s leaky ReLUs use MXNet\'s operators and a Python '
                       f'operator (slower): the C++ operators could not be built or loaded '
                       f'({err})')
         return False
