@@ -29,25 +29,17 @@ import math
 import numpy as np
 from mxnet import nd
 
-from ..penalty import chain_forward, chain_input_grad, conv2d_input_grad
+from ..nn.channel_ops import scale_channels
+from ..penalty import _Ops, chain_forward, chain_input_grad, conv2d_input_grad
 
 SQRT2 = math.sqrt(2)
 
 
-class _G:
-    """The NDArray namespace and parameter access of :mod:`d2gan.penalty`'s rules."""
-    F = nd
-
-    def __init__(self, device):
-        self.device = device
-
-    def param(self, p):
-        return p.data(self.device)
-
-
-def _leaky_mask(a, slope=0.2):
-    slope = float(np.float32(slope))           # as MXNet's LeakyReLU holds it
-    return nd.BlockGrad((a > 0) * (1 - slope) + slope) * SQRT2
+def _scale(x, s):
+    """``x`` ``(N, C, H, W)`` times ``s`` ``(N, C)`` per example and channel: the modulation's
+    fast route (:func:`~d2gan.nn.channel_ops.scale_channels`; a broadcast product's backward
+    is CPU's slow generic reduction)."""
+    return scale_channels(nd, x, s, x.shape[2] * x.shape[3])
 
 
 def _affine(g, dense, w):
@@ -63,7 +55,7 @@ def _layer_forward(g, layer, x, w):
         raise NotImplementedError("path length regularization is written for layer='v2'")
     s, A = _affine(g, layer.affine, w)
     W = g.param(layer.weight)
-    xs = nd.broadcast_mul(x, s.reshape((0, 0, 1, 1)))
+    xs = _scale(x, s)
     resample = None
     if layer.up > 1:
         xr, shape, resample = chain_forward(g, [layer.resample], xs, xs.shape)
@@ -74,27 +66,22 @@ def _layer_forward(g, layer, x, w):
                        no_bias=True)
     W2 = nd.sum(nd.square(W), axis=(2, 3))
     d = nd.rsqrt(nd.dot(nd.square(s), W2, transpose_b=True) + 1e-8)
-    a = nd.broadcast_mul(u, d.reshape((0, 0, 1, 1)))
-    if layer.use_noise:
-        noise = nd.random.normal(shape=(a.shape[0], 1) + a.shape[2:], ctx=a.context,
-                                 dtype=a.dtype)
-        a = nd.broadcast_add(a, nd.broadcast_mul(noise, g.param(layer.noise_strength)
-                                                 .reshape((1, 1, 1, 1))))
-    a = nd.broadcast_add(a, g.param(layer.bias).reshape((1, -1, 1, 1)))
-    mask = _leaky_mask(a)
-    return a * mask, (x, s, A, W, Wc, W2, d, u, mask, conv_in.shape, pad, resample)
+    strength = g.param(layer.noise_strength) if layer.use_noise else None
+    a = layer._add_noise_and_bias(nd, _scale(u, d), g.param(layer.bias), strength)
+    out, mask = g.leaky(a, 0.2, SQRT2)          # lrelu(a) sqrt(2)
+    return out, (x, s, A, W, Wc, W2, d, u, mask, conv_in.shape, pad, resample)
 
 
 def _layer_vjp(g, layer, cache, dout):
     """``(dx, dw)`` of one modulated layer from its output gradient."""
     x, s, A, W, Wc, W2, d, u, mask, conv_shape, pad, resample = cache
-    da = dout * mask
-    du = nd.broadcast_mul(da, d.reshape((0, 0, 1, 1)))
+    da = g.masked(dout, mask)
+    du = _scale(da, d)
     dd = nd.sum(da * u, axis=(2, 3))
     dconv = conv2d_input_grad(nd, du, Wc, Wc.shape, (1, 1), (pad, pad), conv_shape[2:],
                               du.shape[2:])
     dxs = chain_input_grad(g, resample, dconv) if resample is not None else dconv
-    dx = nd.broadcast_mul(dxs, s.reshape((0, 0, 1, 1)))
+    dx = _scale(dxs, s)
     dP = dd * nd.power(d, 3) * -0.5
     ds = nd.sum(dxs * x, axis=(2, 3)) + 2 * s * nd.dot(dP, W2)
     return dx, nd.dot(ds, A)
@@ -104,7 +91,7 @@ def _torgb_forward(g, torgb, x, w):
     s, A = _affine(g, torgb.affine, w)
     s = s * torgb.weight_gain
     W = g.param(torgb.weight)
-    y = nd.Convolution(nd.broadcast_mul(x, s.reshape((0, 0, 1, 1))), W, g.param(torgb.bias),
+    y = nd.Convolution(_scale(x, s), W, g.param(torgb.bias),
                        kernel=(1, 1), num_filter=W.shape[0])
     return y, (x, s, A, W)
 
@@ -113,14 +100,14 @@ def _torgb_vjp(torgb, cache, dy):
     x, s, A, W = cache
     dxs = conv2d_input_grad(nd, dy, W, W.shape, (1, 1), (0, 0), x.shape[2:], dy.shape[2:])
     ds = nd.sum(dxs * x, axis=(2, 3)) * torgb.weight_gain
-    return nd.broadcast_mul(dxs, s.reshape((0, 0, 1, 1))), nd.dot(ds, A)
+    return _scale(dxs, s), nd.dot(ds, A)
 
 
 def synthesis_vjp(synthesis, ws, y):
     """``(images, J^T y)``: the synthesis network's output for ``ws`` ``(N, num_ws, w_dim)``
     and the gradient of ``sum(images * y)`` with respect to ``ws``, built from forward
     operators (differentiable in the parameters by first-order back-prop)."""
-    g = _G(ws.context)
+    g = _Ops(nd, ws.context)
     x = img = None
     steps, start = [], 0
     for block in synthesis.blocks:
