@@ -75,6 +75,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from .nn.conv_transpose import interleave_phases, phase_split_kernel
+from .nn.upsample import upsample_nearest2x
 from .nn import native
 from .nn.native import is_symbolic
 from .nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
@@ -563,7 +564,9 @@ class _AvgPoolRule:
     @staticmethod
     def input_grad(g, layer, cache, dy):
         k, shape = cache
-        dx = g.F.UpSampling(dy, scale=k, sample_type='nearest') * (1.0 / (k * k))
+        up = (upsample_nearest2x(g.F, dy) if k == 2 else
+              g.F.UpSampling(dy, scale=k, sample_type='nearest'))
+        dx = up * (1.0 / (k * k))
         if shape[2] % k or shape[3] % k:   # rows and columns no window reaches: zero
             dx = g.F.pad(dx, mode='constant',
                          pad_width=(0, 0, 0, 0, 0, shape[2] % k, 0, shape[3] % k))

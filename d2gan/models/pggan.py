@@ -38,6 +38,7 @@ from ..nn.equalized import (EqualizedConv2D, EqualizedDense, MinibatchStdDev, Pi
                             ScaledLeakyReLU)
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
+from ..nn.upsample import upsample_nearest2x
 from ..registry import MODELS
 from .shape_check import resolution_log2
 
@@ -102,8 +103,7 @@ class _GBlock(nn.HybridBlock):
                               _Bias(out), _Act(use_pixelnorm, out),
                               EqualizedConv2D(out, out, 3), _Act(use_pixelnorm, out))
             else:
-                self.body.add(nn.HybridLambda(lambda F, x: F.UpSampling(
-                                  x, scale=2, sample_type='nearest')),
+                self.body.add(nn.HybridLambda(upsample_nearest2x),
                               EqualizedConv2D(out, nf(res - 2), 3), _Act(use_pixelnorm, out),
                               EqualizedConv2D(out, out, 3), _Act(use_pixelnorm, out))
 

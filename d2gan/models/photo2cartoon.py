@@ -50,6 +50,7 @@ from mxnet.gluon import nn
 from ..nn.concat import concat_all
 from ..nn.norm import InstanceNorm
 from ..nn.padding import ReflectionPad
+from ..nn.upsample import upsample_nearest2x
 from ..registry import MODELS
 from .ugatit import CAM, ILN, AdaILN, ResnetBlock
 
@@ -58,7 +59,7 @@ N_BLOCKS = 4    # residual blocks of the encoder and of the decoder (fixed in th
 
 
 def _upsample(F, x):
-    return F.UpSampling(x, scale=2, sample_type='nearest')
+    return upsample_nearest2x(F, x)
 
 
 class ConvBlock(nn.HybridBlock):

@@ -31,6 +31,7 @@ from .. import nn as dnn
 from ..nn import SNConv2D, SPADEResBlock, nearest_downsample
 from ..nn.concat import concat_channels
 from ..nn.norm import norm_layer
+from ..nn.upsample import upsample_nearest2x
 from ..registry import MODELS
 
 NUM_UPSAMPLING = {'normal': 5, 'more': 6, 'most': 7}
@@ -99,7 +100,7 @@ class SPADEGenerator(nn.HybridBlock):
             return nearest_downsample(F, m, 2 ** level)
 
         def up(x):
-            return F.UpSampling(x, scale=2, sample_type='nearest')
+            return upsample_nearest2x(F, x)
 
         x = self.fc(seg(n))
         x = self.head_0(x, seg(n))

@@ -33,6 +33,7 @@ from mxnet.gluon import nn
 
 from ..nn.channel_ops import affine_rows
 from ..nn.norm import AffineInstanceNorm, normalize_rows
+from ..nn.upsample import upsample_nearest2x
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
 from ..registry import MODELS
@@ -109,7 +110,7 @@ class AdainResBlk(nn.HybridBlock):
                 self.conv1x1 = nn.Conv2D(dim_out, 1, use_bias=False, in_channels=dim_in)
 
     def _up(self, F, x):
-        return F.UpSampling(x, scale=2, sample_type='nearest') if self.upsample else x
+        return upsample_nearest2x(F, x) if self.upsample else x
 
     def hybrid_forward(self, F, x, s):
         h = F.LeakyReLU(self.norm1(x, s), slope=0.2)

@@ -54,6 +54,7 @@ from ..nn.channel_ops import affine_rows
 from ..nn.norm import InstanceNorm, normalize_rows
 from ..nn.padding import ReflectionPad
 from ..nn.spectral_norm import SNConv2D
+from ..nn.upsample import upsample_nearest2x
 from ..registry import MODELS
 
 
@@ -280,8 +281,7 @@ class UGATITGenerator(nn.HybridBlock):
                 self.up_blocks.add(ResnetAdaILNBlock(dim, unbiased_variance))
             self.up = nn.HybridSequential()
             for mult in (4, 2):
-                self.up.add(nn.HybridLambda(lambda F, x: F.UpSampling(
-                                x, scale=2, sample_type='nearest')),
+                self.up.add(nn.HybridLambda(upsample_nearest2x),
                             ReflectionPad(1),
                             nn.Conv2D(ngf * mult // 2, 3, use_bias=False, in_channels=ngf * mult),
                             ILN(ngf * mult // 2, unbiased_variance=unbiased_variance),
