@@ -5,23 +5,15 @@ decoders and the penalty's average-pool rule use it."""
 import numpy as np
 import pytest
 import mxnet as mx
-from mxnet import autograd, nd
+from mxnet import nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
 from d2gan.nn.upsample import upsample_nearest2x
+from graph_checks import run
 
 pytestmark = pytest.mark.skipif(not native.available(),
                                 reason='the C++ operators are not available here')
-
-
-def run(fn, x, head):
-    v = x.copy()
-    v.attach_grad()
-    with autograd.record():
-        y = fn(v)
-    y.backward(head)
-    return y.asnumpy(), v.grad.asnumpy()
 
 
 @pytest.mark.parametrize('dtype,tolerance', [('float32', 1e-6), ('float64', 1e-15)])

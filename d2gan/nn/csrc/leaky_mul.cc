@@ -19,7 +19,6 @@ using namespace mxnet::ext;
 
 namespace {
 
-using d2gan::data_or_null;
 using d2gan::dims;
 
 // the attribute's value, or fallback where the attribute is absent
@@ -45,18 +44,34 @@ void run(const std::unordered_map<std::string, std::string>& attrs, const T* a, 
   if (dx != nullptr) std::fill(dx, dx + size, T(0));
 }
 
+// out = a * m(x), and zeros in dx when dx is not null, in a's dtype
+void apply(const std::unordered_map<std::string, std::string>& attrs, MXTensor& a,
+           MXTensor& x, MXTensor& out, MXTensor* dx) {
+  const bool zeros = dx != nullptr && dx->data_ptr != nullptr;
+  if (a.dtype == kFloat32) {
+    run(attrs, a.data<float>(), x.data<float>(), out.data<float>(),
+        zeros ? dx->data<float>() : nullptr, a.size());
+  } else {
+    run(attrs, a.data<double>(), x.data<double>(), out.data<double>(),
+        zeros ? dx->data<double>() : nullptr, a.size());
+  }
+}
+
+// zeros in a gradient MXNet asks for
+void zero(MXTensor& grad) {
+  if (grad.data_ptr == nullptr) return;
+  if (grad.dtype == kFloat32) {
+    std::fill(grad.data<float>(), grad.data<float>() + grad.size(), 0.0f);
+  } else {
+    std::fill(grad.data<double>(), grad.data<double>() + grad.size(), 0.0);
+  }
+}
+
 // d2gan_leaky: input x; output y = x * m(x)
 MXReturnValue leaky_forward(const std::unordered_map<std::string, std::string>& attrs,
                             std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                             const OpResource& res) {
-  MXTensor& x = inputs->at(0);
-  if (x.dtype == kFloat32) {
-    run(attrs, x.data<float>(), x.data<float>(), outputs->at(0).data<float>(),
-        static_cast<float*>(nullptr), x.size());
-  } else {
-    run(attrs, x.data<double>(), x.data<double>(), outputs->at(0).data<double>(),
-        static_cast<double*>(nullptr), x.size());
-  }
+  apply(attrs, inputs->at(0), inputs->at(0), outputs->at(0), nullptr);
   return MX_SUCCESS;
 }
 
@@ -64,14 +79,8 @@ MXReturnValue leaky_forward(const std::unordered_map<std::string, std::string>& 
 MXReturnValue leaky_backward(const std::unordered_map<std::string, std::string>& attrs,
                              std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                              const OpResource& res) {
-  MXTensor& g = inputs->at(0);
-  if (outputs->at(0).data_ptr == nullptr) return MX_SUCCESS;
-  if (g.dtype == kFloat32) {
-    run(attrs, g.data<float>(), inputs->at(1).data<float>(), outputs->at(0).data<float>(),
-        static_cast<float*>(nullptr), g.size());
-  } else {
-    run(attrs, g.data<double>(), inputs->at(1).data<double>(), outputs->at(0).data<double>(),
-        static_cast<double*>(nullptr), g.size());
+  if (outputs->at(0).data_ptr != nullptr) {
+    apply(attrs, inputs->at(0), inputs->at(1), outputs->at(0), nullptr);
   }
   return MX_SUCCESS;
 }
@@ -80,40 +89,19 @@ MXReturnValue leaky_backward(const std::unordered_map<std::string, std::string>&
 MXReturnValue forward(const std::unordered_map<std::string, std::string>& attrs,
                       std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                       const OpResource& res) {
-  MXTensor& a = inputs->at(0);
-  if (a.dtype == kFloat32) {
-    run(attrs, a.data<float>(), inputs->at(1).data<float>(), outputs->at(0).data<float>(),
-        static_cast<float*>(nullptr), a.size());
-  } else {
-    run(attrs, a.data<double>(), inputs->at(1).data<double>(), outputs->at(0).data<double>(),
-        static_cast<double*>(nullptr), a.size());
-  }
+  apply(attrs, inputs->at(0), inputs->at(1), outputs->at(0), nullptr);
   return MX_SUCCESS;
 }
 
-// d2gan_leaky_mul: inputs the output's gradient g, a, x, y; outputs: the gradients of a (g * m(x)) and of x
-// (zero)
+// d2gan_leaky_mul: inputs the output's gradient g, a, x, y; outputs the gradients of a
+// (g * m(x)) and of x (zero)
 MXReturnValue backward(const std::unordered_map<std::string, std::string>& attrs,
                        std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                        const OpResource& res) {
-  MXTensor& g = inputs->at(0);
-  const int64_t size = g.size();
-  if (g.dtype == kFloat32) {
-    float* da = data_or_null<float>(outputs->at(0));
-    float* dx = data_or_null<float>(outputs->at(1));
-    if (da != nullptr) {
-      run(attrs, g.data<float>(), inputs->at(2).data<float>(), da, dx, size);
-    } else if (dx != nullptr) {
-      std::fill(dx, dx + size, 0.0f);
-    }
+  if (outputs->at(0).data_ptr != nullptr) {
+    apply(attrs, inputs->at(0), inputs->at(2), outputs->at(0), &outputs->at(1));
   } else {
-    double* da = data_or_null<double>(outputs->at(0));
-    double* dx = data_or_null<double>(outputs->at(1));
-    if (da != nullptr) {
-      run(attrs, g.data<double>(), inputs->at(2).data<double>(), da, dx, size);
-    } else if (dx != nullptr) {
-      std::fill(dx, dx + size, 0.0);
-    }
+    zero(outputs->at(1));
   }
   return MX_SUCCESS;
 }
