@@ -564,9 +564,8 @@ class _AvgPoolRule:
     @staticmethod
     def input_grad(g, layer, cache, dy):
         k, shape = cache
-        up = (upsample_nearest2x(g.F, dy) if k == 2 else
-              g.F.UpSampling(dy, scale=k, sample_type='nearest'))
-        dx = up * (1.0 / (k * k))
+        dx = (upsample_nearest2x(g.F, dy, 0.25) if k == 2 else
+              g.F.UpSampling(dy, scale=k, sample_type='nearest') * (1.0 / (k * k)))
         if shape[2] % k or shape[3] % k:   # rows and columns no window reaches: zero
             dx = g.F.pad(dx, mode='constant',
                          pad_width=(0, 0, 0, 0, 0, shape[2] % k, 0, shape[3] % k))

@@ -1,7 +1,7 @@
 """Nearest up-sampling by 2 (``d2gan.nn.upsample``): the C++ operator ``d2gan_upsample2x``
 equals MXNet's ``UpSampling`` -- values exactly, input gradients to float rounding -- in
-float32 and float64, imperative and hybridized, its backward is deterministic, and the
-decoders and the penalty's average-pool rule use it."""
+float32 and float64, imperative and hybridized, times a scale, its backward is deterministic,
+and the decoders and the penalty's average-pool rule use it."""
 import numpy as np
 import pytest
 import mxnet as mx
@@ -65,3 +65,13 @@ def test_the_decoders_use_it():
     assert out.shape == (1, 4, 8, 8)
     sym = block(mx.sym.var('x'), mx.sym.var('s'))
     assert 'd2gan_upsample2x' in sym.tojson() and 'UpSampling' not in sym.tojson()
+
+
+def test_scale():
+    rng = np.random.default_rng(2)
+    x = nd.array(rng.normal(size=(2, 3, 4, 5)))
+    head = nd.array(rng.normal(size=(2, 3, 8, 10)))
+    y, g = run(lambda v: upsample_nearest2x(nd, v, 0.25), x, head)
+    y_mx, g_mx = run(lambda v: nd.UpSampling(v, scale=2, sample_type='nearest') * 0.25, x, head)
+    assert np.array_equal(y, y_mx)
+    assert np.abs(g - g_mx).max() <= 1e-6 * np.abs(g_mx).max()

@@ -33,10 +33,13 @@ from mxnet.gluon import nn
 
 from ..nn.channel_ops import affine_rows
 from ..nn.norm import AffineInstanceNorm, normalize_rows
+from ..nn.scaled_sum import scaled_sum
 from ..nn.upsample import upsample_nearest2x
 from ..penalty import (chain_forward, chain_input_grad, critic_layers, register_critic,
                        register_layer)
 from ..registry import MODELS
+
+INV_SQRT2 = 1 / math.sqrt(2)    # a residual block's sum times this keeps unit variance
 
 
 def _first_width(img_size, dim_in):
@@ -69,7 +72,7 @@ class ResBlk(nn.HybridBlock):
                 self.skip.add(nn.AvgPool2D(2))
 
     def hybrid_forward(self, F, x):
-        return (self.skip(x) + self.main(x)) * (1 / math.sqrt(2))
+        return scaled_sum(F, self.skip(x), self.main(x), INV_SQRT2)
 
 
 class AdaIN(nn.HybridBlock):
@@ -121,7 +124,7 @@ class AdainResBlk(nn.HybridBlock):
         shortcut = self._up(F, x)
         if self.learned_sc:
             shortcut = self.conv1x1(shortcut)
-        return (h + shortcut) * (1 / math.sqrt(2))
+        return scaled_sum(F, h, shortcut, INV_SQRT2)
 
 
 class StarGANv2Generator(nn.HybridBlock):
@@ -256,19 +259,20 @@ class StarGANv2Discriminator(nn.HybridBlock):
 
 class _ScaledResidualRule:
     """Input gradient of :class:`ResBlk` for :mod:`d2gan.penalty`: both branches' input
-    gradients of ``dy / sqrt(2)``, added."""
+    gradients of ``dy``, added and divided by ``sqrt(2)`` (an input gradient is linear in
+    ``dy``), one :func:`~d2gan.nn.scaled_sum.scaled_sum` as in the forward."""
 
     @staticmethod
     def forward(g, block, x, shape):
         y_main, out, main_steps = chain_forward(g, critic_layers(block.main), x, shape)
         y_skip, _, skip_steps = chain_forward(g, critic_layers(block.skip), x, shape)
-        return (y_main + y_skip) * (1 / math.sqrt(2)), out, (main_steps, skip_steps)
+        return scaled_sum(g.F, y_main, y_skip, INV_SQRT2), out, (main_steps, skip_steps)
 
     @staticmethod
     def input_grad(g, block, cache, dy):
         main_steps, skip_steps = cache
-        dy = dy * (1 / math.sqrt(2))
-        return chain_input_grad(g, main_steps, dy) + chain_input_grad(g, skip_steps, dy)
+        return scaled_sum(g.F, chain_input_grad(g, main_steps, dy),
+                          chain_input_grad(g, skip_steps, dy), INV_SQRT2)
 
 
 register_layer(ResBlk, _ScaledResidualRule)
