@@ -1,9 +1,10 @@
-"""The phase interleave of transposed convolutions ``via_conv`` and of the gradient penalty:
-``d2gan.nn.conv_transpose.interleave_phases`` (transposes of at most 4 axes, which MXNet hands
-to oneDNN) vs the one 6-axis transpose it replaced (MXNet's generic loop), forward + backward,
-at shapes from the book's models, imperatively and in a hybridized block (as the models run
-it). The values are equal to the bit
-(``tests/test_interleave_phases.py``); this prints the time of each and the ratio.
+"""The phase interleave of transposed convolutions ``via_conv`` and of the gradient penalty,
+forward + backward, at shapes from the book's models, imperatively and in a hybridized block
+(as the models run it): one 6-axis transpose (MXNet's generic loop), two transposes of at
+most 4 axes (which MXNet hands to oneDNN; the route without the C++ operators) and the C++
+operator ``d2gan_interleave_phases`` (``d2gan.nn.conv_transpose.interleave_phases``). The
+values are equal to the bit (``tests/test_interleave_phases.py``); this prints the time of
+each and the ratio.
 
     python benchmarks/interleave_phases.py
 """
@@ -35,18 +36,24 @@ def block(fn):
 
 def main():
     from mxnet import nd
-    from d2gan.nn.conv_transpose import interleave_phases
-    print(f'{"(N, s, C, R0, R1)":<24}{"mode":<12}{"6-axis ms":>10}{"d2gan ms":>10}{"speed-up":>10}')
+    from d2gan.nn import native
+    from d2gan.nn.conv_transpose import interleave_by_transposes, interleave_phases
+    op = native.available()
+    print(f'{"(N, s, C, R0, R1)":<24}{"mode":<12}{"6-axis ms":>10}{"transposes":>11}'
+          f'{"speed-up":>9}' + (f'{"C++ op":>8}{"speed-up":>9}' if op else ''))
     for n, s, c, r0, r1 in SHAPES:
         x = nd.random.normal(shape=(n, s * s * c, r0, r1))
         x.attach_grad()
-        old = lambda F, v: six_axis(F, v, s, c)                    # noqa: E731
-        new = lambda F, v: interleave_phases(F, v, s, c)           # noqa: E731
+        routes = [lambda F, v: six_axis(F, v, s, c),                   # noqa: E731
+                  lambda F, v: interleave_by_transposes(F, v, s, c)]   # noqa: E731
+        if op:
+            routes.append(lambda F, v: interleave_phases(F, v, s, c))  # noqa: E731
         for mode, wrap in (('imperative', lambda f: lambda v: f(nd, v)), ('hybridized', block)):
-            t_old, t_new = best_ms(wrap(old), [x], 50), best_ms(wrap(new), [x], 50)
-            print(f'{str((n, s, c, r0, r1)):<24}{mode:<12}{t_old:10.3f}{t_new:10.3f}'
-                  f'{t_old / t_new:10.2f}')
-    print('ms per forward + backward')
+            t = [best_ms(wrap(route), [x], 50) for route in routes]
+            print(f'{str((n, s, c, r0, r1)):<24}{mode:<12}{t[0]:10.3f}{t[1]:11.3f}'
+                  f'{t[0] / t[1]:9.2f}' + (f'{t[2]:8.3f}{t[0] / t[2]:9.2f}' if op else ''))
+    print('ms per forward + backward; speed-up: over the 6-axis transpose'
+          + ('' if op else ' (the C++ operator is not available here)'))
 
 
 if __name__ == '__main__':

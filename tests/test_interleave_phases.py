@@ -1,4 +1,5 @@
-"""``d2gan.nn.conv_transpose.interleave_phases`` is ``depth_to_space`` bit for bit, forward and
+"""``d2gan.nn.conv_transpose.interleave_phases`` -- the C++ operator ``d2gan_interleave_phases``
+and the two transposes used without it -- is ``depth_to_space`` bit for bit, forward and
 backward, imperative and hybridized (the transposed convolutions ``via_conv`` and the gradient
 penalty's conv input-gradient both rely on it)."""
 import numpy as np
@@ -8,7 +9,8 @@ import d2gan  # noqa: F401
 from mxnet import autograd, nd
 from mxnet.gluon import nn
 
-from d2gan.nn.conv_transpose import interleave_phases
+from d2gan.nn import native
+from d2gan.nn.conv_transpose import interleave_by_transposes, interleave_phases
 
 SHAPES = [(2, 2, 3, 5, 4), (16, 2, 32, 8, 8), (1, 3, 2, 4, 7), (3, 2, 1, 6, 6)]
 
@@ -22,21 +24,26 @@ def reference(x, s, c):
 
 
 class Interleave(nn.HybridBlock):
-    def __init__(self, s, c):
+    def __init__(self, s, c, route=interleave_phases):
         super().__init__()
-        self.s, self.c = s, c
+        self.s, self.c, self.route = s, c, route
 
     def hybrid_forward(self, F, x):
-        return interleave_phases(F, x, self.s, self.c)
+        return self.route(F, x, self.s, self.c)
 
 
+# the C++ operator where it is available, and the two transposes used without it
+ROUTES = [interleave_phases, interleave_by_transposes]
+
+
+@pytest.mark.parametrize('route', ROUTES, ids=['default', 'transposes'])
 @pytest.mark.parametrize('hybridize', [False, True])
 @pytest.mark.parametrize('n, s, c, r0, r1', SHAPES)
-def test_equals_depth_to_space_exactly_forward_and_backward(n, s, c, r0, r1, hybridize):
+def test_equals_depth_to_space_exactly_forward_and_backward(n, s, c, r0, r1, hybridize, route):
     rng = np.random.RandomState(n * 100 + c)
     x_np = rng.randn(n, s * s * c, r0, r1).astype(np.float32)
     g_np = rng.randn(n, c, s * r0, s * r1).astype(np.float32)
-    block = Interleave(s, c)
+    block = Interleave(s, c, route)
     if hybridize:
         block.hybridize()
     x = nd.array(x_np)
@@ -56,6 +63,17 @@ def test_matches_mxnet_depth_to_space():
     x = nd.random.normal(shape=(4, 2 * 2 * 6, 5, 3))
     np.testing.assert_array_equal(interleave_phases(nd, x, 2, 6).asnumpy(),
                                   nd.depth_to_space(x, 2).asnumpy())
+
+
+@pytest.mark.skipif(not native.available(), reason='the C++ operators are not available here')
+def test_the_operator_is_used_and_refuses_bad_shapes():
+    import mxnet as mx
+    assert 'd2gan_interleave_phases' in interleave_phases(mx.sym, mx.sym.var('y'), 2, 3).tojson()
+    x = nd.array(np.random.RandomState(5).randn(2, 18, 3, 4), dtype='float64')
+    np.testing.assert_array_equal(interleave_phases(nd, x, 3, 2).asnumpy(),
+                                  reference(x.asnumpy(), 3, 2))
+    with pytest.raises(mx.base.MXNetError, match='d2gan_interleave_phases: takes'):
+        nd.d2gan_interleave_phases(nd.ones((2, 6, 3, 3)), stride='2').wait_to_read()
 
 
 def test_works_in_a_hybridized_graph_whatever_the_spatial_size():
@@ -123,13 +141,19 @@ def test_placement_needs_a_weight_at_least_as_large_as_the_kernel_it_builds():
         split_by_placement(nd, nd.ones((1, 1, 1, 1)), 1, 1, 1, 1, 2)
 
 
+@pytest.mark.parametrize('operators', [True, False], ids=['C++ operator', 'transposes'])
 @pytest.mark.parametrize('then', ['conv', 'bias, leaky ReLU, conv'])
-def test_uncropped_transposed_conv_then_conv_trains_hybridized(then):
-    """oneDNN fails the backward of the interleave when a convolution's data gradient reaches
-    it directly (a hybridized graph, no crop in between): ``copy_to_default_layout`` prevents
-    it. Kernel 2, stride 2, padding 0 is a ``via_conv`` layer with nothing to crop; the
-    hybridized gradients equal the imperative ones."""
+def test_uncropped_transposed_conv_then_conv_trains_hybridized(then, operators, monkeypatch):
+    """oneDNN fails the backward of the transposes' interleave when a convolution's data
+    gradient reaches it directly (a hybridized graph, no crop in between):
+    ``copy_to_default_layout`` prevents it (the C++ operator needs no copy). Kernel 2,
+    stride 2, padding 0 is a ``via_conv`` layer with nothing to crop; the hybridized gradients
+    equal the imperative ones."""
     from d2gan.nn.conv_transpose import Conv2DTranspose
+    if not operators:
+        monkeypatch.setattr(native, 'available', lambda: False)
+    elif not native.available():
+        pytest.skip('the C++ operators are not available here')
 
     class Net(nn.HybridBlock):
         def __init__(self):

@@ -31,6 +31,7 @@ transposes fails on the convolution's data gradient (oneDNN's blocked layout);
 from mxnet import nd
 from mxnet.gluon import nn
 
+from . import native
 from .native import is_symbolic
 
 
@@ -201,13 +202,22 @@ def interleave_phases(F, y, s, channels):
     then column phase) -> ``(N, C, s R0, s R1)``: output pixel ``(s i + a, s j + b)`` of
     channel ``c`` is input channel ``(a s + b) C + c`` at ``(i, j)`` (``depth_to_space``).
 
-    Written as two transposes of at most 4 axes, which MXNet hands to oneDNN's multi-threaded
-    reorder, instead of one 6-axis transpose, which it runs in a generic loop: the same values
-    (a permutation, bit for bit, forward and backward: ``tests/test_interleave_phases.py``),
-    about 2x faster (``benchmarks/interleave_phases.py``). Imperatively every ``reshape`` is a
-    copy, so there the known shape is used and there are as few as possible; in a graph only
-    ``s`` and ``C`` are known and the reshapes are free.
+    The C++ operator ``d2gan_interleave_phases`` (:mod:`d2gan.nn.native`) where it is
+    available: one pass each way. Else two transposes of at most 4 axes, which MXNet hands to
+    oneDNN's multi-threaded reorder, instead of one 6-axis transpose, which it runs in a
+    generic loop. All three give the same values (a permutation, bit for bit, forward and
+    backward: ``tests/test_interleave_phases.py``); the operator is the fastest
+    (``benchmarks/interleave_phases.py``). Imperatively every ``reshape`` is a copy, so there
+    the known shape is used and there are as few as possible; in a graph only ``s`` and ``C``
+    are known and the reshapes are free.
     """
+    if native.available():
+        return F.d2gan_interleave_phases(y, stride=str(int(s)))
+    return interleave_by_transposes(F, y, s, channels)
+
+
+def interleave_by_transposes(F, y, s, channels):
+    """:func:`interleave_phases` without the C++ operator: two transposes."""
     if isinstance(y, nd.NDArray):
         n, _, r0, r1 = y.shape
         y = F.transpose(F.reshape(y, shape=(n * s, s, -1)), axes=(0, 2, 1))  # (N s, C R0 R1, s)
@@ -232,8 +242,9 @@ def copy_to_default_layout(F, y):
     such as a bias or a leaky ReLU), the convolution's data gradient arrives in oneDNN's
     blocked layout and the backward of the interleave's transposes fails ("could not create a
     primitive descriptor for a reorder primitive"). A ``slice`` in between hands it over in
-    the default layout. Imperatively (no failure there) it returns ``y``."""
-    if isinstance(y, nd.NDArray):
+    the default layout. Imperatively (no failure there), and where the interleave is the C++
+    operator (whose backward takes any layout), it returns ``y``."""
+    if isinstance(y, nd.NDArray) or native.available():
         return y
     return F.slice_axis(y, axis=2, begin=0, end=None)
 

@@ -22,7 +22,14 @@ built against them registers operators that run inside hybridized graphs like MX
   thread both ways (:mod:`d2gan.nn.upsample`) -- MXNet's ``UpSampling`` is 3-6x slower;
 - ``d2gan_leaky`` and ``d2gan_leaky_mul`` (``leaky_mul.cc``): the gradient penalty's (leaky)
   ReLU and its input gradient, times a constant mask, one pass each way -- the route they
-  replace builds the mask as an array with three scalar operators.
+  replace builds the mask as an array with three scalar operators;
+- ``d2gan_interleave_phases`` (``interleave_phases.cc``): the stride phases of a transposed
+  convolution interleaved (``depth_to_space``), one pass each way
+  (:func:`d2gan.nn.conv_transpose.interleave_phases`) -- the route it replaces is two
+  transposes and, in a graph, a copy;
+- ``d2gan_scaled_sum`` (``scaled_sum.cc``): ``(a + b) * scale``, a residual block's rescaled
+  sum, one pass each way (:mod:`d2gan.nn.scaled_sum`) -- MXNet's route is two operators each
+  way, one of them a slow scalar multiply.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
