@@ -229,3 +229,30 @@ def test_cpp_step_names_bad_shapes():
     with pytest.raises(mx.base.MXNetError, match='float32 or float64'):
         nd.d2gan_power_iteration(nd.ones((4, 6), dtype='float16'), flag.astype('float16'),
                                  nd.ones((4,), dtype='float16')).wait_to_read()
+
+
+def test_sn_divide_is_w_over_sigma_with_the_papers_gradient():
+    """``d2gan_sn_divide(W, u, v)`` = ``W / (u^T W v)``; its gradient is
+    ``G / sigma - <G, W> u v^T / sigma^2`` for W and zero for the constants u and v; a layer
+    with known shapes uses it; bad shapes are named."""
+    from d2gan.nn import native
+    if not native.available():
+        pytest.skip('no C++ operators on this machine')
+    rng = np.random.default_rng(7)
+    W, u, v, G = (rng.standard_normal(shape) for shape in [(5, 12), (5,), (12,), (5, 12)])
+    arrays = [nd.array(a, dtype='float64') for a in (W, u, v)]
+    for a in arrays:
+        a.attach_grad()
+    with autograd.record():
+        y = nd.d2gan_sn_divide(*arrays)
+    y.backward(nd.array(G, dtype='float64'))
+    sigma = u @ W @ v
+    np.testing.assert_allclose(y.asnumpy(), W / sigma, rtol=1e-13)
+    expected = G / sigma - (G * W).sum() / sigma ** 2 * np.outer(u, v)
+    np.testing.assert_allclose(arrays[0].grad.asnumpy(), expected, rtol=1e-12, atol=1e-14)
+    assert not arrays[1].grad.asnumpy().any() and not arrays[2].grad.asnumpy().any()
+    layer = SNConv2D(4, 3, in_channels=2)
+    layer.initialize()
+    assert 'd2gan_sn_divide' in layer(mx.sym.var('x')).tojson()
+    with pytest.raises(mx.base.MXNetError, match=r'd2gan_sn_divide: takes W \(R, K\)'):
+        nd.d2gan_sn_divide(nd.ones((3, 4)), nd.ones(4), nd.ones(4)).wait_to_read()

@@ -18,7 +18,8 @@ Since ``W`` changes slowly, one step per forward keeps ``u`` on the top singular
 continues with the same estimate. To update ``u`` inside a *hybridized* graph, where Python
 cannot assign, the power-iteration step is a small custom operator that holds ``u`` as an
 auxiliary state -- the mechanism by which ``BatchNorm`` updates its running mean; ``sigma``
-and its gradient are ordinary operators. The step is the C++ operator ``d2gan_power_iteration``
+and its gradient are ordinary operators (with the C++ operators: ``W / sigma`` and its
+gradient are one, ``d2gan_sn_divide``). The step is the C++ operator ``d2gan_power_iteration``
 (:mod:`d2gan.nn.native`) where it is available, told the mode by :func:`training_mode_flag`;
 else a Python ``CustomOp``, whose every call goes through Python and an engine thread
 (U-GAT-IT and SPADE trained 15-20 % faster with the C++ step). Outside training (predict mode, or
@@ -82,8 +83,7 @@ def spectral_sigma(F, weight, u, shape_known=True):
     """
     w = F.reshape(weight, (0, -1))
     if native.available() and shape_known:
-        v, u_next = F.d2gan_power_iteration(F.BlockGrad(w), training_mode_flag(F, u), u)
-        v, u_next = F.BlockGrad(v), F.BlockGrad(u_next)
+        v, u_next = _power_step(F, w, u)
         wv = F.dot(w, v)
     else:
         u = F.Custom(F.BlockGrad(w), u, op_type='d2gan_power_iteration_python')
@@ -91,6 +91,37 @@ def spectral_sigma(F, weight, u, shape_known=True):
         wv = F.dot(w, v)
         u_next = F.BlockGrad(_normalize(F, wv))
     return F.sum(u_next * wv).reshape((1,))
+
+
+def divide_by_sigma(F, weight, u, shape):
+    """``W / sigma(W)`` for a weight of known ``shape``, ``sigma`` by one power-iteration step
+    from ``u``: the C++ operator ``d2gan_sn_divide`` where :mod:`~d2gan.nn.native` is
+    available (``W / sigma`` forward, ``G / sigma - (sum(G W) / sigma^2) u v^T`` backward, two
+    passes over ``W`` each way), else :func:`divide_by_sigma_mxnet`. 1.3-1.9x faster forward +
+    backward (``benchmarks/sn_divide.py``); equal to float rounding
+    (``tests/test_spectral_norm.py``)."""
+    if not native.available():
+        return divide_by_sigma_mxnet(F, weight, u, shape)
+    w = F.reshape(weight, (0, -1))
+    v, u_next = _power_step(F, w, u)
+    return F.reshape(F.d2gan_sn_divide(w, u_next, v), shape)
+
+
+def divide_by_sigma_mxnet(F, weight, u, shape):
+    """:func:`divide_by_sigma` with MXNet's operators: ``W`` times ``1 / sigma`` as the product
+    of the ``(K, 1)`` column ``W`` and a ``1 x 1`` matrix, so that both gradients are matrix
+    products (the division's gradient of ``sigma`` is a slow generic reduction on CPU)."""
+    sigma = spectral_sigma(F, weight, u)
+    scaled = F.FullyConnected(F.reshape(weight, (-1, 1)), F.reshape(1 / sigma, (1, 1)),
+                              num_hidden=1, no_bias=True)
+    return F.reshape(scaled, shape)
+
+
+def _power_step(F, w, u):
+    """``v`` and ``u'`` of one step of the C++ power iteration for the 2-D weight ``w``,
+    constants for back-propagation."""
+    v, u_next = F.d2gan_power_iteration(F.BlockGrad(w), training_mode_flag(F, u), u)
+    return F.BlockGrad(v), F.BlockGrad(u_next)
 
 
 def training_mode_flag(F, like):
@@ -110,20 +141,14 @@ class _SpectralNormMixin:
                                  grad_req='null', differentiable=False)
 
     def _normalized(self, F, weight, u):
-        deferred = 0 in self.weight.shape
-        sigma = spectral_sigma(F, weight, u, shape_known=not deferred)
-        if deferred:
-            # shape still deferred: an elementwise division (not broadcast_div), which lets
-            # shape inference flow back from the convolution to ``weight``
-            sigma = F.broadcast_add(F.zeros_like(weight),
-                                    F.reshape(sigma, (1,) * len(self.weight.shape)))
-            return weight / sigma
-        # W / sigma as the product of the (K, 1) column W and the 1x1 matrix 1 / sigma: both
-        # gradients are matrix products (the division's gradient of sigma is a slow generic
-        # reduction on CPU)
-        scaled = F.FullyConnected(F.reshape(weight, (-1, 1)), F.reshape(1 / sigma, (1, 1)),
-                                  num_hidden=1, no_bias=True)
-        return F.reshape(scaled, self.weight.shape)
+        if 0 not in self.weight.shape:
+            return divide_by_sigma(F, weight, u, self.weight.shape)
+        # shape still deferred: an elementwise division (not broadcast_div), which lets shape
+        # inference flow back from the convolution to ``weight``
+        sigma = spectral_sigma(F, weight, u, shape_known=False)
+        sigma = F.broadcast_add(F.zeros_like(weight),
+                                F.reshape(sigma, (1,) * len(self.weight.shape)))
+        return weight / sigma
 
     def normalized_weight(self, ctx=None):
         """``W / sigma(W)`` from the current ``u`` without advancing it (an NDArray).
