@@ -97,7 +97,7 @@ def divide_by_sigma(F, weight, u, shape):
     """``W / sigma(W)`` for a weight of known ``shape``, ``sigma`` by one power-iteration step
     from ``u``: the C++ operator ``d2gan_sn_divide`` where :mod:`~d2gan.nn.native` is
     available (``W / sigma`` forward, ``G / sigma - (sum(G W) / sigma^2) u v^T`` backward, two
-    passes over ``W`` each way), else :func:`divide_by_sigma_mxnet`. 1.3-1.9x faster forward +
+    passes over ``W`` each way), else :func:`divide_by_sigma_mxnet`. 1.2-1.9x faster forward +
     backward (``benchmarks/sn_divide.py``); equal to float rounding
     (``tests/test_spectral_norm.py``)."""
     if not native.available():

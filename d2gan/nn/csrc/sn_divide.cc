@@ -21,29 +21,32 @@ namespace {
 using d2gan::data_or_null;
 using d2gan::dims;
 
-// sum over (r, k) of a[r k] * b_r * c_k, or of a[r k] * b[r k] when c is null
+// sigma = u^T W v, accumulated in double
 template <typename T>
-double weighted_sum(const T* a, const T* b, const T* c, int64_t rows, int64_t cols) {
+double bilinear(const T* w, const T* u, const T* v, int64_t rows, int64_t cols) {
   double total = 0;
 #pragma omp parallel for schedule(static) reduction(+ : total)
   for (int64_t r = 0; r < rows; ++r) {
-    const T* ar = a + r * cols;
+    const T* wr = w + r * cols;
     double row = 0;
-    if (c != nullptr) {
-      for (int64_t k = 0; k < cols; ++k) row += static_cast<double>(ar[k]) * c[k];
-      total += row * b[r];
-    } else {
-      const T* br = b + r * cols;
-      for (int64_t k = 0; k < cols; ++k) row += static_cast<double>(ar[k]) * br[k];
-      total += row;
-    }
+    for (int64_t k = 0; k < cols; ++k) row += static_cast<double>(wr[k]) * v[k];
+    total += row * u[r];
   }
+  return total;
+}
+
+// <a, b> over all elements, accumulated in double
+template <typename T>
+double inner(const T* a, const T* b, int64_t size) {
+  double total = 0;
+#pragma omp parallel for schedule(static) reduction(+ : total)
+  for (int64_t i = 0; i < size; ++i) total += static_cast<double>(a[i]) * b[i];
   return total;
 }
 
 template <typename T>
 void forward_t(const T* w, const T* u, const T* v, T* y, int64_t rows, int64_t cols) {
-  const T inverse = static_cast<T>(1.0 / weighted_sum(w, u, v, rows, cols));
+  const T inverse = static_cast<T>(1.0 / bilinear(w, u, v, rows, cols));
 #pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < rows * cols; ++i) y[i] = w[i] * inverse;
 }
@@ -51,8 +54,8 @@ void forward_t(const T* w, const T* u, const T* v, T* y, int64_t rows, int64_t c
 template <typename T>
 void backward_t(const T* g, const T* w, const T* u, const T* v, T* dw, int64_t rows,
                 int64_t cols) {
-  const double inverse = 1.0 / weighted_sum(w, u, v, rows, cols);
-  const double along = weighted_sum(g, w, static_cast<const T*>(nullptr), rows, cols);
+  const double inverse = 1.0 / bilinear(w, u, v, rows, cols);
+  const double along = inner(g, w, rows * cols);
   const T scale = static_cast<T>(inverse), outer = static_cast<T>(along * inverse * inverse);
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
