@@ -4,7 +4,9 @@ forward + backward, at shapes from the book's models, imperatively and in a hybr
 most 4 axes (which MXNet hands to oneDNN; the route without the C++ operators) and the C++
 operator ``d2gan_interleave_phases`` (``d2gan.nn.conv_transpose.interleave_phases``). The
 values are equal to the bit (``tests/test_interleave_phases.py``); this prints the time of
-each and the ratio.
+each and the ratio. A second table times the crop that follows a 4x4 stride-2 transposed
+convolution (one row and column off each edge): the operator's crop in the same pass vs the
+operator followed by a ``slice``.
 
     python benchmarks/interleave_phases.py
 """
@@ -54,6 +56,22 @@ def main():
                   f'{t[0] / t[1]:9.2f}' + (f'{t[2]:8.3f}{t[0] / t[2]:9.2f}' if op else ''))
     print('ms per forward + backward; speed-up: over the 6-axis transpose'
           + ('' if op else ' (the C++ operator is not available here)'))
+    if op:
+        crop_table(interleave_phases)
+
+
+def crop_table(interleave_phases):
+    from mxnet import nd
+    print(f'\n{"(N, s, C, R0, R1)":<24}{"op + slice ms":>14}{"op crop ms":>11}{"speed-up":>9}')
+    for n, s, c, r0, r1 in SHAPES:
+        x = nd.random.normal(shape=(n, s * s * c, r0, r1))
+        x.attach_grad()
+        sliced = block(lambda F, v: F.slice(interleave_phases(F, v, s, c),  # noqa: E731
+                                            begin=(None, None, 1, 1), end=(None, None, -1, -1)))
+        cropped = block(lambda F, v: interleave_phases(F, v, s, c, (1, 1, 1, 1)))  # noqa: E731
+        t = [best_ms(route, [x], 50) for route in (sliced, cropped)]
+        print(f'{str((n, s, c, r0, r1)):<24}{t[0]:14.3f}{t[1]:11.3f}{t[0] / t[1]:9.2f}')
+    print('ms per forward + backward, hybridized')
 
 
 if __name__ == '__main__':

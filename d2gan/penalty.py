@@ -17,7 +17,7 @@ layer               input gradient ``dx`` from the output gradient ``dy``
 ==================  =====================================================================
 Conv2D (W, s, p)    the transposed convolution of ``dy`` with ``W``, written as one ordinary
                     ``Convolution`` with the flipped, transposed sub-kernels of the ``s^2``
-                    stride phases, interleaved by a transpose (see
+                    stride phases, interleaved and cropped in one pass (see
                     :func:`conv2d_input_grad`). ``Deconvolution`` itself cannot be used: on
                     CPU its backward crashes oneDNN for a computed weight and for one output
                     channel; ``Convolution`` works in both cases.
@@ -67,6 +67,7 @@ is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
+import contextlib
 import weakref
 
 import numpy as np
@@ -168,7 +169,10 @@ class _Ops:
         self.F, self.device = F, device
 
     def param(self, p):
-        return p.var() if is_symbolic(self.F) else p.data(self.device)
+        """``p`` behind ``identity``: the C++ operators write their input gradients whatever the
+        request, and :func:`adding_gradients` asks for ``'add'``; ``identity``'s backward
+        adds as asked (free in a hybridized graph, where it runs in place)."""
+        return self.F.identity(p.var() if is_symbolic(self.F) else p.data(self.device))
 
     def mul(self, a, b):
         """Product of equal-shaped arrays (``*`` would be the slower ``broadcast_mul``)."""
@@ -252,19 +256,16 @@ def conv2d_input_grad(F, dy, weight, weight_shape, stride, pad, in_size, dy_size
     w = phase_split_kernel(F, weight, out_c, in_c, kh, kw, s)
     y = F.Convolution(dy, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
                       num_filter=s * s * in_c, no_bias=True)
-    produced = [m + taps - 1 for m in dy_size]
-    rows = [min(-(-(p + n) // s), m) for p, n, m in zip(pad, in_size, produced)]
-    if rows != produced:
-        y = F.slice(y, begin=(None, None, 0, 0), end=(None, None, rows[0], rows[1]))
-    if s > 1:  # interleave the phases (what depth_to_space does, faster on CPU)
-        y = interleave_phases(F, y, s, in_c)
-    short = [max(p + n - s * r, 0) for p, n, r in zip(pad, in_size, rows)]
-    if any(short):  # input rows that no window reaches have zero gradient
-        y = F.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, short[0], 0, short[1]))
-    if tuple(pad) == (0, 0) and [s * r for r in rows] == list(in_size):
-        return y
-    return F.slice(y, begin=(None, None, pad[0], pad[1]),
-                   end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
+    # the interleaved phases cover s (dy + K - 1) rows; input row u is row u + pad of them, and
+    # input rows past them (no window reaches them) have zero gradient: a negative cut
+    grid = [s * (m + taps - 1) for m in dy_size]
+    crop = (pad[0], pad[1], grid[0] - pad[0] - in_size[0], grid[1] - pad[1] - in_size[1])
+    if s > 1:  # interleave the phases (what depth_to_space does, faster on CPU) and crop
+        return interleave_phases(F, y, s, in_c, crop)
+    if any(crop):
+        y = F.slice(y, begin=(None, None, pad[0], pad[1]),
+                    end=(None, None, pad[0] + in_size[0], pad[1] + in_size[1]))
+    return y
 
 
 class _Conv2DRule:
@@ -715,6 +716,28 @@ def interpolate(real, fake):
         return nd.broadcast_mul(eps, real) + nd.broadcast_mul(1 - eps, fake.detach())
 
 
+@contextlib.contextmanager
+def adding_gradients(net, ctx):
+    """Back-propagation inside the block *adds* into ``net``'s gradients on ``ctx``.
+
+    The parameters' arrays are marked with the request ``'add'`` (the same gradient buffers,
+    so nothing is copied or zeroed: a parameter the backward pass does not reach keeps its
+    gradient exactly) and marked back with their own request on exit. Saving, zeroing and
+    re-adding every gradient instead costs three small operators per parameter.
+    """
+    params = [p for p in net.collect_params().values() if p.grad_req != 'null']
+    data, grads = [p.data(ctx) for p in params], [p.grad(ctx) for p in params]
+    fresh = [d._fresh_grad for d in data]  # marking resets the "written since step" flag,
+    autograd.mark_variables(data, grads, 'add')  # which the trainer's stale check reads
+    try:
+        yield
+    finally:
+        fresh = [before or d._fresh_grad for before, d in zip(fresh, data)]
+        autograd.mark_variables(data, grads, [p.grad_req for p in params])
+        for d, flag in zip(data, fresh):
+            d._fresh_grad = flag
+
+
 class InputGradientPenalty:
     """A penalty on ``grad_x D`` at some points; subclasses choose the points and the term.
 
@@ -753,16 +776,10 @@ class InputGradientPenalty:
 
     def __call__(self, net_D, real, fake=None, labels=None):
         x = self.points(real, fake)
-        ctx = x.context
-        params = [p for p in net_D.collect_params().values() if p.grad_req != 'null']
-        saved = [p.grad(ctx).copy() for p in params]
-        for p in params:  # parameters the penalty does not reach must keep exactly `saved`
-            p.grad(ctx)[:] = 0
-        with autograd.record():
-            total = self.value(net_D, x, labels)
-        total.backward()
-        for p, grad in zip(params, saved):
-            p.grad(ctx)[:] += grad
+        with adding_gradients(net_D, x.context):
+            with autograd.record():
+                total = self.value(net_D, x, labels)
+            total.backward()
         return total.detach()
 
 

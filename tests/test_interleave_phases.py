@@ -10,7 +10,7 @@ from mxnet import autograd, nd
 from mxnet.gluon import nn
 
 from d2gan.nn import native
-from d2gan.nn.conv_transpose import interleave_by_transposes, interleave_phases
+from d2gan.nn.conv_transpose import interleave_by_transposes, interleave_phases, phase_split_kernel
 
 SHAPES = [(2, 2, 3, 5, 4), (16, 2, 32, 8, 8), (1, 3, 2, 4, 7), (3, 2, 1, 6, 6)]
 
@@ -74,6 +74,77 @@ def test_the_operator_is_used_and_refuses_bad_shapes():
                                   reference(x.asnumpy(), 3, 2))
     with pytest.raises(mx.base.MXNetError, match='d2gan_interleave_phases: takes'):
         nd.d2gan_interleave_phases(nd.ones((2, 6, 3, 3)), stride='2').wait_to_read()
+
+
+def reference_crop(full, top, left, bottom, right):
+    """``full`` without ``top`` / ``left`` / ``bottom`` / ``right`` edge rows and columns; a
+    negative ``bottom`` or ``right`` appends that many zero rows or columns."""
+    n, c, h, w = full.shape
+    out = np.zeros((n, c, h - top - bottom, w - left - right), full.dtype)
+    rows, cols = min(out.shape[2], h - top), min(out.shape[3], w - left)
+    out[:, :, :rows, :cols] = full[:, :, top:top + rows, left:left + cols]
+    return out
+
+
+class CroppedInterleave(nn.HybridBlock):
+    def __init__(self, s, c, crop):
+        super().__init__()
+        self.s, self.c, self.crop = s, c, crop
+
+    def hybrid_forward(self, F, x):
+        return interleave_phases(F, x, self.s, self.c, self.crop)
+
+
+@pytest.mark.parametrize('operators', [True, False], ids=['C++ operator', 'slice and pad'])
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('s, crop', [(2, (1, 1, 1, 1)), (2, (1, 0, 0, 2)), (2, (0, 0, -1, -2)),
+                                     (3, (2, 1, -1, 1)), (2, (0, 0, 0, 0))])
+def test_crop_cuts_the_edges_and_pads_zeros_forward_and_backward(s, crop, hybridize, operators,
+                                                                 monkeypatch):
+    """The crop after a transposed convolution and the penalty's crop-and-zero-rows, in the
+    operator's pass and in the fallback's ``slice`` + ``pad``: values, and the gradient of the
+    phases -- the output's gradient where a phase pixel is kept, zero where it is cut."""
+    if operators and not native.available():
+        pytest.skip('the C++ operators are not available here')
+    monkeypatch.setattr(native, 'available', lambda: operators)
+    n, c, r0, r1 = 2, 3, 4, 5
+    rng = np.random.RandomState(s * 10 + sum(crop))
+    x_np = rng.randn(n, s * s * c, r0, r1)
+    full = reference(x_np, s, c)
+    expected = reference_crop(full, *crop)
+    g_np = rng.randn(*expected.shape)
+    block = CroppedInterleave(s, c, crop)
+    if hybridize:
+        block.hybridize()
+    x = nd.array(x_np, dtype='float64')
+    x.attach_grad()
+    with autograd.record():
+        y = block(x)
+    y.backward(nd.array(g_np, dtype='float64'))
+    np.testing.assert_array_equal(y.asnumpy(), expected)
+    # the gradient of the full grid: g where kept, zero where cut; then un-interleaved
+    top, left = crop[:2]
+    full_grad = np.zeros_like(full)
+    rows, cols = min(g_np.shape[2], full.shape[2] - top), min(g_np.shape[3], full.shape[3] - left)
+    full_grad[:, :, top:top + rows, left:left + cols] = g_np[:, :, :rows, :cols]
+    index = reference(np.arange(x_np.size).reshape(x_np.shape), s, c)
+    expected_grad = np.empty_like(x_np)
+    expected_grad.reshape(-1)[index.reshape(-1)] = full_grad.reshape(-1)
+    np.testing.assert_array_equal(x.grad.asnumpy(), expected_grad)
+
+
+@pytest.mark.skipif(not native.available(), reason='the C++ operators are not available here')
+def test_the_operators_refuse_a_crop_that_leaves_nothing_and_a_bad_weight():
+    import mxnet as mx
+    with pytest.raises(mx.base.MXNetError, match='leaves nothing'):
+        nd.d2gan_interleave_phases(nd.ones((1, 4, 2, 2)), stride='2', top='2',
+                                   bottom='2').wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match='top and left must be >= 0'):
+        nd.d2gan_interleave_phases(nd.ones((1, 4, 2, 2)), stride='2', left='-1').wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match=r'd2gan_phase_split_kernel: takes a weight'):
+        nd.d2gan_phase_split_kernel(nd.ones((3, 4, 4)), stride='2').wait_to_read()
+    graph = SplitKernel(phase_split_kernel, 3, 5, 4, 4, 2)
+    assert 'd2gan_phase_split_kernel' in graph(mx.sym.var('w')).tojson()
 
 
 def test_works_in_a_hybridized_graph_whatever_the_spatial_size():

@@ -39,7 +39,7 @@ import d2gan
 from d2gan.models.dcgan import DCGANDiscriminator
 from d2gan.nn import SNConv2D
 from d2gan.penalty import (GradientPenalty, R1Penalty, conv2d_input_grad, critic_input_gradient,
-                           critic_layers, gradient_norm, interpolate)
+                           critic_layers, gradient_norm, interpolate, adding_gradients)
 
 
 def small_critic(norm='instance', act='leaky', dtype='float64', spectral=False, seed=0):
@@ -213,8 +213,12 @@ def test_r1_parameter_gradients_match_finite_differences():
         assert np.abs(analytic[name] - fd).max() < 1e-7 * scale, name
 
 
-def test_call_adds_its_gradients_to_those_already_there():
-    net = small_critic('layer', 'leaky')
+@pytest.mark.parametrize('norm', ['layer', 'instance'])
+def test_call_adds_its_gradients_to_those_already_there(norm):
+    """Also where a parameter's gradient comes from one C++ operator alone (the instance norm's
+    beta through ``d2gan_rows_affine``): those operators write their gradients whatever the
+    request, so the penalty reads every parameter through ``identity``, which adds."""
+    net = small_critic(norm, 'leaky')
     real, fake = inputs(seed=5), inputs(seed=6)
     penalty = GradientPenalty()
     mx.random.seed(7)
@@ -230,6 +234,39 @@ def test_call_adds_its_gradients_to_those_already_there():
     for p in trainable(net):
         assert rel_err(p.grad().asnumpy(), before[p.name] + alone[p.name]) < 1e-12, p.name
     assert penalty.last_norms.shape == (3,)
+
+
+def test_call_leaves_write_requests_and_the_trainers_stale_check_as_they_were():
+    """The penalty adds by marking the gradients ``'add'`` for its own backward pass only: a
+    later backward pass writes again, a parameter it does not reach keeps its gradient, the
+    trainer still knows which gradients were written since its last step, and an error inside
+    restores the requests too."""
+    net = small_critic('layer', 'leaky', dtype='float32')
+    unused = nn.Dense(1, in_units=4)          # trained by the loss below, not by the penalty
+    unused.initialize()
+    both = [*trainable(net), *trainable(unused)]
+    real, fake = inputs(seed=5, dtype='float32'), inputs(seed=6, dtype='float32')
+    trainer = mx.gluon.Trainer(dict(enumerate(both)), 'sgd', {'learning_rate': 0.0})
+    with autograd.record():
+        loss = net(real).sum() + unused(nd.ones((2, 4))).sum()
+    loss.backward()
+    after_loss = {p.name: p.grad().asnumpy().copy() for p in both}
+    GradientPenalty()(net, real, fake)
+    assert np.array_equal(unused.weight.grad().asnumpy(), after_loss[unused.weight.name])
+    trainer.step(1)                           # raises on a gradient it thinks is stale
+    with autograd.record():
+        loss = net(real).sum() + unused(nd.ones((2, 4))).sum()
+    loss.backward()                           # 'write' again: the same gradients as before
+    for p in both:
+        assert rel_err(p.grad().asnumpy(), after_loss[p.name]) < 1e-6, p.name
+    with pytest.raises(RuntimeError, match='inside'):
+        with adding_gradients(net, mx.cpu()):
+            raise RuntimeError('an error inside')
+    with autograd.record():
+        loss = net(real).sum() + unused(nd.ones((2, 4))).sum()
+    loss.backward()
+    for p in both:
+        assert rel_err(p.grad().asnumpy(), after_loss[p.name]) < 1e-6, p.name
 
 
 def test_interpolates_lie_between_real_and_fake():

@@ -124,13 +124,16 @@ def phase_split_kernel(F, weight, n_in, n_out, kh, kw, s):
     ``via_conv=True`` here and by the gradient penalty's conv input-gradient
     (:func:`d2gan.penalty.conv2d_input_grad`).
 
-    Two constructions of the same numbers (bit for bit, forward and backward:
-    ``tests/test_interleave_phases.py``), picked by the weight's size: small weights by
-    transposes, padding and a flip (:func:`split_by_transposes`); from
-    ``PLACEMENT_MIN_PAIRS`` channel pairs on, by one matrix product and one transpose
+    Three constructions of the same numbers (bit for bit, forward and backward:
+    ``tests/test_interleave_phases.py``): the C++ operator ``d2gan_phase_split_kernel``
+    (:mod:`d2gan.nn.native`; one pass each way) where it is available; else, by the weight's
+    size, transposes, padding and a flip (:func:`split_by_transposes`) for small weights, and
+    from ``PLACEMENT_MIN_PAIRS`` channel pairs on one matrix product and one transpose
     (:func:`split_by_placement`), 2-3x faster on the large weights of StarGAN's and AttGAN's
-    discriminators (``benchmarks/phase_split_kernel.py``).
+    discriminators (``benchmarks/phase_split_kernel.py`` times all three).
     """
+    if native.available():
+        return F.d2gan_phase_split_kernel(weight, stride=str(int(s)))
     split = split_by_placement if n_in * n_out >= PLACEMENT_MIN_PAIRS else split_by_transposes
     return split(F, weight, n_in, n_out, kh, kw, s)
 
@@ -197,10 +200,15 @@ def tap_placement(F, weight, kh, kw, s):
     return F.BlockGrad(placed)
 
 
-def interleave_phases(F, y, s, channels):
+def interleave_phases(F, y, s, channels, crop=(0, 0, 0, 0)):
     """``(N, s*s*C, R0, R1)`` with the ``s^2`` phases outermost in the channels (row phase,
     then column phase) -> ``(N, C, s R0, s R1)``: output pixel ``(s i + a, s j + b)`` of
     channel ``c`` is input channel ``(a s + b) C + c`` at ``(i, j)`` (``depth_to_space``).
+
+    ``crop = (top, left, bottom, right)``: rows and columns cut from the interleaved grid's
+    edges; a negative ``bottom`` or ``right`` appends zero rows or columns instead (the crop
+    after a transposed convolution; the penalty's crop and unreached input rows). The operator
+    does it in the same pass; the fallback with a ``slice`` and a ``pad``.
 
     The C++ operator ``d2gan_interleave_phases`` (:mod:`d2gan.nn.native`) where it is
     available: one pass each way. Else two transposes of at most 4 axes, which MXNet hands to
@@ -211,9 +219,21 @@ def interleave_phases(F, y, s, channels):
     the known shape is used and there are as few as possible; in a graph only ``s`` and ``C``
     are known and the reshapes are free.
     """
+    top, left, bottom, right = (int(v) for v in crop)
     if native.available():
-        return F.d2gan_interleave_phases(y, stride=str(int(s)))
-    return interleave_by_transposes(F, y, s, channels)
+        if not any(crop):
+            return F.d2gan_interleave_phases(y, stride=str(int(s)))
+        return F.d2gan_interleave_phases(y, stride=str(int(s)), top=str(top), left=str(left),
+                                         bottom=str(bottom), right=str(right))
+    y = interleave_by_transposes(F, y, s, channels)
+    if top or left or bottom > 0 or right > 0:
+        y = F.slice(y, begin=(None, None, top, left),
+                    end=(None, None, -bottom if bottom > 0 else None,
+                         -right if right > 0 else None))
+    if bottom < 0 or right < 0:
+        y = F.pad(y, mode='constant', pad_width=(0, 0, 0, 0, 0, max(-bottom, 0), 0,
+                                                 max(-right, 0)))
+    return y
 
 
 def interleave_by_transposes(F, y, s, channels):
@@ -255,16 +275,22 @@ def _transposed_via_conv(F, x, deconv, g):
     weight = (deconv.weight.var() if is_symbolic(F) else
               deconv.weight.data(x.context))
     w = phase_split_kernel(F, weight, cin, cout, k, k, s)
-    y = F.Convolution(x, w, kernel=(taps, taps), pad=(taps - 1, taps - 1),
-                      num_filter=s * s * cout, no_bias=True)
-    if s > 1:  # (N, s*s*Cout, R, C) -> (N, Cout, s R, s C): the full (uncropped) output
-        y = interleave_phases(F, y, s, cout)
-    if p or g['crop_end']:
-        end = -g['crop_end'] if g['crop_end'] else None
-        y = F.slice(y, begin=(None, None, p, p), end=(None, None, end, end))
-    elif s > 1:
-        y = copy_to_default_layout(F, y)        # no crop to do it (see that function)
+    # the bias joins every phase inside the convolution (phases outermost: the bias repeated
+    # s^2 times), so oneDNN adds it and sums its gradient instead of a broadcast and a generic
+    # reduction after the interleave
+    bias = None
     if deconv.bias is not None:
         bias = deconv.bias.var() if is_symbolic(F) else deconv.bias.data(x.context)
-        y = F.broadcast_add(y, F.reshape(bias, shape=(1, -1, 1, 1)))
+        if s > 1:
+            bias = F.tile(bias, reps=(s * s,))
+    y = F.Convolution(x, w, bias, kernel=(taps, taps), pad=(taps - 1, taps - 1),
+                      num_filter=s * s * cout, no_bias=bias is None)
+    crop = (p, p, g['crop_end'], g['crop_end'])
+    if s > 1:  # (N, s*s*Cout, R, C) -> (N, Cout, s R - p - end, s C - p - end)
+        y = interleave_phases(F, y, s, cout, crop)
+        if not any(crop):
+            y = copy_to_default_layout(F, y)    # no crop to do it (see that function)
+    elif any(crop):
+        end = -g['crop_end'] if g['crop_end'] else None
+        y = F.slice(y, begin=(None, None, p, p), end=(None, None, end, end))
     return y

@@ -27,9 +27,13 @@ built against them registers operators that run inside hybridized graphs like MX
   ReLU and its input gradient, times a constant mask, one pass each way -- the route they
   replace builds the mask as an array with three scalar operators;
 - ``d2gan_interleave_phases`` (``interleave_phases.cc``): the stride phases of a transposed
-  convolution interleaved (``depth_to_space``), one pass each way
+  convolution interleaved (``depth_to_space``) and cropped, one pass each way
   (:func:`d2gan.nn.conv_transpose.interleave_phases`) -- the route it replaces is two
-  transposes and, in a graph, a copy;
+  transposes and a slice (or, in a graph, a copy);
+- ``d2gan_phase_split_kernel`` (``phase_split_kernel.cc``): the flipped sub-kernels of a
+  transposed convolution's stride phases as one convolution kernel, one pass each way
+  (:func:`d2gan.nn.conv_transpose.phase_split_kernel`) -- the routes it replaces make three to
+  five (transposes, padding and a flip, or a 0/1 matrix product and a transpose);
 - ``d2gan_scaled_sum`` (``scaled_sum.cc``): ``(a + b) * scale``, a residual block's rescaled
   sum, one pass each way (:mod:`d2gan.nn.scaled_sum`) -- MXNet's route is two operators each
   way, one of them a slow scalar multiply.
@@ -159,9 +163,10 @@ def _load():
         mx.library.load(path, verbose=False)
     except (RuntimeError, OSError, mx.base.MXNetError) as err:
         warnings.warn(f'd2gan: instance normalisation, reflection padding, AdaIN, (Ada)ILN, '
-                      f'spectral normalisation, Adam, the penalty\'s leaky ReLUs and '
-                      f'nearest up-sampling use MXNet\'s operators and a Python operator '
-                      f'(slower): the C++ operators could not be built or loaded ({err})')
+                      f'spectral normalisation, Adam, the penalty\'s leaky ReLUs, nearest '
+                      f'up-sampling and the transposed convolutions\' phases use MXNet\'s '
+                      f'operators and a Python operator (slower): the C++ operators could not '
+                      f'be built or loaded ({err})')
         return False
     return True
 
