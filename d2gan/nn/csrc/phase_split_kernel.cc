@@ -6,8 +6,7 @@
 // and zero for the taps past the kernel (k < s K). Output (s*s*n_out, n_in, K, K). Each weight
 // element lands in exactly one place, so the backward is the inverse gather, exact. The routes it
 // replaces (d2gan/nn/conv_transpose.py: three transposes, padding and a flip, or a product with a
-// 0/1 placement matrix and a transpose) make three to five passes each way. One input channel i
-// per OpenMP thread. Built by d2gan/nn/native.py with the other operators.
+// 0/1 placement matrix and a transpose) make three to five passes each way. Built by d2gan/nn/native.py with the other operators.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -37,26 +36,31 @@ Geometry geometry_of(const Attrs& attrs, const MXTensor& weight) {
 // to_kernel: weight -> phase kernel; else the inverse (the weight's gradient from the kernel's)
 template <typename T>
 void place(T* weight, T* kernel, const Geometry& g, bool to_kernel) {
-  const int64_t k2 = g.taps * g.taps;
+  const int64_t k2 = g.taps * g.taps, taps = g.kh * g.kw, pair = g.n_out * g.n_in * k2;
   if (to_kernel && (g.kh < g.s * g.taps || g.kw < g.s * g.taps)) {
-    std::fill(kernel, kernel + g.s * g.s * g.n_out * g.n_in * k2, T(0));
+    std::fill(kernel, kernel + g.s * g.s * pair, T(0));
   }
+  // where tap (p, q) of every (i, o) lands, relative to (o n_in + i) k2: phase (a, b), flipped
+  std::vector<int64_t> place_of(taps);
+  for (int64_t p = 0; p < g.kh; ++p) {
+    for (int64_t q = 0; q < g.kw; ++q) {
+      const int64_t a = p % g.s, m = p / g.s, b = q % g.s, n = q / g.s;
+      place_of[p * g.kw + q] = (a * g.s + b) * pair + (g.taps - 1 - m) * g.taps + g.taps - 1 - n;
+    }
+  }
+  const int64_t* to = place_of.data();
+  // one output channel o per thread, input channels i innermost: every (i, o) reads (or
+  // writes) its kh kw taps as one contiguous run of the weight, and each phase's kernel rows
+  // of consecutive i are contiguous too
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < g.n_in; ++i) {
-    for (int64_t o = 0; o < g.n_out; ++o) {
-      T* w = weight + (i * g.n_out + o) * g.kh * g.kw;
-      for (int64_t p = 0; p < g.kh; ++p) {
-        const int64_t a = p % g.s, m = p / g.s;
-        for (int64_t q = 0; q < g.kw; ++q) {
-          const int64_t b = q % g.s, n = q / g.s;
-          T& tap = kernel[(((a * g.s + b) * g.n_out + o) * g.n_in + i) * k2 +
-                          (g.taps - 1 - m) * g.taps + (g.taps - 1 - n)];
-          if (to_kernel) {
-            tap = w[p * g.kw + q];
-          } else {
-            w[p * g.kw + q] = tap;
-          }
-        }
+  for (int64_t o = 0; o < g.n_out; ++o) {
+    for (int64_t i = 0; i < g.n_in; ++i) {
+      T* w = weight + (i * g.n_out + o) * taps;
+      T* k = kernel + (o * g.n_in + i) * k2;
+      if (to_kernel) {
+        for (int64_t t = 0; t < taps; ++t) k[to[t]] = w[t];
+      } else {
+        for (int64_t t = 0; t < taps; ++t) w[t] = k[to[t]];
       }
     }
   }
