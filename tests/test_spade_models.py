@@ -135,3 +135,38 @@ def test_res_block_shortcut_and_instance_norm():
     assert same(y, nd.ones((1, 3, 8, 8))).shape == (1, 4, 8, 8)
     with pytest.raises(ValueError, match='parameter-free norm'):
         SPADE(4, 3, norm='group')
+
+
+@pytest.mark.parametrize('hybridize', [False, True])
+@pytest.mark.parametrize('norm', ['batch', 'instance'])
+def test_spade_equals_its_formula_in_values_and_gradients(norm, hybridize):
+    """``norm(x) * (1 + gamma(a)) + beta(a)`` computed by the block's own layers, one by one:
+    the block (the 1 inside the gamma convolution's bias) gives the same output and the same
+    gradients for x, m and every parameter."""
+    mx.random.seed(0)
+    spade = SPADE(6, 3, hidden=8, norm=norm)
+    spade.initialize(mx.init.Normal(0.3))
+    rng = np.random.RandomState(0)
+    x, m = (nd.array(rng.randn(*shape)) for shape in ((2, 6, 8, 8), (2, 3, 8, 8)))
+    head = nd.array(rng.randn(2, 6, 8, 8))
+    params = [p for p in spade.collect_params().values() if p.grad_req != 'null']
+
+    def run(fn):
+        for v in (x, m):
+            v.attach_grad()
+        with autograd.record():
+            y = fn()
+        y.backward(head)
+        return [y.asnumpy(), x.grad.asnumpy(), m.grad.asnumpy()] + \
+            [p.grad().asnumpy().copy() for p in params]
+
+    def formula():
+        a = spade.shared(m)
+        return spade.norm(x) * (1 + spade.gamma(a)) + spade.beta(a)
+
+    expected = run(formula)
+    if hybridize:
+        spade.hybridize()
+    got = run(lambda: spade(x, m))
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())

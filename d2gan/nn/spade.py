@@ -20,6 +20,7 @@ the pyramid and equals PyTorch's ``interpolate(mode='nearest')`` for integer fac
 """
 from mxnet.gluon import nn
 
+from .native import is_symbolic
 from .norm import InstanceNorm
 from .spectral_norm import SNConv2D
 
@@ -77,7 +78,17 @@ class SPADE(nn.HybridBlock):
 
     def hybrid_forward(self, F, x, m):
         a = self.shared(m)
-        return self.norm(x) * (1 + self.gamma(a)) + self.beta(a)     # equal shapes: no broadcast
+        return self.norm(x) * self._one_plus_gamma(F, a) + self.beta(a)  # equal shapes
+
+    def _one_plus_gamma(self, F, a):
+        """``1 + gamma(a)`` with the 1 added to the convolution's bias (a vector of
+        ``channels``) instead of to its output map: one pass over the map less each way."""
+        conv = self.gamma
+        if is_symbolic(F):
+            weight, bias = conv.weight.var(), conv.bias.var()
+        else:
+            weight, bias = conv.weight.data(a.context), conv.bias.data(a.context)
+        return F.Convolution(a, weight, bias + 1, **conv._kwargs)
 
 
 class SPADEResBlock(nn.HybridBlock):
