@@ -723,7 +723,9 @@ def adding_gradients(net, ctx):
     The parameters' arrays are marked with the request ``'add'`` (the same gradient buffers,
     so nothing is copied or zeroed: a parameter the backward pass does not reach keeps its
     gradient exactly) and marked back with their own request on exit. Saving, zeroing and
-    re-adding every gradient instead costs three small operators per parameter.
+    re-adding every gradient instead costs three small operators per parameter. The C++
+    operators write their gradients whatever the request, so the penalty's graph reads every
+    parameter through ``identity`` (:meth:`_Ops.param`; ``tests/test_penalty_adds.py``).
     """
     params = [p for p in net.collect_params().values() if p.grad_req != 'null']
     data, grads = [p.data(ctx) for p in params], [p.grad(ctx) for p in params]
