@@ -13,6 +13,7 @@
 #include <cmath>
 #include <string>
 #include "float_types.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -92,13 +93,6 @@ MXReturnValue forward(const std::unordered_map<std::string, std::string>& attrs,
   return MX_SUCCESS;
 }
 
-MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& attrs,
-                          int* num_in, int* num_out) {
-  *num_in = 4;
-  *num_out = 1;
-  return MX_SUCCESS;
-}
-
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_adam_update", in_types, out_types);
@@ -130,7 +124,7 @@ MXReturnValue mutate_inputs(const std::unordered_map<std::string, std::string>& 
 
 REGISTER_OP(d2gan_adam_update)
 .setForward(forward, "cpu")
-.setParseAttrs(parse_attrs)
+.setParseAttrs(d2gan::fixed_arity<4, 1>)
 .setInferType(infer_type)
 .setInferShape(infer_shape)
 .setMutateInputs(mutate_inputs);

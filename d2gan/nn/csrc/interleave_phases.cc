@@ -15,6 +15,7 @@
 #include <vector>
 #include "float_types.h"
 #include "shape_text.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -24,12 +25,8 @@ namespace {
 using d2gan::data_or_null;
 using d2gan::dims;
 
-using Attrs = std::unordered_map<std::string, std::string>;
-
-int64_t attr_or(const Attrs& attrs, const char* name, int64_t fallback) {
-  auto found = attrs.find(name);
-  return found == attrs.end() ? fallback : std::stoll(found->second);
-}
+using d2gan::Attrs;
+using d2gan::int_attr;
 
 struct Geometry {
   int64_t n, c, s, r0, r1;            // the phases: (n, s*s*c, r0, r1)
@@ -38,9 +35,9 @@ struct Geometry {
 
 Geometry geometry_of(const Attrs& attrs, int64_t n, int64_t channels, int64_t r0, int64_t r1) {
   const int64_t s = std::stoll(attrs.at("stride"));
-  const int64_t top = attr_or(attrs, "top", 0), left = attr_or(attrs, "left", 0);
+  const int64_t top = int_attr(attrs, "top", 0), left = int_attr(attrs, "left", 0);
   return {n, channels / (s * s), s, r0, r1, top, left,
-          s * r0 - top - attr_or(attrs, "bottom", 0), s * r1 - left - attr_or(attrs, "right", 0)};
+          s * r0 - top - int_attr(attrs, "bottom", 0), s * r1 - left - int_attr(attrs, "right", 0)};
 }
 
 // the phase columns j whose output column s j + b - left lies in [0, width): [first, last)
@@ -122,11 +119,8 @@ MXReturnValue backward(const Attrs& attrs, std::vector<MXTensor>* inputs,
 }
 
 MXReturnValue parse_attrs(const Attrs& attrs, int* num_in, int* num_out) {
-  if (attrs.count("stride") == 0 || std::stoll(attrs.at("stride")) < 1) {
-    MX_ERROR_MSG << "d2gan_interleave_phases: the attribute stride (>= 1) is required";
-    return MX_FAIL;
-  }
-  if (attr_or(attrs, "top", 0) < 0 || attr_or(attrs, "left", 0) < 0) {
+  if (!d2gan::stride_given(attrs, "d2gan_interleave_phases")) return MX_FAIL;
+  if (int_attr(attrs, "top", 0) < 0 || int_attr(attrs, "left", 0) < 0) {
     MX_ERROR_MSG << "d2gan_interleave_phases: top and left must be >= 0 (bottom and right "
                     "may be negative: zero rows and columns)";
     return MX_FAIL;
@@ -153,8 +147,8 @@ MXReturnValue infer_shape(const Attrs& attrs, std::vector<std::vector<unsigned i
   const Geometry g = geometry_of(attrs, y[0], y[1], y[2], y[3]);
   if (g.height < 1 || g.width < 1) {
     MX_ERROR_MSG << "d2gan_interleave_phases: cutting (top, left, bottom, right) = ("
-                 << g.top << ", " << g.left << ", " << attr_or(attrs, "bottom", 0) << ", "
-                 << attr_or(attrs, "right", 0) << ") from the interleaved grid of " << s * y[2]
+                 << g.top << ", " << g.left << ", " << int_attr(attrs, "bottom", 0) << ", "
+                 << int_attr(attrs, "right", 0) << ") from the interleaved grid of " << s * y[2]
                  << " x " << s * y[3] << " leaves nothing";
     return MX_FAIL;
   }

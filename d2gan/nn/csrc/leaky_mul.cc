@@ -13,6 +13,7 @@
 #include <vector>
 #include "float_types.h"
 #include "shape_text.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -106,20 +107,6 @@ MXReturnValue backward(const std::unordered_map<std::string, std::string>& attrs
   return MX_SUCCESS;
 }
 
-MXReturnValue leaky_parse_attrs(const std::unordered_map<std::string, std::string>& attrs,
-                                int* num_in, int* num_out) {
-  *num_in = 1;
-  *num_out = 1;
-  return MX_SUCCESS;
-}
-
-MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& attrs,
-                          int* num_in, int* num_out) {
-  *num_in = 2;
-  *num_out = 1;
-  return MX_SUCCESS;
-}
-
 MXReturnValue leaky_infer_type(const std::unordered_map<std::string, std::string>& attrs,
                                std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_leaky", in_types, out_types);
@@ -156,13 +143,13 @@ MXReturnValue infer_shape(const std::unordered_map<std::string, std::string>& at
 REGISTER_OP(d2gan_leaky)
 .setForward(leaky_forward, "cpu")
 .setBackward(leaky_backward, "cpu")
-.setParseAttrs(leaky_parse_attrs)
+.setParseAttrs(d2gan::fixed_arity<1, 1>)
 .setInferType(leaky_infer_type)
 .setInferShape(leaky_infer_shape);
 
 REGISTER_OP(d2gan_leaky_mul)
 .setForward(forward, "cpu")
 .setBackward(backward, "cpu")
-.setParseAttrs(parse_attrs)
+.setParseAttrs(d2gan::fixed_arity<2, 1>)
 .setInferType(infer_type)
 .setInferShape(infer_shape);

@@ -6,12 +6,14 @@
 // and zero for the taps past the kernel (k < s K). Output (s*s*n_out, n_in, K, K). Each weight
 // element lands in exactly one place, so the backward is the inverse gather, exact. The routes it
 // replaces (d2gan/nn/conv_transpose.py: three transposes, padding and a flip, or a product with a
-// 0/1 placement matrix and a transpose) make three to five passes each way. Built by d2gan/nn/native.py with the other operators.
+// 0/1 placement matrix and a transpose) make three to five passes each way. Built by
+// d2gan/nn/native.py with the other operators.
 #include <algorithm>
 #include <string>
 #include <vector>
 #include "float_types.h"
 #include "shape_text.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -21,7 +23,7 @@ namespace {
 using d2gan::data_or_null;
 using d2gan::dims;
 
-using Attrs = std::unordered_map<std::string, std::string>;
+using d2gan::Attrs;
 
 struct Geometry {
   int64_t n_in, n_out, kh, kw, s, taps;
@@ -95,10 +97,7 @@ MXReturnValue backward(const Attrs& attrs, std::vector<MXTensor>* inputs,
 }
 
 MXReturnValue parse_attrs(const Attrs& attrs, int* num_in, int* num_out) {
-  if (attrs.count("stride") == 0 || std::stoll(attrs.at("stride")) < 1) {
-    MX_ERROR_MSG << "d2gan_phase_split_kernel: the attribute stride (>= 1) is required";
-    return MX_FAIL;
-  }
+  if (!d2gan::stride_given(attrs, "d2gan_phase_split_kernel")) return MX_FAIL;
   *num_in = 1;
   *num_out = 1;
   return MX_SUCCESS;

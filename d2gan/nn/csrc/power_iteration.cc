@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 #include "float_types.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -102,13 +103,6 @@ MXReturnValue backward(const std::unordered_map<std::string, std::string>& attrs
   return MX_SUCCESS;
 }
 
-MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& attrs,
-                          int* num_in, int* num_out) {
-  *num_in = 3;
-  *num_out = 2;
-  return MX_SUCCESS;
-}
-
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_power_iteration", in_types, out_types);
@@ -155,7 +149,7 @@ MXReturnValue mutate_inputs(const std::unordered_map<std::string, std::string>& 
 REGISTER_OP(d2gan_power_iteration)
 .setForward(forward, "cpu")
 .setBackward(backward, "cpu")
-.setParseAttrs(parse_attrs)
+.setParseAttrs(d2gan::fixed_arity<3, 2>)
 .setInferType(infer_type)
 .setInferShape(infer_shape)
 .setMutateInputs(mutate_inputs);

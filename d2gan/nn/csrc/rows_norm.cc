@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 #include "float_types.h"
+#include "registration.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -96,13 +97,6 @@ MXReturnValue backward(const std::unordered_map<std::string, std::string>& attrs
   return MX_SUCCESS;
 }
 
-MXReturnValue parse_attrs(const std::unordered_map<std::string, std::string>& attrs,
-                          int* num_in, int* num_out) {
-  *num_in = 1;
-  *num_out = 1;
-  return MX_SUCCESS;
-}
-
 MXReturnValue infer_type(const std::unordered_map<std::string, std::string>& attrs,
                          std::vector<int>* in_types, std::vector<int>* out_types) {
   return d2gan::same_float_type("d2gan_rows_norm", in_types, out_types);
@@ -125,6 +119,6 @@ MXReturnValue infer_shape(const std::unordered_map<std::string, std::string>& at
 REGISTER_OP(d2gan_rows_norm)
 .setForward(forward, "cpu")
 .setBackward(backward, "cpu")
-.setParseAttrs(parse_attrs)
+.setParseAttrs(d2gan::fixed_arity<1, 1>)
 .setInferType(infer_type)
 .setInferShape(infer_shape);
