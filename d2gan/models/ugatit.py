@@ -48,6 +48,7 @@ import mxnet as mx
 from mxnet.gluon import nn
 
 from ..nn.walk import walk_blocks
+from ..nn.cam_fold import cam_fold
 from ..nn import native
 from ..nn.native import is_symbolic
 from ..nn.channel_ops import affine_rows
@@ -194,12 +195,8 @@ class CAM(nn.HybridBlock):
         conv = self.conv1x1
         weight = conv.weight.var() if symbolic else conv.weight.data(x.context)
         bias = conv.bias.var() if symbolic else conv.bias.data(x.context)
-        c = self.channels
-        folded = (F.broadcast_mul(F.slice_axis(weight, axis=1, begin=0, end=c),
-                                  F.reshape(gap_weight, (1, -1, 1, 1))) +
-                  F.broadcast_mul(F.slice_axis(weight, axis=1, begin=c, end=2 * c),
-                                  F.reshape(gmp_weight, (1, -1, 1, 1))))
-        return F.Convolution(x, folded, bias, kernel=(1, 1), num_filter=c)
+        folded = cam_fold(F, weight, gap_weight, gmp_weight)
+        return F.Convolution(x, folded, bias, kernel=(1, 1), num_filter=self.channels)
 
     def hybrid_forward(self, F, x, gap_weight, gmp_weight, gap_bias=None, gmp_bias=None):
         logits = F.concat(self._logit(F, F.mean(x, axis=(2, 3)), gap_weight, gap_bias),

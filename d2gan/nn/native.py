@@ -36,7 +36,10 @@ built against them registers operators that run inside hybridized graphs like MX
   five (transposes, padding and a flip, or a 0/1 matrix product and a transpose);
 - ``d2gan_scaled_sum`` (``scaled_sum.cc``): ``(a + b) * scale``, a residual block's rescaled
   sum, one pass each way (:mod:`d2gan.nn.scaled_sum`) -- MXNet's route is two operators each
-  way, one of them a slow scalar multiply.
+  way, one of them a slow scalar multiply;
+- ``d2gan_cam_fold`` (``cam_fold.cc``): U-GAT-IT's class activation map weights folded into its
+  1x1 convolution's weight, one pass each way (:mod:`d2gan.nn.cam_fold`) -- MXNet's route
+  back-propagates into the weights through a generic reduction, 14x slower at 2048 channels.
 
 :func:`available` builds the library the first time (``g++`` or ``c++``, a few seconds; for
 this machine's instruction sets, :func:`native_target`), keeps it in a cache folder keyed by the
