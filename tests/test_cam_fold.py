@@ -2,7 +2,10 @@
 operator ``d2gan_cam_fold`` equals MXNet's slices and broadcast products -- values and the
 gradients of the weight and of both classifier weights -- in float32 and float64, imperative and
 hybridized, with the weight's request ``'add'``; bad shapes are refused by name; and the CAM
-block equals its definition ``conv1x1(concat(x * w_gap, x * w_gmp))`` with every gradient."""
+block, with the operator and with the fallback route, equals its definition
+``conv1x1(concat(x * w_gap, x * w_gmp))`` with every gradient."""
+from unittest import mock
+
 import numpy as np
 import pytest
 import mxnet as mx
@@ -13,8 +16,8 @@ from d2gan.models.ugatit import CAM
 from d2gan.nn import native
 from d2gan.nn.cam_fold import cam_fold, cam_fold_mxnet
 
-pytestmark = pytest.mark.skipif(not native.available(),
-                                reason='the C++ operators are not available here')
+needs_native = pytest.mark.skipif(not native.available(),
+                                  reason='the C++ operators are not available here')
 
 
 def arrays(o, c, dtype, seed=0):
@@ -33,6 +36,7 @@ def fold_and_grads(fn, weight, gap, gmp, head):
     return [y.asnumpy()] + [a.grad.asnumpy() for a in (weight, gap, gmp)]
 
 
+@needs_native
 @pytest.mark.parametrize('dtype,tolerance', [('float32', 1e-6), ('float64', 1e-14)])
 @pytest.mark.parametrize('o,c', [(1, 1), (3, 5), (64, 32), (300, 257)])
 @pytest.mark.parametrize('hybridize', [False, True])
@@ -49,6 +53,7 @@ def test_operator_equals_mxnets_route(o, c, dtype, tolerance, hybridize):
         assert np.abs(ours - theirs).max() <= tolerance * max(np.abs(theirs).max(), 1)
 
 
+@needs_native
 def test_values_by_the_formula():
     weight, gap, gmp, _ = arrays(4, 3, 'float64', seed=1)
     w, a, b = weight.asnumpy()[:, :, 0, 0], gap.asnumpy()[0], gmp.asnumpy()[0]
@@ -57,6 +62,7 @@ def test_values_by_the_formula():
     np.testing.assert_allclose(got, want, rtol=1e-15)
 
 
+@needs_native
 def test_a_weight_with_request_add_accumulates():
     weight, gap, gmp, head = arrays(8, 4, 'float64', seed=2)
     weight.attach_grad(grad_req='add')
@@ -68,6 +74,7 @@ def test_a_weight_with_request_add_accumulates():
     np.testing.assert_allclose(weight.grad.asnumpy(), once + 1.0, rtol=1e-14)
 
 
+@needs_native
 @pytest.mark.parametrize('shapes,message', [
     (((4, 6, 1, 1), (1, 4)), r'scales must be \(1, 6\)'),
     (((4, 5, 1, 1), (1, 5)), r'weight must be \(O, 2C, 1, 1\)'),
@@ -79,9 +86,15 @@ def test_bad_shapes_are_refused_by_name(shapes, message):
         nd.d2gan_cam_fold(weight, scales).wait_to_read()
 
 
+@pytest.mark.parametrize('route', [pytest.param('operator', marks=needs_native), 'fallback'])
 @pytest.mark.parametrize('spectral_norm', [False, True])
-def test_cam_equals_its_definition_with_every_gradient(spectral_norm):
+def test_cam_equals_its_definition_with_every_gradient(spectral_norm, route):
     """The folded CAM vs ``conv1x1(concat(x * w_gap, x * w_gmp))``, float64, hybridized."""
+    with mock.patch('d2gan.nn.cam_fold.native.available', return_value=route == 'operator'):
+        check_cam_against_its_definition(spectral_norm)
+
+
+def check_cam_against_its_definition(spectral_norm):
     c = 6
     cam = CAM(c, spectral_norm=spectral_norm, slope=0.2 if spectral_norm else 0.0)
     cam.initialize(mx.init.Normal(0.5))

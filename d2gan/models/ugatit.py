@@ -168,7 +168,8 @@ class CAM(nn.HybridBlock):
     The weighting, concatenation and 1x1 convolution are linear in ``x``: they run as one 1x1
     convolution of ``x`` with the weight ``W_gap diag(w_gap) + W_gmp diag(w_gmp)`` (``W_gap``,
     ``W_gmp``: the halves of ``conv1x1``'s weight), the same function and gradients without two
-    full-size broadcast products and a concatenation."""
+    full-size broadcast products and a concatenation; the folded weight is built by
+    :func:`d2gan.nn.cam_fold.cam_fold` (one C++ pass each way)."""
 
     def __init__(self, channels, spectral_norm=False, slope=0.0, use_bias=False, **kwargs):
         super().__init__(**kwargs)
