@@ -104,8 +104,7 @@ class AttributeStep(Step):
         with autograd.record():
             adv, cls = [], []
             for x, a, f in zip(xs, as_, fakes):
-                real_adv, real_cls = self.net_D(x.detach())
-                fake_adv, _ = self.net_D(f)
+                (real_adv, real_cls), (fake_adv, _) = self.critic_pair(x.detach(), f)
                 adv.append(self.loss.d_loss(real_adv, fake_adv).sum())
                 cls.append(attribute_bce(real_cls, a.detach(), self.cls_reduce).sum())
             totals = [d + self.lambda_cls_D * c for d, c in zip(adv, cls)]

@@ -8,9 +8,9 @@ from ..image_pool import ImagePool
 from ..losses import GANLoss, get_loss
 from ..models.cyclegan import cyclegan_discriminator, resnet_generator
 from ..models.pix2pix import patchgan_output_size
-from ..nn import dcgan_init
+from ..nn import dcgan_init, scores_each_example
 from ..registry import register_recipe
-from ..train.step import Step, make_trainer
+from ..train.step import Step, make_trainer, score_pair
 from .translation import translation_metrics, unit_scale_pair
 
 
@@ -120,6 +120,7 @@ class CycleGANStep(Step):
                 dcgan_init(net, self.devices)
         self.G_A, self.G_B, self.D_A, self.D_B = G_A, G_B, D_A, D_B
         self.networks = {'G_A': G_A, 'G_B': G_B, 'D_A': D_A, 'D_B': D_B}
+        self.joint_critic = scores_each_example(D_A) and scores_each_example(D_B)
         self.trainers = {'G': make_trainer([G_A, G_B], 'adam', lr, beta1, beta2),
                          'D': make_trainer([D_A, D_B], 'adam', lr, beta1, beta2)}
         self.sample_data = None
@@ -182,11 +183,13 @@ class CycleGANStep(Step):
         # D step on detached inputs; the fakes come through the image pools (which detach).
         pooled_B = [self.pool_B.query(f) for f in fakes_B]
         pooled_A = [self.pool_A.query(f) for f in fakes_A]
+        def d_loss(net_D, real, fake):
+            return self.loss.d_loss(*score_pair(net_D, real.detach(), fake,
+                                                self.joint_critic)).sum()
+
         with autograd.record():
-            d_A = [self.loss.d_loss(self.D_A(b.detach()), self.D_A(p)).sum()
-                   for b, p in zip(Bs, pooled_B)]
-            d_B = [self.loss.d_loss(self.D_B(a.detach()), self.D_B(p)).sum()
-                   for a, p in zip(As, pooled_A)]
+            d_A = [d_loss(self.D_A, b, p) for b, p in zip(Bs, pooled_B)]
+            d_B = [d_loss(self.D_B, a, p) for a, p in zip(As, pooled_A)]
         self.backward(d_A + d_B, self.trainers['D'])
         self.trainers['D'].step(n)
         logs = {'loss_D_A': self._mean(d_A, n), 'loss_D_B': self._mean(d_B, n)}

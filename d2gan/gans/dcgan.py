@@ -85,7 +85,7 @@ class GANStep(Step):
         reals = self.split(X)
         fakes = self._fakes_like(reals)
         with autograd.record():
-            losses = [self.loss.d_loss(self.net_D(x), self.net_D(f)).sum()
+            losses = [self.loss.d_loss(*self.critic_pair(x, f)).sum()
                       for x, f in zip(reals, fakes)]
         self.backward(losses, self.trainers['D'])
         extra = {}

@@ -19,7 +19,7 @@ import mxnet as mx
 from mxnet import autograd, gluon
 
 from ..device import as_device_list, split_and_load
-from ..nn import dcgan_init
+from ..nn import dcgan_init, scores_each_example
 from .adam import ADAM
 
 
@@ -77,6 +77,7 @@ class Step:
             for net in (net_G, net_D):
                 dcgan_init(net, self.devices)
         self.net_G, self.net_D = net_G, net_D
+        self.joint_critic = scores_each_example(net_D)
         self.networks = {'G': net_G, 'D': net_D}
         self.trainers = {'G': make_trainer(net_G, optimizer, lr, beta1, beta2),
                          'D': make_trainer(net_D, optimizer, lr_D or lr, beta1, beta2)}
@@ -86,6 +87,11 @@ class Step:
 
     def sample(self, num, seed=0):
         raise NotImplementedError
+
+    def critic_pair(self, real, fake):
+        """``(net_D(real), net_D(fake))`` by :func:`score_pair` (one call when
+        ``self.joint_critic``, which :meth:`set_pair` sets from the critic's layers)."""
+        return score_pair(self.net_D, real, fake, self.joint_critic)
 
     def split(self, batch):
         """Slices of ``batch`` (an NDArray / numpy array) on each of ``self.devices``."""
@@ -122,6 +128,24 @@ class Step:
         for net in self.networks.values():
             net.hybridize(**kwargs)
         return self
+
+
+def score_pair(net_D, real, fake, joint):
+    """``(net_D(real), net_D(fake))``. With ``joint`` -- only for a critic that scores every
+    example on its own (:func:`d2gan.nn.scores_each_example`) -- in one call on the two batches
+    concatenated, then cut apart: the same values and gradients with half the operator
+    launches and the kernels on twice the batch. A critic that returns a tuple (score, class
+    logits) has each part cut the same way."""
+    if not joint:
+        return net_D(real), net_D(fake)
+    n = real.shape[0]
+    both = net_D(mx.nd.concat(real, fake, dim=0))
+    parts = both if isinstance(both, (tuple, list)) else (both,)
+    reals = tuple(mx.nd.slice_axis(p, axis=0, begin=0, end=n) for p in parts)
+    fakes = tuple(mx.nd.slice_axis(p, axis=0, begin=n, end=None) for p in parts)
+    if isinstance(both, (tuple, list)):
+        return reals, fakes
+    return reals[0], fakes[0]
 
 
 def split_sizes(n, parts):
