@@ -7,14 +7,8 @@ from mxnet import nd
 import d2gan
 from d2gan.metrics import comparison_table, score_edits
 from d2gan.registry import batch_kind
+from step_checks import TINY_EDITORS as TINY
 
-TINY = {
-    'stargan': dict(conv_dim=8, repeat_num=1, d_conv_dim=8, d_repeat_num=3),
-    'attgan': dict(enc_dim=8, dec_dim=8, enc_layers=3, dec_layers=3, dis_dim=8, dis_fc_dim=16,
-                   dis_layers=3),
-    'stgan': dict(enc_dim=8, dec_dim=8, enc_layers=3, dec_layers=3, dis_dim=8, dis_fc_dim=16,
-                  dis_layers=3, stu_dim=8, stu_layers=2),
-}
 ATTRS = ['Red_Stroke', 'Inverted']
 
 

@@ -7,15 +7,7 @@ from mxnet import autograd, gluon, nd
 
 import d2gan
 from d2gan.nn import batch_coupled_blocks, scores_each_example
-
-
-EDITORS = {
-    'stargan': dict(conv_dim=8, repeat_num=1, d_conv_dim=8, d_repeat_num=3),
-    'attgan': dict(enc_dim=8, dec_dim=8, enc_layers=3, dec_layers=3, dis_dim=8, dis_fc_dim=16,
-                   dis_layers=3),
-    'stgan': dict(enc_dim=8, dec_dim=8, enc_layers=3, dec_layers=3, dis_dim=8, dis_fc_dim=16,
-                  dis_layers=3, stu_dim=8, stu_layers=2),
-}
+from step_checks import TINY_EDITORS as EDITORS
 
 
 class _GroupMean(gluon.HybridBlock):
