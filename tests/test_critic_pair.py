@@ -29,9 +29,8 @@ class _GroupMean(gluon.HybridBlock):
     ('stgan', EDITORS['stgan'], True),
 ])
 def test_steps_score_in_one_call_only_critics_without_batch_coupling(recipe, config, joint):
-    extra = {'attrs': ['a', 'b']} if recipe in EDITORS else {}
-    step = d2gan.build_gan(recipe, image_size=16, ngf=8, ndf=8, **config, **extra) \
-        if recipe not in EDITORS else d2gan.build_gan(recipe, image_size=16, **config, **extra)
+    widths = dict(attrs=['a', 'b']) if recipe in EDITORS else dict(ngf=8, ndf=8)
+    step = d2gan.build_gan(recipe, image_size=16, **config, **widths)
     assert step.joint_critic is joint
     assert bool(batch_coupled_blocks(step.net_D)) is not joint
 
@@ -60,7 +59,11 @@ def _editor(model, hybridize):
 
 def _d_update(step, batch):
     mx.random.seed(1)
-    logs = step._d_update(*batch) if isinstance(batch, tuple) else step._d_update(batch)
+    if isinstance(batch, tuple):                         # an editor: its logs
+        logs = step._d_update(*batch)
+    else:                                                # GANStep: (loss_D, {'penalty': ...})
+        loss, extra = step._d_update(batch)
+        logs = dict(extra, loss_D=loss)
     params = list(step.net_D.collect_params().values())   # names differ between two builds
     grads = [p.grad().asnumpy().copy() for p in params if p.grad_req != 'null']
     weights = [p.data().asnumpy().copy() for p in params]
@@ -72,10 +75,9 @@ def _assert_same_update(make, batch):
     assert joint.joint_critic
     apart.joint_critic = False
     a, b = _d_update(joint, batch), _d_update(apart, batch)
-    logs = a[0] if isinstance(a[0], dict) else {'loss_D': a[0][0], **a[0][1]}
-    logs_b = b[0] if isinstance(b[0], dict) else {'loss_D': b[0][0], **b[0][1]}
-    for key in logs:
-        assert np.allclose(logs[key].asnumpy(), logs_b[key].asnumpy(), rtol=1e-5, atol=1e-6), key
+    assert a[0].keys() == b[0].keys()
+    for key in a[0]:
+        assert np.allclose(a[0][key].asnumpy(), b[0][key].asnumpy(), rtol=1e-5, atol=1e-6), key
     assert len(a[1]) == len(b[1]) > 0 and len(a[2]) == len(b[2])
     for i, (g, h) in enumerate(zip(a[1], b[1])):   # D's gradient (loss + penalty), every parameter
         assert np.abs(g - h).max() / (np.abs(h).max() + 1e-12) < 1e-4, i

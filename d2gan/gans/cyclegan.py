@@ -183,18 +183,18 @@ class CycleGANStep(Step):
         # D step on detached inputs; the fakes come through the image pools (which detach).
         pooled_B = [self.pool_B.query(f) for f in fakes_B]
         pooled_A = [self.pool_A.query(f) for f in fakes_A]
-        def d_loss(net_D, real, fake):
-            return self.loss.d_loss(*score_pair(net_D, real.detach(), fake,
-                                                self.joint_critic)).sum()
-
         with autograd.record():
-            d_A = [d_loss(self.D_A, b, p) for b, p in zip(Bs, pooled_B)]
-            d_B = [d_loss(self.D_B, a, p) for a, p in zip(As, pooled_A)]
+            d_A = [self._d_loss(self.D_A, b, p) for b, p in zip(Bs, pooled_B)]
+            d_B = [self._d_loss(self.D_B, a, p) for a, p in zip(As, pooled_A)]
         self.backward(d_A + d_B, self.trainers['D'])
         self.trainers['D'].step(n)
         logs = {'loss_D_A': self._mean(d_A, n), 'loss_D_B': self._mean(d_B, n)}
         logs.update({k: self._mean(v, n) for k, v in terms.items()})
         return logs
+
+    def _d_loss(self, net_D, real, fake):
+        """``net_D``'s loss on a real and a (pooled) fake batch, summed over the examples."""
+        return self.loss.d_loss(*score_pair(net_D, real.detach(), fake, self.joint_critic)).sum()
 
     def _mean(self, values, n):
         return sum(v.detach().as_in_context(self.devices[0]) for v in values) / n

@@ -139,13 +139,15 @@ def score_pair(net_D, real, fake, joint):
     if not joint:
         return net_D(real), net_D(fake)
     n = real.shape[0]
+
+    def halves(out):
+        return (mx.nd.slice_axis(out, axis=0, begin=0, end=n),
+                mx.nd.slice_axis(out, axis=0, begin=n, end=None))
+
     both = net_D(mx.nd.concat(real, fake, dim=0))
-    parts = both if isinstance(both, (tuple, list)) else (both,)
-    reals = tuple(mx.nd.slice_axis(p, axis=0, begin=0, end=n) for p in parts)
-    fakes = tuple(mx.nd.slice_axis(p, axis=0, begin=n, end=None) for p in parts)
     if isinstance(both, (tuple, list)):
-        return reals, fakes
-    return reals[0], fakes[0]
+        return tuple(zip(*(halves(out) for out in both)))
+    return halves(both)
 
 
 def split_sizes(n, parts):
