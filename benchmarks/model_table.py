@@ -114,15 +114,34 @@ def trainable_counts(step):
     return counts
 
 
-def d2gan_row(model, setting, iters, warmup):
+def build_step(model, setting):
+    """``(step, batch, spec)``: ``model``'s step at ``setting`` (seed 0, prepared as the table
+    times it) and one batch of its data."""
     import d2gan
     import mxnet as mx
-    from flop_count import count_iteration_flops
     spec = SETTINGS[model][setting]
     mx.random.seed(0)
     step = d2gan.build_gan(model, **spec['config'])
     prepare(model, step)
-    batch = make_batch(model, spec['config'], spec['batch'])
+    return step, make_batch(model, spec['config'], spec['batch']), spec
+
+
+def run_isolated(script, flag, args):
+    """Run ``script FLAG JSON(args)`` in a fresh process and return the JSON its last line
+    prints: a row never inherits another model's threads, memory or OpenMP state (one long
+    process measured StarGAN 3x slower than a fresh one)."""
+    out = subprocess.run([sys.executable, os.path.abspath(script), flag, json.dumps(args)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f'{os.path.basename(script)} {flag} {args} failed:\n'
+                           f'{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def d2gan_row(model, setting, iters, warmup):
+    import mxnet as mx
+    from flop_count import count_iteration_flops
+    step, batch, spec = build_step(model, setting)
     flops, _ = count_iteration_flops(step, batch)          # also the first warm-up call
     for _ in range(max(warmup - 1, 0)):
         step.train_step(batch)
@@ -137,14 +156,8 @@ def d2gan_row(model, setting, iters, warmup):
 
 
 def d2gan_row_isolated(model, setting, iters, warmup):
-    """:func:`d2gan_row` in a fresh process: a row never inherits another model's threads,
-    memory or OpenMP state (one long process measured StarGAN 3x slower than a fresh one)."""
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), '--d2gan-row',
-                          json.dumps([model, setting, iters, warmup])],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f'd2gan {model} {setting} failed:\n{out.stderr[-3000:]}')
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """:func:`d2gan_row` in a fresh process (:func:`run_isolated`)."""
+    return run_isolated(__file__, '--d2gan-row', [model, setting, iters, warmup])
 
 
 def twin_models(python):

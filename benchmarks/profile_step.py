@@ -61,14 +61,10 @@ def parse_operators(table):
 
 
 def profile(model, setting, iters, warmup=2):
-    import d2gan
+    import d2gan  # noqa: F401  (thread defaults before mxnet loads)
     import mxnet as mx
-    from model_table import make_batch, prepare
-    spec = SETTINGS[model][setting]
-    mx.random.seed(0)
-    step = d2gan.build_gan(model, **spec['config'])
-    prepare(model, step)
-    batch = make_batch(model, spec['config'], spec['batch'])
+    from model_table import build_step
+    step, batch, _ = build_step(model, setting)
     for _ in range(warmup):
         step.train_step(batch)
     mx.nd.waitall()

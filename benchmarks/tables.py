@@ -61,6 +61,32 @@ def scale_rows(data):
     return rows
 
 
+def split_rows(data):
+    """One dict per (model, setting) of ``engine_split``'s results: ms per iteration of d2gan,
+    of its Python thread alone and of its engine alone (convolutions and matrix products, and
+    the rest), PyTorch's, and three ratios to PyTorch: now, with Python hidden completely behind
+    the operators (``overlap``), and with no Python at all (``engine only``). A step that waits
+    for the engine inside every iteration (``waits``) has neither part timed alone."""
+    rows = []
+    for r in data['rows']:
+        ours, theirs = r['d2gan'], r.get('torch') or {}
+        pt = theirs.get('iteration_ms')
+        python, engine = ours.get('python_ms'), ours.get('engine_ms')
+        conv = engine * ours['matmul_share'] if engine is not None else None
+        pt_conv = pt * theirs['matmul_share'] if pt else None
+        rows.append({'model': r['model'], 'setting': r['setting'],
+                     'd2gan ms': ours['iteration_ms'], 'Python ms': python, 'engine ms': engine,
+                     'engine conv ms': conv,
+                     'engine other ms': engine - conv if engine is not None else None,
+                     'PyTorch ms': pt, 'PyTorch conv ms': pt_conv,
+                     'PyTorch other ms': pt - pt_conv if pt else None,
+                     'now': _ratio(pt, ours['iteration_ms']),
+                     'overlap': _ratio(pt, max(python, engine)) if engine is not None else None,
+                     'engine only': _ratio(pt, engine),
+                     'waits': bool(ours.get('waits'))})
+    return rows
+
+
 def _cell(value, column):
     if value is None:
         return '-'

@@ -55,3 +55,42 @@ def test_blocks_are_replaced_between_their_markers_only():
         'intro\n<!-- t:start -->\nnew\nrows\n<!-- t:end -->\noutro\n')
     with pytest.raises(ValueError, match='<!-- other:start -->'):
         tables.write_blocks(text, {'other': 'x'})
+
+
+def test_split_rows_divide_the_iteration_and_bound_the_ratio():
+    data = {'machine': MACHINE, 'rows': [
+        {'model': 'attgan', 'setting': 'chapter',
+         'd2gan': {'iteration_ms': 40.0, 'python_ms': 10.0, 'engine_ms': 30.0,
+                   'matmul_share': 0.4, 'waits': False},
+         'torch': {'iteration_ms': 36.0, 'matmul_share': 0.5}},
+        {'model': 'cgan', 'setting': 'chapter',
+         'd2gan': {'iteration_ms': 70.0, 'python_ms': None, 'engine_ms': None,
+                   'matmul_share': 0.75, 'waits': True},
+         'torch': {'iteration_ms': 84.0, 'matmul_share': 0.7}},
+        {'model': 'spade', 'setting': 'paper',
+         'd2gan': {'iteration_ms': 9000.0, 'python_ms': 50.0, 'engine_ms': 8900.0,
+                   'matmul_share': 0.7, 'waits': False},
+         'torch': {'error': 'no twin'}}]}
+    split, waits, no_twin = tables.split_rows(data)
+    assert split['now'] == pytest.approx(0.9)                  # 36 / 40
+    assert split['overlap'] == pytest.approx(1.2)              # 36 / max(10, 30)
+    assert split['engine only'] == pytest.approx(1.2)
+    assert split['engine conv ms'] == pytest.approx(12.0)
+    assert split['engine other ms'] == pytest.approx(18.0)
+    assert split['PyTorch conv ms'] == pytest.approx(18.0)
+    assert split['PyTorch other ms'] == pytest.approx(18.0)
+    assert waits['waits'] and waits['now'] == pytest.approx(1.2)
+    assert waits['overlap'] is None and waits['engine only'] is None
+    assert waits['engine conv ms'] is None and waits['Python ms'] is None
+    assert no_twin['now'] is None and no_twin['PyTorch ms'] is None
+    assert no_twin['engine conv ms'] == pytest.approx(6230.0)
+
+
+def test_overlap_bound_is_set_by_the_slower_of_python_and_engine():
+    row = {'model': 'm', 'setting': 'chapter',
+           'd2gan': {'iteration_ms': 50.0, 'python_ms': 30.0, 'engine_ms': 20.0,
+                     'matmul_share': 0.5, 'waits': False},
+           'torch': {'iteration_ms': 45.0, 'matmul_share': 0.5}}
+    (r,) = tables.split_rows({'rows': [row]})
+    assert r['overlap'] == pytest.approx(1.5)                  # 45 / 30: Python is the longer
+    assert r['engine only'] == pytest.approx(2.25)
