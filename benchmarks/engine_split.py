@@ -50,7 +50,6 @@ DEFAULT_ROWS = ('attgan:chapter,stylegan2:chapter,stgan:chapter,stargan:chapter,
                 'cgan:chapter,wgan-gp:chapter,pggan:chapter,cyclegan:chapter,pix2pix:chapter,'
                 'spade:paper,stargan:paper,stylegan2:paper,ugatit:paper,stgan:paper,'
                 'attgan:paper,cyclegan:paper,starganv2:paper')
-MATMUL = ('Convolution', 'Deconvolution', 'FullyConnected', 'dot', 'batch_dot')
 TORCH_MATMUL = ('aten::mkldnn_convolution', 'aten::convolution_backward', 'aten::_convolution',
                 'aten::convolution', 'aten::conv2d', 'aten::conv_transpose2d', 'aten::mm',
                 'aten::addmm', 'aten::bmm', 'aten::matmul', 'aten::linear',
@@ -149,23 +148,12 @@ def _engine_ms(mx, step, batch, iters, python_s):
 def _matmul_share(mx, step, batch, iters, seconds):
     """Share of the engine's operator time in convolutions and matrix products (profiled, with
     the batch held so that Python's queueing is over before the operators run)."""
-    import tempfile
-    from profile_step import parse_operators
-    held = _held(mx, batch, seconds)
-    mx.profiler.set_config(profile_symbolic=True, profile_imperative=True, profile_memory=False,
-                           profile_api=False, aggregate_stats=True,
-                           filename=os.path.join(tempfile.mkdtemp(), 'profile.json'))
-    mx.profiler.set_state('run')
-    for _ in range(iters):
-        step.train_step(held)
-    mx.nd.waitall()
-    mx.profiler.set_state('stop')
-    ops = parse_operators(mx.profiler.dumps(reset=True))
+    from profile_step import group_of, operator_ms
+    ops = operator_ms(step, _held(mx, batch, seconds), iters, profile_symbolic=True,
+                      profile_imperative=True, profile_memory=False, profile_api=False)
     ops = {k: v for k, v in ops.items() if 'Custom' not in k and 'd2gan_bench_hold' not in k}
-    total = sum(ops.values())
-    matmul = sum(v for k, v in ops.items()
-                 if (k[len('_backward_'):] if k.startswith('_backward_') else k).startswith(MATMUL))
-    return matmul / total
+    matmul = sum(v for k, v in ops.items() if group_of(k) == 'convolution')
+    return matmul / sum(ops.values())
 
 
 def d2gan_split(model, setting, iters, warmup):

@@ -60,6 +60,22 @@ def parse_operators(table):
     return ops
 
 
+def operator_ms(step, batch, iters, **config):
+    """``{operator: total ms}`` of ``iters`` calls of ``step.train_step(batch)`` under MXNet's
+    profiler (``config``: extra ``mx.profiler.set_config`` switches; default: profile all)."""
+    import mxnet as mx
+    # the profiler (re)creates its file when it dumps, so it must never be os.devnull: with
+    # that name it replaced /dev/null with a regular file and broke the machine's shell
+    mx.profiler.set_config(**(config or {'profile_all': True}), aggregate_stats=True,
+                           filename=os.path.join(tempfile.mkdtemp(), 'profile.json'))
+    mx.profiler.set_state('run')
+    for _ in range(iters):
+        step.train_step(batch)
+    mx.nd.waitall()
+    mx.profiler.set_state('stop')
+    return parse_operators(mx.profiler.dumps(reset=True))
+
+
 def profile(model, setting, iters, warmup=2):
     import d2gan  # noqa: F401  (thread defaults before mxnet loads)
     import mxnet as mx
@@ -68,16 +84,7 @@ def profile(model, setting, iters, warmup=2):
     for _ in range(warmup):
         step.train_step(batch)
     mx.nd.waitall()
-    # the profiler (re)creates its file when it dumps, so it must never be os.devnull: with
-    # that name it replaced /dev/null with a regular file and broke the machine's shell
-    mx.profiler.set_config(profile_all=True, aggregate_stats=True,
-                           filename=os.path.join(tempfile.mkdtemp(), 'profile.json'))
-    mx.profiler.set_state('run')
-    for _ in range(iters):
-        step.train_step(batch)
-    mx.nd.waitall()
-    mx.profiler.set_state('stop')
-    ops = parse_operators(mx.profiler.dumps(reset=True))
+    ops = operator_ms(step, batch, iters)
     return {op: ms / iters for op, ms in ops.items()}
 
 
