@@ -59,7 +59,8 @@ TORCH_MATMUL = ('aten::mkldnn_convolution', 'aten::convolution_backward', 'aten:
 
 # -- d2gan side (runs in a fresh process) ------------------------------------------------------
 def _hold_operator(mx):
-    """Register ``hold``: copies its inputs to its outputs after sleeping ``seconds``."""
+    """Register the custom operator ``d2gan_bench_hold``: it copies its inputs to its outputs
+    after sleeping ``seconds``."""
     class Hold(mx.operator.CustomOp):
         def __init__(self, seconds):
             super().__init__()
@@ -172,21 +173,15 @@ def d2gan_split(model, setting, iters, warmup):
         step.train_step(held)
     python = (time.perf_counter() - t) / iters
     mx.nd.waitall()
-    share = _matmul_share(mx, step, batch, iters, 3 * iteration * iters + 1)
-    if python * iters > 0.8 * seconds:
-        # the step read a result back (``asscalar``, ``asnumpy``) and so waited for the held
-        # batch: its Python thread never runs ahead of the engine, and neither part can be
-        # timed alone
-        return {'iteration_ms': iteration * 1000, 'python_ms': None, 'engine_ms': None,
-                'matmul_share': share, 'waits': True}
-    engine = _engine_ms(mx, step, batch, iters, python * iters)
-    if engine is None:
-        # the step waited for the engine without reading the batch back (``nd.array`` from
-        # NumPy, for one, waits for every queued operator)
-        return {'iteration_ms': iteration * 1000, 'python_ms': None, 'engine_ms': None,
-                'matmul_share': share, 'waits': True}
-    return {'iteration_ms': iteration * 1000, 'python_ms': python * 1000, 'engine_ms': engine,
-            'matmul_share': share, 'waits': False}
+    share = _matmul_share(mx, step, batch, iters, seconds)
+    # a step that waits for the engine inside (it reads a result back, or makes an array from
+    # NumPy, which waits for every queued operator) waited for the hold, or for the block of
+    # products: its Python never runs ahead, and neither part can be timed alone
+    engine = None if python * iters > 0.8 * seconds else _engine_ms(mx, step, batch, iters,
+                                                                      python * iters)
+    waits = engine is None
+    return {'iteration_ms': iteration * 1000, 'python_ms': None if waits else python * 1000,
+            'engine_ms': engine, 'matmul_share': share, 'waits': waits}
 
 
 # -- PyTorch side (runs in the twin's interpreter) ---------------------------------------------
@@ -202,8 +197,7 @@ torch.set_num_threads(payload['threads'])
 torch.manual_seed(0)
 model, setting = payload['model'], payload['setting']
 spec = twin_mod.SETTINGS[model][setting]
-if hasattr(twin_mod, 'TWINS') and hasattr(twin_mod, 'make_batch') and hasattr(twin_mod, 'DEFAULTS') \
-        and model in getattr(twin_mod, 'TWINS') and not hasattr(twin_mod, 'build'):
+if not hasattr(twin_mod, 'build'):             # torch_twins_style.py builds as its run() does
     config = dict(twin_mod.DEFAULTS[model], **spec['config'])
     twin = twin_mod.TWINS[model](config)
     batch = twin_mod.make_batch(twin.batch_kind, spec['batch'], config['channels'],
