@@ -19,6 +19,13 @@ MXNet reads these variables once, when its shared library loads:
   run on its engine's worker threads, whose OpenMP settings this does not touch; with the main
   thread serial, the same cell leaves the iteration at 0.28 s
   (``benchmarks/openmp_main_thread.py``).
+* ``MXNET_EXEC_INPLACE_GRAD_SUM_CAP`` (set to its maximum) -- where a value feeds more than this
+  many operators (default 8: U-GAT-IT's gamma and beta feed two AdaILN layers in each of six
+  blocks), MXNet sums its gradient in place, and in a graph with static memory
+  (:data:`d2gan.train.step.GRAPH_FLAGS`) the place is handed to the producing operators as
+  "add to". Operators from a compiled library (:mod:`d2gan.nn.native`) are never told the
+  request and write: U-GAT-IT's mapping layers got the last block's gradient only. Above the cap
+  MXNet sums with one ``add_n`` instead, which every operator's plain write feeds correctly.
 * ``MXNET_STORAGE_FALLBACK_LOG_VERBOSE`` / ``MXNET_SUBGRAPH_VERBOSE`` -- keep MXNet's C++ warnings
   about storage fallbacks and subgraph passes out of notebook cells.
 
@@ -30,6 +37,7 @@ import sys
 
 DEFAULTS = {
     'MXNET_CPU_PARALLEL_SIZE': str(2 ** 31 - 1),
+    'MXNET_EXEC_INPLACE_GRAD_SUM_CAP': str(2 ** 31 - 1),
     'MXNET_STORAGE_FALLBACK_LOG_VERBOSE': '0',
     'MXNET_SUBGRAPH_VERBOSE': '0',
     'MXNET_ENGINE_INFO': '0',

@@ -48,6 +48,12 @@ sources, the compiler flags, the MXNet version and the target (``$D2GAN_CACHE``,
 without GPUs (they have CPU kernels only; with GPUs the graphs keep MXNet's operators), and
 not when ``D2GAN_NATIVE=0``. Where no compiler is found or the build fails, it warns once and
 the library keeps MXNet's operators: the same numbers, slower.
+
+MXNet does not pass a library operator its write request: the operators always *write* their
+outputs, also where MXNet asked to *add to* them. So a parameter read by a library operator is
+read through ``identity`` where gradients are added (:func:`d2gan.penalty.adding_gradients`), and
+``d2gan._env`` keeps MXNet from summing gradients in place (``MXNET_EXEC_INPLACE_GRAD_SUM_CAP``),
+the one place where a static-memory graph asks for "add to".
 """
 import glob
 import hashlib
