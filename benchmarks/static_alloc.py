@@ -17,7 +17,6 @@ import os
 import resource
 import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -25,24 +24,16 @@ sys.path.insert(0, HERE)
 from model_settings import SETTINGS  # noqa: E402
 from model_table import build_step, run_isolated  # noqa: E402
 from results import save_results  # noqa: E402
+from scale_throughput import time_steps  # noqa: E402
 
 VARIANTS = ('dynamic', 'static')
 
 
 def row(model, setting, variant, iters, warmup):
     """One variant's images/s and peak memory (MiB), in this process."""
-    import mxnet as mx
     step, batch, spec = build_step(model, setting)
     step.hybridize(static_alloc=variant == 'static')     # whatever the step's own default
-    for _ in range(warmup):
-        step.train_step(batch)
-    mx.nd.waitall()
-    start = time.perf_counter()
-    for _ in range(iters):
-        step.train_step(batch)
-    mx.nd.waitall()
-    seconds = time.perf_counter() - start
-    return {'images_per_s': iters * spec['batch'] / seconds,
+    return {'images_per_s': time_steps(step, batch, warmup, iters, spec['batch']),
             'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
