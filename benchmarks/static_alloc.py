@@ -1,15 +1,17 @@
 """Static against dynamic graph memory for the steps' networks: images/s and peak memory.
 
-``d2gan.train.step.GRAPH_FLAGS`` hybridizes every step's networks with ``static_alloc=True``.
-This script measures what that buys, per book model at a ``model_settings`` setting: each
-variant in a fresh process (``model_table.run_isolated``), ``rounds`` times with the two
-variants interleaved (this VM's speed drifts by 20-30 % between hours, so only interleaved
-runs compare), and reports the median images/s of each, their ratio, and the process's peak
+``d2gan.train.step.GRAPH_FLAGS`` hybridizes the steps' networks with ``static_alloc=True``
+(StyleGAN2's step keeps dynamic memory). This script measures what that buys, per book model
+at a ``model_settings`` setting: each variant in a fresh process (``model_table.run_isolated``),
+``rounds`` times with the two variants interleaved (this VM's speed drifts by 20-30 % between
+hours, so only interleaved runs compare), and reports the median images/s of each, their ratio, and the process's peak
 resident memory (``ru_maxrss``).
 
     python benchmarks/static_alloc.py                       # every chapter row, 3 rounds
     python benchmarks/static_alloc.py --models stargan --setting paper --rounds 1 --iters 1
     python benchmarks/static_alloc.py --save                # benchmarks/results/static_alloc.json
+    python benchmarks/static_alloc.py --setting paper --models stylegan2 --rounds 1 --iters 1 --save
+                                                  # ... /static_alloc_paper.json
 """
 import argparse
 import json
@@ -64,7 +66,8 @@ def main(argv=None):
     p.add_argument('--iters', type=int, default=10)
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--save', action='store_true',
-                   help='keep the rows in benchmarks/results/static_alloc.json')
+                   help='keep the rows in benchmarks/results/static_alloc.json '
+                        '(static_alloc_paper.json for --setting paper)')
     p.add_argument('--row', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.row:
@@ -89,8 +92,9 @@ def main(argv=None):
         print(f'{model:<10} {r["dynamic"]:9.2f} {r["static"]:9.2f} {r["ratio"]:6.3f} '
               f'{r["peak_mib_dynamic"]:8.0f} {r["peak_mib_static"]:10.0f}', flush=True)
     if args.save:
-        print('saved', save_results('static_alloc', {'rounds': args.rounds, 'iters': args.iters,
-                                                     'rows': rows}, load))
+        name = 'static_alloc' + ('' if args.setting == 'chapter' else '_' + args.setting)
+        print('saved', save_results(name, {'rounds': args.rounds, 'iters': args.iters,
+                                           'rows': rows}, load))
     return rows
 
 

@@ -41,3 +41,14 @@ def test_rounds_alternate_and_the_summary_takes_medians(monkeypatch):
     assert summary['dynamic'] == 20.0 and summary['static'] == 12.0
     assert summary['ratio'] == 12.0 / 20.0
     assert summary['peak_mib_dynamic'] == 105.0 and summary['peak_mib_static'] == 106.0
+
+
+def test_saved_results_are_named_by_setting(monkeypatch):
+    saved = []
+    monkeypatch.setattr(static_alloc, 'run_isolated',
+                        lambda script, flag, args: {'images_per_s': 1.0, 'peak_mib': 1.0})
+    monkeypatch.setattr(static_alloc, 'save_results',
+                        lambda name, payload, load: saved.append((name, len(payload['rows']))))
+    static_alloc.main(['--models', 'dcgan', '--rounds', '1', '--save'])
+    static_alloc.main(['--models', 'stylegan2', '--setting', 'paper', '--rounds', '1', '--save'])
+    assert saved == [('static_alloc', 1), ('static_alloc_paper', 1)]

@@ -46,8 +46,8 @@ class StyleGAN2Step(Step):
 
     # Dynamic graph memory: the synthesis network runs at two batch sizes (the path-length
     # batch is half the main one), and with static memory it gained nothing (0.99x images/s at
-    # the chapter's setting, 0.93x at the paper's) while its peak memory grew from 686 to 981 MiB
-    # and from 6.2 to 9.5 GiB (benchmarks/static_alloc.py).
+    # the chapter's setting, 0.98x at the paper's) while its peak memory grew from 686 to 981 MiB
+    # and from 6.2 to 10.0 GiB (benchmarks/static_alloc.py, results/static_alloc*.json).
     graph_flags = {'static_alloc': False}
 
     def __init__(self, make_G, net_D, lr=0.0025, betas=(0.0, 0.99), r1_gamma=0.0032,
@@ -77,7 +77,7 @@ class StyleGAN2Step(Step):
         self.iteration = self.images_seen = 0
         self.last = {}          # the lazy terms' latest values, reported every iteration
         if hybridize:
-            self.hybridize()       # G and G_ema are plain Blocks: their mapping and synthesis
+            self.hybridize()   # G and G_ema are plain Blocks: this reaches mapping and synthesis
 
     # -- latents -------------------------------------------------------------------------------
     def mixed_ws(self, n, device):

@@ -66,10 +66,10 @@ def reset_optimizer_state(trainer):
 #: operator's output on every call. The values are the same (``tests/test_static_alloc.py``:
 #: every recipe trains to the same parameters). Images/s static / dynamic at the chapters'
 #: settings (``benchmarks/static_alloc.py``, medians of 3 interleaved rounds): 0.92 to 1.14,
-#: mean 1.03; above 1 in every round for CycleGAN, StarGAN and CGAN. A new input shape (a smaller last batch, PGGAN's next
-#: level) plans the memory again; a network called twice inside one ``autograd.record()`` gets
-#: a second plan, so the first call's activations survive for the backward pass. StyleGAN2's
-#: step keeps dynamic memory (its ``graph_flags``): no gain there, a third more memory.
+#: mean 1.03; above 1 in every round for CycleGAN, StarGAN and CGAN. A new input shape (a
+#: smaller last batch, PGGAN's next level) plans the memory again; a network called twice
+#: inside one ``autograd.record()`` gets a second plan, so the first call's activations survive
+#: for the backward pass. StyleGAN2's step keeps dynamic memory (its ``graph_flags``).
 GRAPH_FLAGS = {'static_alloc': True}
 
 
@@ -140,8 +140,8 @@ class Step:
     graph_flags = GRAPH_FLAGS
 
     def hybridize(self, **flags):
-        """Hybridize every network with :attr:`graph_flags` (:data:`GRAPH_FLAGS`:
-        ``static_alloc=True``), ``flags`` overriding them: ``step.hybridize(static_alloc=False)``."""
+        """Hybridize every network with :attr:`graph_flags` (:data:`GRAPH_FLAGS`), ``flags``
+        overriding them, e.g. ``step.hybridize(static_alloc=False)``."""
         for net in self.networks.values():
             net.hybridize(**dict(self.graph_flags, **flags))
         return self
