@@ -231,28 +231,40 @@ def test_cpp_step_names_bad_shapes():
                                  nd.ones((4,), dtype='float16')).wait_to_read()
 
 
-def test_sn_divide_is_w_over_sigma_with_the_papers_gradient():
-    """``d2gan_sn_divide(W, u, v)`` = ``W / (u^T W v)``; its gradient is
-    ``G / sigma - <G, W> u v^T / sigma^2`` for W and zero for the constants u and v; a layer
+def test_spectral_norm_op_is_w_over_sigma_with_the_papers_gradient():
+    """``d2gan_spectral_norm(W, mode, u)``: one power-iteration step from ``u`` (stored in
+    training only), ``W / sigma`` with ``sigma = u'^T W v`` in ``W``'s own shape, and the
+    gradient ``G / sigma - <G, W> u' v^T / sigma^2`` for W, zero for the mode and ``u``; a layer
     with known shapes uses it; bad shapes are named."""
     from d2gan.nn import native
+    from d2gan.nn.spectral_norm import training_mode_flag
     if not native.available():
         pytest.skip('no C++ operators on this machine')
     rng = np.random.default_rng(7)
-    W, u, v, G = (rng.standard_normal(shape) for shape in [(5, 12), (5,), (12,), (5, 12)])
-    arrays = [nd.array(a, dtype='float64') for a in (W, u, v)]
-    for a in arrays:
-        a.attach_grad()
-    with autograd.record():
-        y = nd.d2gan_sn_divide(*arrays)
-    y.backward(nd.array(G, dtype='float64'))
-    sigma = u @ W @ v
-    np.testing.assert_allclose(y.asnumpy(), W / sigma, rtol=1e-13)
-    expected = G / sigma - (G * W).sum() / sigma ** 2 * np.outer(u, v)
-    np.testing.assert_allclose(arrays[0].grad.asnumpy(), expected, rtol=1e-12, atol=1e-14)
-    assert not arrays[1].grad.asnumpy().any() and not arrays[2].grad.asnumpy().any()
+    W, u0, G = (rng.standard_normal(shape) for shape in [(5, 3, 2, 2), (5,), (5, 3, 2, 2)])
+    matrix = W.reshape(5, -1)
+    v = matrix.T @ u0
+    v /= np.linalg.norm(v) + 1e-12
+    u_next = matrix @ v
+    u_next /= np.linalg.norm(u_next) + 1e-12
+    sigma = u_next @ matrix @ v
+    expected = G / sigma - (G * W).sum() / sigma ** 2 * np.outer(u_next, v).reshape(W.shape)
+    for train, stored in [(True, u_next), (False, u0)]:
+        w, u = nd.array(W, dtype='float64'), nd.array(u0, dtype='float64')
+        w.attach_grad()
+        with autograd.record(train_mode=train):
+            outs = nd.d2gan_spectral_norm(w, training_mode_flag(nd, u), u)
+        outs[0].backward(nd.array(G, dtype='float64'))
+        np.testing.assert_allclose(outs[0].asnumpy(), W / sigma, rtol=1e-13)
+        np.testing.assert_allclose(outs[3].asnumpy(), [sigma], rtol=1e-13)
+        np.testing.assert_allclose(w.grad.asnumpy(), expected, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(u.asnumpy(), stored, rtol=1e-13)
     layer = SNConv2D(4, 3, in_channels=2)
     layer.initialize()
-    assert 'd2gan_sn_divide' in layer(mx.sym.var('x')).tojson()
-    with pytest.raises(mx.base.MXNetError, match=r'd2gan_sn_divide: takes W \(R, K\)'):
-        nd.d2gan_sn_divide(nd.ones((3, 4)), nd.ones(4), nd.ones(4)).wait_to_read()
+    graph = layer(mx.sym.var('x')).tojson()
+    assert 'd2gan_spectral_norm' in graph and 'd2gan_power_iteration' not in graph
+    flag = nd.ones((1,))
+    with pytest.raises(mx.base.MXNetError, match='d2gan_spectral_norm: u needs one value per'):
+        nd.d2gan_spectral_norm(nd.ones((3, 4)), flag, nd.ones(4))[0].wait_to_read()
+    with pytest.raises(mx.base.MXNetError, match='at least two dimensions'):
+        nd.d2gan_spectral_norm(nd.ones((3,)), flag, nd.ones(3))[0].wait_to_read()

@@ -13,9 +13,10 @@ built against them registers operators that run inside hybridized graphs like MX
   AdaILN, affine instance norm), with a one-pass backward;
 - ``d2gan_power_iteration`` (``power_iteration.cc``): spectral normalisation's power-iteration
   step, which stores ``u`` in training -- the route it replaces is a Python ``CustomOp``;
-- ``d2gan_sn_divide`` (``sn_divide.cc``): spectral normalisation's ``W / sigma`` with its
-  gradient, two passes over the weight each way -- the route it replaces (a matrix-vector
-  product, a ``FullyConnected`` and the sum of two weight gradients) makes about nine;
+- ``d2gan_spectral_norm`` (``spectral_norm.cc``): a spectrally normalised weight ``W / sigma``
+  with the same step, in the weight's own shape: three passes over the weight forward, two
+  backward -- the route it replaces (reshapes, the step, ``W / sigma`` and a reshape back) makes
+  seven and five, the reshapes of a graph's input being copies;
 - ``d2gan_instance_layer_norm`` (``instance_layer_norm.cc``): U-GAT-IT's (Ada)ILN, the mix of
   instance and layer normalisation with its scale and shift, one operator each way -- the
   route it replaces is about forty small graph operators per layer;

@@ -18,9 +18,10 @@ Since ``W`` changes slowly, one step per forward keeps ``u`` on the top singular
 continues with the same estimate. To update ``u`` inside a *hybridized* graph, where Python
 cannot assign, the power-iteration step is a small custom operator that holds ``u`` as an
 auxiliary state -- the mechanism by which ``BatchNorm`` updates its running mean; ``sigma``
-and its gradient are ordinary operators (with the C++ operators: ``W / sigma`` and its
-gradient are one, ``d2gan_sn_divide``). The step is the C++ operator ``d2gan_power_iteration``
-(:mod:`d2gan.nn.native`) where it is available, told the mode by :func:`training_mode_flag`;
+and its gradient are ordinary operators (with the C++ operators, the step, ``W / sigma`` and
+its gradient are one operator, ``d2gan_spectral_norm``; ``d2gan_power_iteration`` is the step
+alone, for :func:`spectral_sigma`). They are :mod:`d2gan.nn.native`'s, told the mode by
+:func:`training_mode_flag`;
 else a Python ``CustomOp``, whose every call goes through Python and an engine thread
 (U-GAT-IT and SPADE trained 15-20 % faster with the C++ step). Outside training (predict mode, or
 ``autograd.record(train_mode=False)``) ``u`` is read and left alone.
@@ -95,16 +96,15 @@ def spectral_sigma(F, weight, u, shape_known=True):
 
 def divide_by_sigma(F, weight, u, shape):
     """``W / sigma(W)`` for a weight of known ``shape``, ``sigma`` by one power-iteration step
-    from ``u``: the C++ operator ``d2gan_sn_divide`` where :mod:`~d2gan.nn.native` is
-    available (``W / sigma`` forward, ``G / sigma - (sum(G W) / sigma^2) u v^T`` backward, two
-    passes over ``W`` each way), else :func:`divide_by_sigma_mxnet`. 1.2-1.9x faster forward +
-    backward (``benchmarks/sn_divide.py``); equal to float rounding
+    from ``u``: the C++ operator ``d2gan_spectral_norm`` where :mod:`~d2gan.nn.native` is
+    available (the step, ``sigma`` and ``W / sigma`` in three passes over ``W``; backward
+    ``G / sigma - (sum(G W) / sigma^2) u v^T`` in two; the weight in its own shape, so no
+    reshape copies it), else :func:`divide_by_sigma_mxnet`. Both timed by
+    ``benchmarks/spectral_norm_weight.py``; equal to float rounding
     (``tests/test_spectral_norm.py``)."""
     if not native.available():
         return divide_by_sigma_mxnet(F, weight, u, shape)
-    w = F.reshape(weight, (0, -1))
-    v, u_next = _power_step(F, w, u)
-    return F.reshape(F.d2gan_sn_divide(w, u_next, v), shape)
+    return F.d2gan_spectral_norm(weight, training_mode_flag(F, u), u)[0]
 
 
 def divide_by_sigma_mxnet(F, weight, u, shape):
