@@ -56,6 +56,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model_settings import SETTINGS  # noqa: E402
+from torch_frozen import frozen  # noqa: E402
 
 _DCGAN = dict(image_size=32, channels=1, latent_dim=100, ngf=64, ndf=64, lr=2e-4, beta1=0.5,
               beta2=0.999, loss='vanilla', norm='batch', spectral_norm=False, n_critic=1,
@@ -382,7 +383,8 @@ class GANTwin:
             self.opt_D.step()
         n = chunks[-1].shape[0]
         self.opt_G.zero_grad()
-        (self.g_loss(self.D(self.fake(n))).sum() / n).backward()
+        with frozen(self.D):
+            (self.g_loss(self.D(self.fake(n))).sum() / n).backward()
         self.opt_G.step()
 
 
@@ -411,7 +413,8 @@ class CGANTwin(GANTwin):
         self.opt_D.step()
         self.opt_G.zero_grad()
         fake = self.G(torch.randn(n, self.cfg['latent_dim']), c)
-        (self.g_loss(self.D(fake, c)).sum() / n).backward()
+        with frozen(self.D):
+            (self.g_loss(self.D(fake, c)).sum() / n).backward()
         self.opt_G.step()
 
 
@@ -445,12 +448,13 @@ class Pix2PixTwin:
             (0.5 * self.d_loss(self.D(torch.cat([a, b], 1)), self.D(pooled)).sum()
              / n).backward()
             self.opt_D.step()
-        loss = self.cfg['lambda_l1'] * per_example((fake - b).abs()).sum()
-        if self.cfg['lambda_gan'] > 0:
-            loss = loss + self.cfg['lambda_gan'] * self.g_loss(
-                self.D(torch.cat([a, fake], 1))).sum()
-        self.opt_G.zero_grad()
-        (loss / n).backward()
+        with frozen(self.D):
+            loss = self.cfg['lambda_l1'] * per_example((fake - b).abs()).sum()
+            if self.cfg['lambda_gan'] > 0:
+                loss = loss + self.cfg['lambda_gan'] * self.g_loss(
+                    self.D(torch.cat([a, fake], 1))).sum()
+            self.opt_G.zero_grad()
+            (loss / n).backward()
         self.opt_G.step()
 
 
@@ -485,16 +489,17 @@ class CycleGANTwin:
 
         def l1(x, y):
             return per_example((x - y).abs()).sum()
-        fake_b, fake_a = self.G_A(a), self.G_B(b)
-        loss = (self.g_scale * (self.g_loss(self.D_A(fake_b)).sum()
-                                + self.g_loss(self.D_B(fake_a)).sum())
-                + cfg['lambda_A'] * l1(self.G_B(fake_b), a)
-                + cfg['lambda_B'] * l1(self.G_A(fake_a), b))
-        if cfg['lambda_identity'] > 0:
-            loss = loss + cfg['lambda_identity'] * (cfg['lambda_B'] * l1(self.G_A(b), b)
-                                                    + cfg['lambda_A'] * l1(self.G_B(a), a))
-        self.opt_G.zero_grad()
-        (loss / n).backward()
+        with frozen(self.D_A, self.D_B):
+            fake_b, fake_a = self.G_A(a), self.G_B(b)
+            loss = (self.g_scale * (self.g_loss(self.D_A(fake_b)).sum()
+                                    + self.g_loss(self.D_B(fake_a)).sum())
+                    + cfg['lambda_A'] * l1(self.G_B(fake_b), a)
+                    + cfg['lambda_B'] * l1(self.G_A(fake_a), b))
+            if cfg['lambda_identity'] > 0:
+                loss = loss + cfg['lambda_identity'] * (cfg['lambda_B'] * l1(self.G_A(b), b)
+                                                        + cfg['lambda_A'] * l1(self.G_B(a), a))
+            self.opt_G.zero_grad()
+            (loss / n).backward()
         self.opt_G.step()
         pooled_b, pooled_a = self.pool_B.query(fake_b), self.pool_A.query(fake_a)
         loss_D = (self.d_loss(self.D_A(b), self.D_A(pooled_b)).sum()

@@ -38,6 +38,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model_settings import SETTINGS  # noqa: E402
+from torch_frozen import frozen  # noqa: E402
 
 STARGAN_ATTRS = ('Black_Hair', 'Blond_Hair', 'Brown_Hair', 'Male', 'Young')
 ATTGAN_ATTRS = ('Bald', 'Bangs', 'Black_Hair', 'Blond_Hair', 'Brown_Hair', 'Bushy_Eyebrows',
@@ -496,12 +497,14 @@ class AttributeTwin:
 
     def g_update(self, x, a):
         b = self.targets(a)
-        fake, rec = self.generate(x, a, b, reconstruct=True)
-        fake_adv, fake_cls = self.D(fake)
-        loss = -per_example(fake_adv).mean() + self.lambda_cls_G * self.bce(fake_cls, b).mean() \
-            + self.cfg['lambda_rec'] * per_example((rec - x).abs()).mean()
-        self.opt_G.zero_grad()
-        loss.backward()                         # also fills D's gradients, as in d2gan
+        with frozen(self.D):                    # no critic weight gradients, as in d2gan
+            fake, rec = self.generate(x, a, b, reconstruct=True)
+            fake_adv, fake_cls = self.D(fake)
+            loss = -per_example(fake_adv).mean() \
+                + self.lambda_cls_G * self.bce(fake_cls, b).mean() \
+                + self.cfg['lambda_rec'] * per_example((rec - x).abs()).mean()
+            self.opt_G.zero_grad()
+            loss.backward()
         self.opt_G.step()
 
     def batch(self, n):
@@ -552,15 +555,16 @@ class SPADETwin:
     def train_step(self, batch):
         m, x = batch
         num_D = len(self.D.nets)
-        fake = self.G(m)
-        fake_out = self.D.judge(m, fake)
-        with torch.no_grad():      # d2gan records it but detaches it: no backward through it
-            real_out = self.D.judge(m, x)
-        gan = -sum(per_example(f[-1]) for f in fake_out) / num_D
-        fm = sum(per_example((f - r).abs()) for fo, ro in zip(fake_out, real_out)
-                 for f, r in zip(fo[:-1], ro[:-1])) / num_D
-        self.opt_G.zero_grad()
-        (gan + self.cfg['lambda_feat'] * fm).mean().backward()
+        with frozen(self.D):
+            fake = self.G(m)
+            fake_out = self.D.judge(m, fake)
+            with torch.no_grad():  # d2gan records it but detaches it: no backward through it
+                real_out = self.D.judge(m, x)
+            gan = -sum(per_example(f[-1]) for f in fake_out) / num_D
+            fm = sum(per_example((f - r).abs()) for fo, ro in zip(fake_out, real_out)
+                     for f, r in zip(fo[:-1], ro[:-1])) / num_D
+            self.opt_G.zero_grad()
+            (gan + self.cfg['lambda_feat'] * fm).mean().backward()
         self.opt_G.step()
         fake = fake.detach()
         real_out, fake_out = self.D.judge(m, x), self.D.judge(m, fake)

@@ -37,6 +37,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model_settings import SETTINGS  # noqa: E402
+from torch_frozen import frozen  # noqa: E402
 
 SQRT2 = math.sqrt(2)
 
@@ -236,8 +237,9 @@ class PGGANTwin:
         ((loss_D + gp) / n).backward()
         self.opt_D.step()
         self.opt_G.zero_grad()                                           # G step
-        loss_G = -self.D(self.G(torch.randn(n, self.G.latent))).sum() / n
-        loss_G.backward()
+        with frozen(self.D):
+            loss_G = -self.D(self.G(torch.randn(n, self.G.latent))).sum() / n
+            loss_G.backward()
         self.opt_G.step()
         update_ema(self.Gs, self.G, c['g_smoothing'])
 
@@ -456,7 +458,8 @@ class StyleGAN2Twin:
         n, c, it = X.shape[0], self.c, self.iteration
         synthesis = self.G.synthesis
         self.opt_G.zero_grad()                                           # G main
-        F.softplus(-self.D(synthesis(self.mixed_ws(n)))).sum().div(n).backward()
+        with frozen(self.D):
+            F.softplus(-self.D(synthesis(self.mixed_ws(n)))).sum().div(n).backward()
         self.opt_G.step()
         if c['pl_weight'] and it % self.pl_interval == 0:                # G regularisation
             self.opt_G.zero_grad()
@@ -692,14 +695,15 @@ class StarGANv2Twin:
         lambda_ds = c['lambda_ds'] * (max(0.0, 1 - self.iteration / c['ds_iter'])
                                       if c['ds_iter'] else 1.0)
         self.zero_grad()
-        s = self.styles(src, y_trg, latent)
-        fake = self.G(x, s)
-        adv = F.softplus(-self.D(fake, y_trg)).mean()
-        sty = l1(self.E(fake, y_trg), s)
-        fake2 = self.G(x, self.styles(src2, y_trg, latent)).detach()
-        ds = l1(fake, fake2)
-        cyc = l1(self.G(fake, self.E(x, y)), x)
-        (adv + c['lambda_sty'] * sty - lambda_ds * ds + c['lambda_cyc'] * cyc).backward()
+        with frozen(self.D, *(() if latent else (self.F, self.E))):     # what is not stepped
+            s = self.styles(src, y_trg, latent)
+            fake = self.G(x, s)
+            adv = F.softplus(-self.D(fake, y_trg)).mean()
+            sty = l1(self.E(fake, y_trg), s)
+            fake2 = self.G(x, self.styles(src2, y_trg, latent)).detach()
+            ds = l1(fake, fake2)
+            cyc = l1(self.G(fake, self.E(x, y)), x)
+            (adv + c['lambda_sty'] * sty - lambda_ds * ds + c['lambda_cyc'] * cyc).backward()
         for name in ('G', 'F', 'E') if latent else ('G',):
             self.opt[name].step()
 
@@ -913,21 +917,22 @@ class UGATITTwin:
         (c['adv_weight'] * loss_D).backward()
         self.opt_D.step()
         self.zero_grad()                                                 # G step
-        fake_b, cam_ab, _ = self.G_A(a)
-        fake_a, cam_ba, _ = self.G_B(b)
-        idt_a, cam_aa, _ = self.G_B(a)
-        idt_b, cam_bb, _ = self.G_A(b)
-        fake = {'A': fake_a, 'B': fake_b}
-        adv = 0
-        for D, domain in self.judges:
-            logit, cam, _ = D(fake[domain])
-            adv = adv + mse(logit, 1) + mse(cam, 1)
-        cycle = l1(self.G_B(fake_b)[0], a) + l1(self.G_A(fake_a)[0], b)
-        identity = l1(idt_a, a) + l1(idt_b, b)
-        cam = (F.softplus(-cam_ba).mean() + F.softplus(cam_aa).mean()
-               + F.softplus(-cam_ab).mean() + F.softplus(cam_bb).mean())
-        (c['adv_weight'] * adv + c['cycle_weight'] * cycle + c['identity_weight'] * identity
-         + c['cam_weight'] * cam).backward()
+        with frozen(*(D for D, _ in self.judges)):
+            fake_b, cam_ab, _ = self.G_A(a)
+            fake_a, cam_ba, _ = self.G_B(b)
+            idt_a, cam_aa, _ = self.G_B(a)
+            idt_b, cam_bb, _ = self.G_A(b)
+            fake = {'A': fake_a, 'B': fake_b}
+            adv = 0
+            for D, domain in self.judges:
+                logit, cam, _ = D(fake[domain])
+                adv = adv + mse(logit, 1) + mse(cam, 1)
+            cycle = l1(self.G_B(fake_b)[0], a) + l1(self.G_A(fake_a)[0], b)
+            identity = l1(idt_a, a) + l1(idt_b, b)
+            cam = (F.softplus(-cam_ba).mean() + F.softplus(cam_aa).mean()
+                   + F.softplus(-cam_ab).mean() + F.softplus(cam_bb).mean())
+            (c['adv_weight'] * adv + c['cycle_weight'] * cycle + c['identity_weight'] * identity
+             + c['cam_weight'] * cam).backward()
         self.opt_G.step()
         with torch.no_grad():
             for G in (self.G_A, self.G_B):

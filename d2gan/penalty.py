@@ -67,7 +67,6 @@ is refused:
 it couples the examples whose gradients the penalty treats one by one. A new layer type can be
 taught with :func:`register_layer`.
 """
-import contextlib
 import weakref
 
 import numpy as np
@@ -82,6 +81,7 @@ from .nn.native import is_symbolic
 from .nn.equalized import EqualizedConv2D, EqualizedDense, MinibatchStdDev, ScaledLeakyReLU
 from .nn.spectral_norm import _SpectralNormMixin, _normalize
 from .nn.upfirdn import UpFirDn2D, interleave_zeros, pad_or_crop
+from .grad_requests import requesting
 
 # --------------------------------------------------------------------------------------------
 # Walking the critic: its layers in order.
@@ -716,28 +716,18 @@ def interpolate(real, fake):
         return nd.broadcast_mul(eps, real) + nd.broadcast_mul(1 - eps, fake.detach())
 
 
-@contextlib.contextmanager
 def adding_gradients(net, ctx):
     """Back-propagation inside the block *adds* into ``net``'s gradients on ``ctx``.
 
-    The parameters' arrays are marked with the request ``'add'`` (the same gradient buffers,
-    so nothing is copied or zeroed: a parameter the backward pass does not reach keeps its
-    gradient exactly) and marked back with their own request on exit. Saving, zeroing and
-    re-adding every gradient instead costs three small operators per parameter. The C++
-    operators write their gradients whatever the request, so the penalty's graph reads every
-    parameter through ``identity`` (:meth:`_Ops.param`; ``tests/test_penalty_adds.py``).
+    The parameters' arrays are marked with the request ``'add'``
+    (:func:`d2gan.grad_requests.requesting`: the same gradient buffers, so nothing is copied or
+    zeroed; a parameter the backward pass does not reach keeps its gradient exactly) and marked
+    back with their own request on exit. Saving, zeroing and re-adding every gradient instead
+    costs three small operators per parameter. The C++ operators write their gradients whatever
+    the request, so the penalty's graph reads every parameter through ``identity``
+    (:meth:`_Ops.param`; ``tests/test_penalty_adds.py``).
     """
-    params = [p for p in net.collect_params().values() if p.grad_req != 'null']
-    data, grads = [p.data(ctx) for p in params], [p.grad(ctx) for p in params]
-    fresh = [d._fresh_grad for d in data]  # marking resets the "written since step" flag,
-    autograd.mark_variables(data, grads, 'add')  # which the trainer's stale check reads
-    try:
-        yield
-    finally:
-        fresh = [before or d._fresh_grad for before, d in zip(fresh, data)]
-        autograd.mark_variables(data, grads, [p.grad_req for p in params])
-        for d, flag in zip(data, fresh):
-            d._fresh_grad = flag
+    return requesting(net.collect_params().values(), 'add', ctx)
 
 
 class InputGradientPenalty:

@@ -119,16 +119,17 @@ class AttributeStep(Step):
         n = X.shape[0]
         B = self.targets(A)
         adv, cls, rec = [], [], []
-        with autograd.record():
-            totals = []
-            for x, a, b in zip(self.split(X), self.split(A), self.split(B)):
-                fake, recon = self.generate(x, a, b, reconstruct=True)
-                fake_adv, fake_cls = self.net_D(fake)
-                adv.append(self.loss.g_loss(fake_adv).sum())
-                cls.append(attribute_bce(fake_cls, b, self.cls_reduce).sum())
-                rec.append(nd.abs(recon - x).reshape((x.shape[0], -1)).mean(axis=1).sum())
-                totals.append(adv[-1] + self.lambda_cls_G * cls[-1] + self.lambda_rec * rec[-1])
-        self.backward(totals, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                totals = []
+                for x, a, b in zip(self.split(X), self.split(A), self.split(B)):
+                    fake, recon = self.generate(x, a, b, reconstruct=True)
+                    fake_adv, fake_cls = self.net_D(fake)
+                    adv.append(self.loss.g_loss(fake_adv).sum())
+                    cls.append(attribute_bce(fake_cls, b, self.cls_reduce).sum())
+                    rec.append(nd.abs(recon - x).reshape((x.shape[0], -1)).mean(axis=1).sum())
+                    totals.append(adv[-1] + self.lambda_cls_G * cls[-1] + self.lambda_rec * rec[-1])
+            self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         return {'loss_G_adv': self._mean(adv, n), 'loss_G_cls': self._mean(cls, n),
                 'L1_rec': self._mean(rec, n)}

@@ -64,9 +64,10 @@ class CGANStep(Step):
         self.backward(losses, self.trainers['D'])
         self.trainers['D'].step(n)
         loss_D = sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
-        with autograd.record():
-            losses = [self.loss.g_loss(self.net_D(self._fake(c), c)).sum() for c in labels]
-        self.backward(losses, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                losses = [self.loss.g_loss(self.net_D(self._fake(c), c)).sum() for c in labels]
+            self.backward(losses, self.trainers['G'])
         self.trainers['G'].step(n)
         loss_G = sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
         return dict(loss_D=loss_D, loss_G=loss_G)

@@ -147,26 +147,27 @@ class CycleGANStep(Step):
         :class:`~d2gan.models.cyclegan.ResnetGenerator` allow.
         """
         terms, fakes_A, fakes_B, losses = {}, [], [], []
-        with autograd.record():
-            for a, b in zip(As, Bs):
-                a, b = a.detach(), b.detach()
-                fake_b, fake_a = self.G_A(a), self.G_B(b)
-                values = {'loss_G_A': self.g_scale * self.loss.g_loss(self.D_A(fake_b)).sum(),
-                          'loss_G_B': self.g_scale * self.loss.g_loss(self.D_B(fake_a)).sum(),
-                          'cycle_A': _l1(self.G_B(fake_b), a),        # A -> B -> A
-                          'cycle_B': _l1(self.G_A(fake_a), b)}        # B -> A -> B
-                loss = (values['loss_G_A'] + values['loss_G_B']
-                        + self.lambda_A * values['cycle_A'] + self.lambda_B * values['cycle_B'])
-                if self.lambda_identity > 0:
-                    values.update(idt_A=_l1(self.G_A(b), b), idt_B=_l1(self.G_B(a), a))
-                    loss = loss + self.lambda_identity * (self.lambda_B * values['idt_A']
-                                                          + self.lambda_A * values['idt_B'])
-                losses.append(loss)
-                for key, value in values.items():
-                    terms.setdefault(key, []).append(value)
-                fakes_A.append(fake_a)
-                fakes_B.append(fake_b)
-        self.backward(losses, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                for a, b in zip(As, Bs):
+                    a, b = a.detach(), b.detach()
+                    fake_b, fake_a = self.G_A(a), self.G_B(b)
+                    values = {'loss_G_A': self.g_scale * self.loss.g_loss(self.D_A(fake_b)).sum(),
+                              'loss_G_B': self.g_scale * self.loss.g_loss(self.D_B(fake_a)).sum(),
+                              'cycle_A': _l1(self.G_B(fake_b), a),        # A -> B -> A
+                              'cycle_B': _l1(self.G_A(fake_a), b)}        # B -> A -> B
+                    loss = (values['loss_G_A'] + values['loss_G_B']
+                            + self.lambda_A * values['cycle_A'] + self.lambda_B * values['cycle_B'])
+                    if self.lambda_identity > 0:
+                        values.update(idt_A=_l1(self.G_A(b), b), idt_B=_l1(self.G_B(a), a))
+                        loss = loss + self.lambda_identity * (self.lambda_B * values['idt_A']
+                                                              + self.lambda_A * values['idt_B'])
+                    losses.append(loss)
+                    for key, value in values.items():
+                        terms.setdefault(key, []).append(value)
+                    fakes_A.append(fake_a)
+                    fakes_B.append(fake_b)
+            self.backward(losses, self.trainers['G'])
         return terms, fakes_A, fakes_B
 
     def split_unpaired(self, batch):

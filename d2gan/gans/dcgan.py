@@ -101,10 +101,11 @@ class GANStep(Step):
         return sum(loss.as_in_context(self.devices[0]) for loss in losses) / X.shape[0], extra
 
     def _g_update(self, n):
-        with autograd.record():
-            losses = [self.loss.g_loss(self.net_D(self._fake(k, d))).sum()
-                      for k, d in self.shares(n)]
-        self.backward(losses, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                losses = [self.loss.g_loss(self.net_D(self._fake(k, d))).sum()
+                          for k, d in self.shares(n)]
+            self.backward(losses, self.trainers['G'])
         self.trainers['G'].step(n)
         return sum(loss.as_in_context(self.devices[0]) for loss in losses) / n
 

@@ -158,11 +158,12 @@ class PGGANStep(Step):
         # levels not reached yet get no gradient and are skipped, as Adam leaves a parameter
         # whose gradient is always zero where it is (the reference computes them all)
         self.trainers['D'].step(n, ignore_stale_grad=True)
-        with autograd.record():                                          # G step
-            g_losses = [-self.net_D(self.net_G(nd.random.normal(shape=(k, self.latent_dim),
-                                                                ctx=d), lod), lod).sum()
-                        for k, d in shares]
-        self.backward(g_losses, self.trainers['G'])
+        with self.only_updating('G'):                                    # G step
+            with autograd.record():
+                g_losses = [-self.net_D(self.net_G(nd.random.normal(shape=(k, self.latent_dim),
+                                                                    ctx=d), lod), lod).sum()
+                            for k, d in shares]
+            self.backward(g_losses, self.trainers['G'])
         self.trainers['G'].step(n, ignore_stale_grad=True)
         update_ema(self.Gs, self.net_G, self.g_smoothing)
         self.nimg += n

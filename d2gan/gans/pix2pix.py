@@ -78,18 +78,19 @@ class Pix2PixStep(Step):
             self.trainers['D'].step(n)
             logs['loss_D'] = self._mean(losses, n)
         gan_terms, l1_terms = [], []
-        with autograd.record():
-            totals = []
-            for a, b, f in zip(As, Bs, fakes):
-                l1 = nd.abs(f - b).reshape((f.shape[0], -1)).mean(axis=1).sum()
-                total = self.lambda_l1 * l1
-                if self.lambda_gan > 0:
-                    gan = self.loss.g_loss(self.net_D(nd.concat(a, f, dim=1))).sum()
-                    total = total + self.lambda_gan * gan
-                    gan_terms.append(gan)
-                l1_terms.append(l1)
-                totals.append(total)
-        self.backward(totals, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                totals = []
+                for a, b, f in zip(As, Bs, fakes):
+                    l1 = nd.abs(f - b).reshape((f.shape[0], -1)).mean(axis=1).sum()
+                    total = self.lambda_l1 * l1
+                    if self.lambda_gan > 0:
+                        gan = self.loss.g_loss(self.net_D(nd.concat(a, f, dim=1))).sum()
+                        total = total + self.lambda_gan * gan
+                        gan_terms.append(gan)
+                    l1_terms.append(l1)
+                    totals.append(total)
+            self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         if gan_terms:
             logs['loss_G_GAN'] = self._mean(gan_terms, n)

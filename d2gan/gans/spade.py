@@ -66,26 +66,27 @@ class SPADEStep(Step):
         Ms, Xs = self.split(M), self.split(X)
         terms = {'loss_G_GAN': [], 'FM': [], 'VGG': [], 'L1': []}
         fakes = []
-        with autograd.record():
-            totals = []
-            for m, x in zip(Ms, Xs):
-                fake = self.net_G(m)
-                fake_out = self.net_D.judge(m, fake)
-                real_out = self.net_D.judge(m, x)
-                gan = multiscale_g_loss(self.loss, fake_out).sum()
-                fm = feature_matching_loss(fake_out, real_out).sum()
-                total = gan + self.lambda_feat * fm
-                if self.vgg is not None and self.lambda_vgg > 0:
-                    vgg = self.vgg(fake, x).sum()
-                    total = total + self.lambda_vgg * vgg
-                    terms['VGG'].append(vgg)
-                terms['loss_G_GAN'].append(gan)
-                terms['FM'].append(fm)
-                terms['L1'].append(nd.abs(fake - x).reshape((fake.shape[0], -1))
-                                   .mean(axis=1).sum().detach())
-                totals.append(total)
-                fakes.append(fake.detach())
-        self.backward(totals, self.trainers['G'])
+        with self.only_updating('G'):
+            with autograd.record():
+                totals = []
+                for m, x in zip(Ms, Xs):
+                    fake = self.net_G(m)
+                    fake_out = self.net_D.judge(m, fake)
+                    real_out = self.net_D.judge(m, x)
+                    gan = multiscale_g_loss(self.loss, fake_out).sum()
+                    fm = feature_matching_loss(fake_out, real_out).sum()
+                    total = gan + self.lambda_feat * fm
+                    if self.vgg is not None and self.lambda_vgg > 0:
+                        vgg = self.vgg(fake, x).sum()
+                        total = total + self.lambda_vgg * vgg
+                        terms['VGG'].append(vgg)
+                    terms['loss_G_GAN'].append(gan)
+                    terms['FM'].append(fm)
+                    terms['L1'].append(nd.abs(fake - x).reshape((fake.shape[0], -1))
+                                       .mean(axis=1).sum().detach())
+                    totals.append(total)
+                    fakes.append(fake.detach())
+            self.backward(totals, self.trainers['G'])
         self.trainers['G'].step(n)
         with autograd.record():
             losses = [multiscale_d_loss(self.loss, self.net_D.judge(m.detach(), x.detach()),

@@ -175,23 +175,25 @@ class StarGANv2Step(Step):
         """One generator update (latent-guided: G, F and E step; reference-guided: G only)."""
         terms = {'adv': [], 'sty': [], 'ds': [], 'cyc': []}
         losses = []
-        with autograd.record():
-            for x, y, yt, src, src2 in zip(xs, ys, y_trgs, sources, sources2):
-                s = self._styles(src, yt, latent)
-                fake = self.G(x, s)
-                adv = self.loss.g_loss(self.D(fake, yt)).sum()
-                sty = _l1(self.E(fake, yt), s)
-                fake2 = self.G(x, self._styles(src2, yt, latent)).detach()
-                ds = _l1(fake, fake2)
-                cyc = _l1(self.G(fake, self._styles(x, y, latent=False)), x)
-                losses.append(adv + self.lambda_sty * sty - self.lambda_ds * ds
-                              + self.lambda_cyc * cyc)
-                for key, value in (('adv', adv), ('sty', sty), ('ds', ds), ('cyc', cyc)):
-                    terms[key].append(value)
-        self.backward(losses, self.trainers['G'])
-        n = sum(x.shape[0] for x in xs)
         updated = ('G', 'F', 'E') if self.style_codes else ('G', 'E')  # F unused without codes
-        for name in updated if latent else ('G',):
+        updated = updated if latent else ('G',)
+        with self.only_updating(*updated):
+            with autograd.record():
+                for x, y, yt, src, src2 in zip(xs, ys, y_trgs, sources, sources2):
+                    s = self._styles(src, yt, latent)
+                    fake = self.G(x, s)
+                    adv = self.loss.g_loss(self.D(fake, yt)).sum()
+                    sty = _l1(self.E(fake, yt), s)
+                    fake2 = self.G(x, self._styles(src2, yt, latent)).detach()
+                    ds = _l1(fake, fake2)
+                    cyc = _l1(self.G(fake, self._styles(x, y, latent=False)), x)
+                    losses.append(adv + self.lambda_sty * sty - self.lambda_ds * ds
+                                  + self.lambda_cyc * cyc)
+                    for key, value in (('adv', adv), ('sty', sty), ('ds', ds), ('cyc', cyc)):
+                        terms[key].append(value)
+            self.backward(losses, self.trainers['G'])
+        n = sum(x.shape[0] for x in xs)
+        for name in updated:
             self.trainers[name].step(n)
         return terms
 

@@ -97,10 +97,11 @@ class StyleGAN2Step(Step):
         reals = self.split(X)
         shares = self.shares(n)
         logs = {}
-        with autograd.record():                                         # G main
-            g_losses = [_softplus(-self.net_D(self.net_G.synthesis(self.mixed_ws(k, d)))).sum()
-                        for k, d in shares]
-        self.backward(g_losses, self.trainers['G'])
+        with self.only_updating('G'):                                    # G main
+            with autograd.record():
+                g_losses = [_softplus(-self.net_D(self.net_G.synthesis(self.mixed_ws(k, d)))).sum()
+                            for k, d in shares]
+            self.backward(g_losses, self.trainers['G'])
         self.trainers['G'].step(n)
         logs['loss_G'] = self._mean(g_losses, n)
         if self.path_length is not None and self.iteration % self.pl_interval == 0:

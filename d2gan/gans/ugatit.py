@@ -113,31 +113,32 @@ class UGATITStep(CycleGANStep):
         self.backward(d_losses, self.trainers['D'])
         self.trainers['D'].step(n)
         terms = {'adv': [], 'cycle': [], 'identity': [], 'cam': []}
-        with autograd.record():                                          # G step
-            g_losses = []
-            for a, b in zip(As, Bs):
-                fake_b, cam_ab, _ = self.G_A(a)
-                fake_a, cam_ba, _ = self.G_B(b)
-                idt_a, cam_aa, _ = self.G_B(a)
-                idt_b, cam_bb, _ = self.G_A(b)
-                fake = {'A': fake_a, 'B': fake_b}
-                adv = 0
-                for D, domain in self._judges():
-                    logit, cam, _ = D(fake[domain])
-                    adv = adv + _mse(logit, 1) + _mse(cam, 1)
-                cycle = _l1(self.G_B(fake_b)[0], a) + _l1(self.G_A(fake_a)[0], b)
-                identity = _l1(idt_a, a) + _l1(idt_b, b)
-                cam = (_bce(cam_ba, 1) + _bce(cam_aa, 0) + _bce(cam_ab, 1) + _bce(cam_bb, 0))
-                g_loss = (self.adv_weight * adv + self.cycle_weight * cycle
-                          + self.identity_weight * identity + self.cam_weight * cam)
-                for key, value in (('adv', adv), ('cycle', cycle), ('identity', identity),
-                                   ('cam', cam)):
-                    terms[key].append(value)
-                for key, (weight, value) in self.generator_terms(a, b, fake_a, fake_b).items():
-                    g_loss = g_loss + weight * value
-                    terms.setdefault(key, []).append(value)
-                g_losses.append(g_loss)
-        self.backward(g_losses, self.trainers['G'])
+        with self.only_updating('G'):                                    # G step
+            with autograd.record():
+                g_losses = []
+                for a, b in zip(As, Bs):
+                    fake_b, cam_ab, _ = self.G_A(a)
+                    fake_a, cam_ba, _ = self.G_B(b)
+                    idt_a, cam_aa, _ = self.G_B(a)
+                    idt_b, cam_bb, _ = self.G_A(b)
+                    fake = {'A': fake_a, 'B': fake_b}
+                    adv = 0
+                    for D, domain in self._judges():
+                        logit, cam, _ = D(fake[domain])
+                        adv = adv + _mse(logit, 1) + _mse(cam, 1)
+                    cycle = _l1(self.G_B(fake_b)[0], a) + _l1(self.G_A(fake_a)[0], b)
+                    identity = _l1(idt_a, a) + _l1(idt_b, b)
+                    cam = (_bce(cam_ba, 1) + _bce(cam_aa, 0) + _bce(cam_ab, 1) + _bce(cam_bb, 0))
+                    g_loss = (self.adv_weight * adv + self.cycle_weight * cycle
+                              + self.identity_weight * identity + self.cam_weight * cam)
+                    for key, value in (('adv', adv), ('cycle', cycle), ('identity', identity),
+                                       ('cam', cam)):
+                        terms[key].append(value)
+                    for key, (weight, value) in self.generator_terms(a, b, fake_a, fake_b).items():
+                        g_loss = g_loss + weight * value
+                        terms.setdefault(key, []).append(value)
+                    g_losses.append(g_loss)
+            self.backward(g_losses, self.trainers['G'])
         self.trainers['G'].step(n)
         clip_rho(self.G_A)
         clip_rho(self.G_B)

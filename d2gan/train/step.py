@@ -19,6 +19,7 @@ import mxnet as mx
 from mxnet import autograd, gluon
 
 from ..device import as_device_list, split_and_load
+from ..grad_requests import requesting
 from ..nn import dcgan_init, scores_each_example
 from .adam import ADAM
 
@@ -124,6 +125,22 @@ class Step:
         from mxnet.contrib import amp
         with amp.scale_loss(list(losses), trainer) as scaled:
             autograd.backward(scaled)
+
+    def only_updating(self, *names):
+        """Inside the block, operations are recorded to back-propagate only into the networks
+        that the trainers ``names`` update: every other network's parameters are marked
+        ``'null'`` (:func:`d2gan.grad_requests.requesting`). Wrap a generator's update in it --
+        the recording as well as the backward pass, since a request holds for what is recorded
+        after it is set -- and back-propagation runs through the critic to the generator
+        without computing the critic's weight gradients, which the update would discard: a
+        third of the critic's backward work (``tests/test_only_updating.py``)."""
+        key = (names, tuple(map(id, self.networks.values())))
+        cache = self.__dict__.setdefault('_idle_params', {})
+        if key not in cache:      # walking the networks is Python time: once per network set
+            updated = {id(p) for name in names for p in self.trainers[name]._params}
+            cache[key] = [p for net in self.networks.values()
+                          for p in net.collect_params().values() if id(p) not in updated]
+        return requesting(cache[key], 'null')
 
     def noise(self, num, dim, seed=None):
         """Standard normal ``(num, dim)`` latents on the first device.
