@@ -18,7 +18,7 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 #: Top-level parts, bottom up: a part may import only parts on a lower floor (or its own).
 FLOORS = [
     {'_env', 'run_size', 'book', 'registry', 'device', 'timer', 'latent', 'image_pool', 'plot',
-     'launch', 'data', 'nn'},
+     'launch', 'data', 'nn', 'grad_requests'},
     {'losses', 'losses_perceptual', 'losses_faceid', 'penalty'},
     {'models'},
     {'train'},
