@@ -132,8 +132,9 @@ class Step:
         ``'null'`` (:func:`d2gan.grad_requests.requesting`). Wrap a generator's update in it --
         the recording as well as the backward pass, since a request holds for what is recorded
         after it is set -- and back-propagation runs through the critic to the generator
-        without computing the critic's weight gradients, which the update would discard: a
-        third of the critic's backward work (``tests/test_only_updating.py``)."""
+        without computing the critic's weight gradients, which the update would discard (about
+        half of the critic's backward work; the values are unchanged:
+        ``tests/test_only_updating.py``)."""
         key = (names, tuple(map(id, self.networks.values())))
         cache = self.__dict__.setdefault('_idle_params', {})
         if key not in cache:      # walking the networks is Python time: once per network set
