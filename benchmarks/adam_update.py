@@ -3,6 +3,12 @@
 runs) vs PyTorch's ``Adam`` (the default, and ``fused=True``), in one run. Equal to float
 rounding (``tests/test_fused_adam.py``).
 
+Then a whole ``trainer.step`` of book models at the chapter's setting, every trainer: FusedAdam
+as it runs (MXNet's updater hands it up to ``AGGREGATE`` parameters, one operator call updates
+them and one ``amp_multicast`` copies the new weights back) against one parameter at a time (the
+operator and a copy per array, MXNet's ``adam_update`` under ``MIN_SIZE``), alternated in one
+process. The figures are wall time per step with the queue drained: operators and Python.
+
     python benchmarks/adam_update.py
 """
 import sys
@@ -53,6 +59,42 @@ def best_ms(fn, reps=10, trials=3):
     return best
 
 
+# models whose trainers ``trainer_steps`` times: few large arrays, many small ones, many of both
+STEP_MODELS = ('wgan-gp', 'attgan', 'stylegan2')
+
+
+def trainer_steps(model, steps=20, trials=5):
+    """``(name, trainer, arrays, values, ms one at a time, ms together)`` per trainer of
+    ``model``'s step at the chapter's setting."""
+    import mxnet as mx
+    from model_table import build_step
+    step, batch, _ = build_step(model, 'chapter')
+    step.train_step(batch)
+    rows = []
+    for name, trainer in step.trainers.items():
+        params = [p for p in trainer._params if p.grad_req != 'null']
+        for p in params:
+            p.grad()[:] = 1e-3
+        times = {0: float('inf'), 1: float('inf')}
+        for _ in range(trials):
+            for together in (0, 1):
+                for updater in trainer._updaters:
+                    updater.aggregate_updates = bool(together)
+                mx.nd.waitall()
+                start = time.perf_counter()
+                for _ in range(steps):
+                    for p in params:                 # the gradients count as new each step
+                        for data in p.list_data():
+                            data._fresh_grad = True
+                    trainer.step(1)
+                mx.nd.waitall()
+                times[together] = min(times[together],
+                                      (time.perf_counter() - start) / steps * 1000)
+        rows.append((name, trainer, len(params), sum(p.data().size for p in params),
+                     times[0], times[1]))
+    return rows
+
+
 def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
@@ -78,6 +120,15 @@ def main():
     print('ms per update of one array (d2gan: the operator alone, without FusedAdam\'s copy of the '
           'new weight); d2gan/PyTorch against PyTorch\'s default Adam (the twins\' optimizer)')
     sys.stdout.flush()
+    print()
+    print(f'{"model":<11}{"trainer":>8}{"arrays":>8}{"values":>10}{"one by one ms":>15}'
+          f'{"together ms":>13}{"speed-up":>10}')
+    for model in STEP_MODELS:
+        for name, trainer, arrays, values, alone, together in trainer_steps(model):
+            print(f'{model:<11}{name:>8}{arrays:>8}{values:>10,d}{alone:15.3f}{together:13.3f}'
+                  f'{alone / together:10.2f}')
+    print('ms per trainer.step (best of 5 x 20 steps, gradients fixed), FusedAdam handed its '
+          'parameters together vs one at a time')
 
 
 if __name__ == '__main__':

@@ -716,8 +716,9 @@ def interpolate(real, fake):
         return nd.broadcast_mul(eps, real) + nd.broadcast_mul(1 - eps, fake.detach())
 
 
-def adding_gradients(net, ctx):
-    """Back-propagation inside the block *adds* into ``net``'s gradients on ``ctx``.
+def adding_gradients(net, ctx, params=None):
+    """Back-propagation inside the block *adds* into ``net``'s gradients on ``ctx``
+    (``params``: ``net``'s parameters, where the caller keeps them; else they are collected).
 
     The parameters' arrays are marked with the request ``'add'``
     (:func:`d2gan.grad_requests.requesting`: the same gradient buffers, so nothing is copied or
@@ -727,7 +728,7 @@ def adding_gradients(net, ctx):
     the request, so the penalty's graph reads every parameter through ``identity``
     (:meth:`_Ops.param`; ``tests/test_penalty_adds.py``).
     """
-    return requesting(net.collect_params().values(), 'add', ctx)
+    return requesting(net.collect_params().values() if params is None else params, 'add', ctx)
 
 
 class InputGradientPenalty:
@@ -766,9 +767,17 @@ class InputGradientPenalty:
         terms, self.last_norms = graph(x) if labels is None else graph(x, labels)
         return terms.sum()
 
+    def _params(self, net_D):
+        """``net_D``'s parameters, collected once per critic (walking the blocks is Python
+        time on every update)."""
+        known = self.__dict__.setdefault('_critic_params', {})
+        if id(net_D) not in known or known[id(net_D)][0] is not net_D:
+            known[id(net_D)] = (net_D, list(net_D.collect_params().values()))
+        return known[id(net_D)][1]
+
     def __call__(self, net_D, real, fake=None, labels=None):
         x = self.points(real, fake)
-        with adding_gradients(net_D, x.context):
+        with adding_gradients(net_D, x.context, self._params(net_D)):
             with autograd.record():
                 total = self.value(net_D, x, labels)
             total.backward()

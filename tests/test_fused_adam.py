@@ -18,7 +18,7 @@ needs_native = pytest.mark.skipif(not native.available(),
                                   reason='the C++ operators are not built here (no compiler, GPU)')
 
 
-def train(optimizer, dtype='float32', steps=6, **options):
+def train(optimizer, dtype='float32', steps=6, aggregate=None, **options):
     """Weights and Adam moments after ``steps`` updates of a two-layer net on a fixed batch."""
     mx.random.seed(0)
     net = gluon.nn.HybridSequential()
@@ -27,9 +27,12 @@ def train(optimizer, dtype='float32', steps=6, **options):
     net.cast(dtype)
     params = list(net.collect_params().values())
     params[0].lr_mult = 0.5
-    trainer = gluon.Trainer(net.collect_params(), optimizer,
-                            dict(learning_rate=0.01, beta1=0.5, beta2=0.99, **options),
-                            update_on_kvstore=False)
+    options = dict(learning_rate=0.01, beta1=0.5, beta2=0.99, **options)
+    if aggregate is not None:            # an optimizer object: its aggregate_num set first
+        optimizer = mx.optimizer.create(optimizer, param_dict=dict(enumerate(params)),
+                                        **options)
+        optimizer.aggregate_num, options = aggregate, None
+    trainer = gluon.Trainer(net.collect_params(), optimizer, options, update_on_kvstore=False)
     x = nd.array(np.random.RandomState(1).randn(8, 5), dtype=dtype)
     for _ in range(steps):
         with autograd.record():
@@ -46,18 +49,73 @@ def train(optimizer, dtype='float32', steps=6, **options):
 @pytest.mark.parametrize('options', [{}, {'wd': 0.01}, {'clip_gradient': 0.05},
                                      {'wd': 0.01, 'clip_gradient': 0.05, 'epsilon': 1e-3}])
 def test_updates_equal_mxnet_adam(options, dtype, rtol, monkeypatch):
-    monkeypatch.setattr(adam, 'MIN_SIZE', 1)                 # every array through the operator
     calls = []
     original = nd.d2gan_adam_update
     monkeypatch.setattr(nd, 'd2gan_adam_update', lambda *a, **k: calls.append(1) or
                         original(*a, **k))
     fused, trainer = train(ADAM, dtype, **options)
     reference, _ = train('adam', dtype, **options)
-    assert isinstance(trainer._optimizer, FusedAdam) and len(calls) == 6 * 4
+    # one call per step updates the four arrays (MXNet's updater hands them over together)
+    assert isinstance(trainer._optimizer, FusedAdam) and len(calls) == 6
     for a, b in zip(fused, reference):
         assert a.dtype == np.dtype(dtype)
         np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
     assert np.abs(fused[0] - train(ADAM, dtype, steps=0, **options)[0][0]).max() > 1e-3
+
+
+@needs_native
+@pytest.mark.parametrize('options', [{}, {'wd': 0.01, 'clip_gradient': 0.05}])
+def test_parameters_updated_together_or_one_at_a_time_are_equal(options, monkeypatch):
+    """The aggregated call (all four arrays, or in groups of three) gives exactly the numbers
+    of one call per array: the arithmetic per value is the same."""
+    monkeypatch.setattr(adam, 'MIN_SIZE', 1)                 # every lone array too
+    calls = []
+    original = nd.d2gan_adam_update
+    monkeypatch.setattr(nd, 'd2gan_adam_update', lambda *a, **k: calls.append(
+        k['num_weights']) or original(*a, **k))
+    alone, _ = train(ADAM, aggregate=0, **options)
+    assert calls == [1] * 6 * 4
+    for group, sizes in ((3, [3, 1]), (adam.AGGREGATE, [4])):
+        calls.clear()
+        together, _ = train(ADAM, aggregate=group, **options)
+        assert calls == sizes * 6
+        for a, b in zip(together, alone):
+            np.testing.assert_array_equal(a, b)
+
+
+@needs_native
+def test_a_list_of_mixed_dtypes_is_updated_per_dtype(monkeypatch):
+    rng = np.random.RandomState(0)
+    calls = []
+    original = nd.d2gan_adam_update
+    monkeypatch.setattr(nd, 'd2gan_adam_update', lambda *a, **k: calls.append(
+        k['num_weights']) or original(*a, **k))
+    results = []
+    for together in (True, False):
+        optimizer = FusedAdam(learning_rate=0.1)
+        weights = [nd.array(rng.randn(5), dtype=t) for t in ('float32', 'float64', 'float32')]
+        grads = [nd.array(rng.randn(5), dtype=w.dtype) for w in weights]
+        states = [optimizer.create_state(i, w) for i, w in enumerate(weights)]
+        if together:
+            optimizer.update_multi_precision([0, 1, 2], weights, grads, states)
+        else:
+            reference = mx.optimizer.Adam(learning_rate=0.1)
+            for i in range(3):
+                reference.update(i, weights[i], grads[i], states[i])
+        results.append([w.asnumpy() for w in weights])
+        rng = np.random.RandomState(0)
+    assert sorted(calls) == [1, 2]
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_an_optimizer_pickled_before_aggregation_aggregates():
+    """An optimizer saved with ``aggregate_num`` 0 is loaded into an updater built to hand over
+    lists; 0 would make that updater loop forever."""
+    import pickle
+    optimizer = FusedAdam(learning_rate=0.1)
+    optimizer.aggregate_num = 0
+    assert pickle.loads(pickle.dumps(optimizer)).aggregate_num == adam.AGGREGATE
 
 
 def test_without_the_operator_it_is_mxnet_adam(monkeypatch):
@@ -116,8 +174,10 @@ def test_the_library_trainers_use_it():
 
 
 @needs_native
+@pytest.mark.parametrize('together', [False, True])
 @pytest.mark.parametrize('layer', ['conv', 'dense'])
-def test_a_weight_in_onednn_layout_after_a_predict_forward_is_updated(layer, monkeypatch):
+def test_a_weight_in_onednn_layout_after_a_predict_forward_is_updated(layer, together,
+                                                                      monkeypatch):
     """A predict-mode forward lets oneDNN keep a layer's weight in its own layout (MXNet's
     inference weight cache), which an operator of the library API cannot write: the update
     still reads and writes it, equal to MXNet's Adam on a plain copy."""
@@ -135,7 +195,10 @@ def test_a_weight_in_onednn_layout_after_a_predict_forward_is_updated(layer, mon
     fused, reference = FusedAdam(learning_rate=0.1), mx.optimizer.Adam(learning_rate=0.1)
     fused_state, reference_state = fused.create_state(0, weight), reference.create_state(0, plain)
     for _ in range(2):
-        fused.update(0, weight, grad, fused_state)
+        if together:                              # as MXNet's updater hands it over
+            fused.update_multi_precision([0], [weight], [grad], [fused_state])
+        else:
+            fused.update(0, weight, grad, fused_state)
         reference.update(0, plain, grad, reference_state)
     np.testing.assert_allclose(weight.asnumpy(), plain.asnumpy(), rtol=1e-6, atol=1e-7)
     updated = net(x).asnumpy()                                   # predict mode again

@@ -79,3 +79,37 @@ def test_penalty_adds_to_the_loss_gradients_of_every_book_critic(model):
         assert np.abs(p.grad().asnumpy() - expected).max() <= 1e-5 * scale, p.name
         reached += bool(np.abs(loss[p.name]).max() and np.abs(alone[p.name]).max())
     assert reached >= 2       # both terms reach the critic's parameters
+
+
+def test_one_penalty_adds_into_each_critic_it_is_called_with():
+    """The penalty keeps each critic's parameter list: called with two critics in turn, it
+    adds into the one it is called with, as a fresh penalty does."""
+    from d2gan.penalty import GradientPenalty
+    from mxnet import gluon
+
+    def critic(width, seed):
+        mx.random.seed(seed)
+        net = gluon.nn.HybridSequential()
+        net.add(gluon.nn.Conv2D(width, 3, strides=2, in_channels=1), gluon.nn.LeakyReLU(0.2),
+                gluon.nn.Dense(1))
+        net.initialize(mx.init.Normal(0.5))
+        net(nd.zeros((1, 1, 8, 8)))
+        return net
+
+    rng = np.random.default_rng(0)
+    real, fake = (nd.array(rng.uniform(-1, 1, (4, 1, 8, 8)).astype('float32')) for _ in range(2))
+    shared = GradientPenalty()
+    net_A, net_B = critic(4, 0), critic(6, 1)
+    for net in (net_A, net_B, net_A):
+        for p in trainable(net):
+            p.grad()[:] = 1.0
+        mx.random.seed(7)
+        shared(net, real, fake)
+        got = [p.grad().asnumpy() for p in trainable(net)]
+        for p in trainable(net):
+            p.grad()[:] = 1.0
+        mx.random.seed(7)
+        GradientPenalty()(net, real, fake)
+        for a, p in zip(got, trainable(net)):
+            np.testing.assert_array_equal(a, p.grad().asnumpy())
+        assert max(np.abs(a - 1).max() for a in got) > 1e-4

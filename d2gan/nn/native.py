@@ -20,8 +20,9 @@ built against them registers operators that run inside hybridized graphs like MX
 - ``d2gan_instance_layer_norm`` (``instance_layer_norm.cc``): U-GAT-IT's (Ada)ILN, the mix of
   instance and layer normalisation with its scale and shift, one operator each way -- the
   route it replaces is about forty small graph operators per layer;
-- ``d2gan_adam_update`` (``adam_update.cc``): Adam's element-wise update, vectorised
-  (:class:`d2gan.train.adam.FusedAdam`) -- MXNet's ``adam_update`` kernel is not.
+- ``d2gan_adam_update`` (``adam_update.cc``): Adam's element-wise update, vectorised, of many
+  parameters in one call (:class:`d2gan.train.adam.FusedAdam`) -- MXNet's ``adam_update``
+  kernel is not vectorised and takes one parameter per operator.
 - ``d2gan_upsample2x`` (``upsample_nearest.cc``): nearest up-sampling by 2, one plane per
   thread both ways (:mod:`d2gan.nn.upsample`) -- MXNet's ``UpSampling`` is 3-6x slower;
 - ``d2gan_leaky`` and ``d2gan_leaky_mul`` (``leaky_mul.cc``): the gradient penalty's (leaky)

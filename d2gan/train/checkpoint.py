@@ -27,7 +27,8 @@ import zipfile
 import numpy as np
 
 from .divergence import check_parameters
-from .trainer_states import TrainerStateError, parameter_paths, reorder_states
+from .trainer_states import (TrainerStateError, match_aggregation, parameter_paths,
+                             reorder_states)
 
 FORMAT_VERSION = 1
 
@@ -152,6 +153,7 @@ def load_checkpoint(path, step, check_finite=True):
                 except TrainerStateError as e:
                     raise CheckpointError(f'trainer {name!r} in {path}: {e}') from e
             _from_file(data, trainer.load_states)
+            match_aggregation(trainer)
         if 'step_state.npz' in names and hasattr(step, 'load_state_dict'):
             with np.load(io.BytesIO(zf.read('step_state.npz')), allow_pickle=False) as state:
                 step.load_state_dict({key: state[key] for key in state.files})

@@ -51,4 +51,14 @@ def reorder_states(data, saved, current):
     return pickle.dumps((states, optimizer) if optimizer is not None else states)
 
 
-__all__ = ['TrainerStateError', 'parameter_paths', 'reorder_states']
+def match_aggregation(trainer):
+    """After ``trainer.load_states``: every updater hands its optimizer lists of parameters
+    exactly when that optimizer takes them (``aggregate_num > 0``). ``Updater`` decides once,
+    for the optimizer it was built with, and ``load_states`` swaps in the pickled one -- an
+    ``Adam`` from a checkpoint written before :class:`~d2gan.train.adam.FusedAdam` aggregated
+    would be handed lists it cannot take."""
+    for updater in trainer._updaters:
+        updater.aggregate_updates = updater.optimizer.aggregate_num > 0
+
+
+__all__ = ['TrainerStateError', 'match_aggregation', 'parameter_paths', 'reorder_states']
