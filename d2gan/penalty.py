@@ -407,43 +407,25 @@ class _Rows:
 
 
 def _rows_forward(g, layer, x, shape, eps):
-    """Instance norm of ``x`` ``(N, C, H, W)`` on its rows ``(N C, H W)``: row means as a
-    product with a ``1 / HW`` column (``FullyConnected``), every per-row or per-channel scale
-    and shift by ``d2gan_rows_affine``. The same function as the broadcast route, whose
-    ``broadcast_like`` back-propagates through a slow generic reduction on CPU; here every
-    backward is a matrix product or the C++ operator's one pass."""
+    """Instance norm of ``x`` ``(N, C, H, W)`` on its rows ``(N C, H W)``: ``d2gan_rows_norm``
+    and the channel's scale and shift by ``d2gan_rows_affine`` -- one pass each way for each.
+    The broadcast route computes the same function, but its ``broadcast_like`` back-propagates
+    through a slow generic reduction on CPU."""
     F = g.F
     n, c, h, w = shape
     rows = F.reshape(x, shape=(n * c, h * w))
-    first_row = F.slice_axis(rows, axis=0, begin=0, end=1)
-    average = F.BlockGrad(F.ones_like(first_row)) * (1.0 / (h * w))         # (1, H W)
-
-    def row_mean(a):
-        return F.reshape(F.FullyConnected(a, average, no_bias=True, num_hidden=1), shape=(-1,))
-
-    mean = row_mean(rows)                                                   # (N C,)
-    ones = F.BlockGrad(F.ones_like(mean))
-    zeros = F.BlockGrad(F.zeros_like(mean))
-    centred = F.d2gan_rows_affine(rows, ones, -mean)
-    inv_std = 1 / F.sqrt(row_mean(g.mul(centred, centred)) + eps)          # (N C,)
-    x_hat = F.d2gan_rows_affine(centred, inv_std, zeros)
     gamma = g.param(layer.gamma)                                            # (C,): rows n C + c
-    y = F.d2gan_rows_affine(x_hat, gamma, g.param(layer.beta))
-    cache = _Rows(x_hat=x_hat, inv_std=inv_std, gamma=gamma, zeros=zeros, row_mean=row_mean,
-                  shape=shape)
-    return F.reshape(y, shape=shape), shape, cache
+    y = F.d2gan_rows_affine(F.d2gan_rows_norm(rows, eps=eps), gamma, g.param(layer.beta))
+    return F.reshape(y, shape=shape), shape, _Rows(rows=rows, gamma=gamma, eps=eps, shape=shape)
 
 
 def _rows_input_grad(g, r, dy):
-    """``dx = inv_std (d - mean(d) - x_hat mean(d x_hat))`` with ``d = gamma dy``, row by row
-    (:func:`_rows_forward`)."""
+    """``dx = inv_std (d - mean(d) - x_hat mean(d x_hat))`` with ``d = gamma dy``, row by row:
+    ``d2gan_rows_norm_grad``, whose backward is this formula's derivative in ``x``, ``dy`` and
+    ``gamma`` (:func:`_rows_forward`)."""
     F = g.F
     n, c, h, w = r.shape
-    d = F.d2gan_rows_affine(F.reshape(dy, shape=(n * c, h * w)), r.gamma,
-                            F.BlockGrad(F.zeros_like(r.gamma)))
-    mean_d, mean_dx = r.row_mean(d), r.row_mean(g.mul(d, r.x_hat))
-    dx = F.elemwise_sub(F.d2gan_rows_affine(d, r.inv_std, -g.mul(r.inv_std, mean_d)),
-                        F.d2gan_rows_affine(r.x_hat, g.mul(r.inv_std, mean_dx), r.zeros))
+    dx = F.d2gan_rows_norm_grad(r.rows, F.reshape(dy, shape=(n * c, h * w)), r.gamma, eps=r.eps)
     return F.reshape(dx, shape=r.shape)
 
 

@@ -6,6 +6,7 @@
 #include <string>
 #include "float_types.h"
 #include "registration.h"
+#include "row_moments.h"
 #include "mxnet/lib_api.h"
 
 using namespace mxnet::ext;
@@ -17,21 +18,13 @@ float eps_of(const std::unordered_map<std::string, std::string>& attrs) {
   return found == attrs.end() ? 1e-5f : std::stof(found->second);
 }
 
-// mean and 1 / sqrt(variance + eps) of one row, accumulated in double
+// mean and 1 / sqrt(variance + eps) of one row (row_moments.h), rounded to T
 template <typename T>
 void row_moments(const T* x, int64_t len, float eps, T* mean, T* inv_std) {
-  double sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t i = 0; i < len; ++i) sum += x[i];
-  const double m = sum / len;
-  double squares = 0;
-#pragma omp simd reduction(+ : squares)
-  for (int64_t i = 0; i < len; ++i) {
-    const double d = x[i] - m;
-    squares += d * d;
-  }
+  double m, s;
+  d2gan::row_moments(x, len, static_cast<double>(eps), &m, &s);
   *mean = static_cast<T>(m);
-  *inv_std = static_cast<T>(1.0 / std::sqrt(squares / len + static_cast<double>(eps)));
+  *inv_std = static_cast<T>(s);
 }
 
 template <typename T>
