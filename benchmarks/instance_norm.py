@@ -2,6 +2,10 @@
 operator ``d2gan_rows_norm``, :mod:`d2gan.nn.native`) vs the ``LayerNorm`` route it replaced
 and vs PyTorch's ``instance_norm``, in one run. Values and gradients of the two MXNet routes are
 equal to 1e-6 (``tests/test_rows_norm.py``); this prints the time of each and the ratios.
+A second table times the *affine* instance norm (:class:`d2gan.nn.AffineInstanceNorm`, with a
+scale and a shift per channel) as the library runs it, one operator each way
+(``d2gan_rows_norm_affine``), against the two it replaced (``d2gan_rows_norm``, then
+``d2gan_rows_affine``); equal to float rounding (``tests/test_rows_norm_affine.py``).
 
     python benchmarks/instance_norm.py
 """
@@ -43,6 +47,18 @@ def layer_norm_route(F, x, epsilon=1e-5):
     return F.reshape_like(normalize_rows_layernorm(F, F.reshape(x, (-3, -1)), epsilon), x)
 
 
+def two_operator_affine(F, x, gamma, beta):
+    """The replaced affine route: the rows normalised, then scaled and shifted per channel."""
+    rows = F.d2gan_rows_norm(F.reshape(x, (-3, -1)), eps=1e-5)
+    return F.reshape_like(F.d2gan_rows_affine(rows, gamma, beta), x)
+
+
+def one_operator_affine(F, x, gamma, beta):
+    """:class:`d2gan.nn.AffineInstanceNorm`'s route."""
+    return F.reshape_like(F.d2gan_rows_norm_affine(F.reshape(x, (-3, -1)), gamma, beta,
+                                                   eps=1e-5), x)
+
+
 def main():
     import os
     import d2gan  # noqa: F401  (OpenMP settings before MXNet loads)
@@ -64,6 +80,17 @@ def main():
     print('ms per forward + backward (hybridized, static allocation); d2gan/PyTorch > 1: d2gan '
           'faster')
     sys.stdout.flush()
+    print()
+    print(f'{"affine (N, C, H, W)":<22}{"two ops ms":>11}{"one op ms":>10}{"speed-up":>10}')
+    for shape in SHAPES:
+        x, gamma, beta = (nd.random.normal(shape=s) for s in (shape, shape[1:2], shape[1:2]))
+        for a in (x, gamma, beta):
+            a.attach_grad()
+        reps = 10 if shape[0] * shape[1] * shape[2] * shape[3] > 2e6 else 30
+        t_two = best_ms(hybrid_block(two_operator_affine), [x, gamma, beta], reps)
+        t_one = best_ms(hybrid_block(one_operator_affine), [x, gamma, beta], reps)
+        print(f'{str(shape):<22}{t_two:11.2f}{t_one:10.2f}{t_two / t_one:10.2f}')
+    print('ms per forward + backward of an affine instance norm (gradients of x, gamma, beta)')
 
 
 if __name__ == '__main__':

@@ -407,15 +407,15 @@ class _Rows:
 
 
 def _rows_forward(g, layer, x, shape, eps):
-    """Instance norm of ``x`` ``(N, C, H, W)`` on its rows ``(N C, H W)``: ``d2gan_rows_norm``
-    and the channel's scale and shift by ``d2gan_rows_affine`` -- one pass each way for each.
-    The broadcast route computes the same function, but its ``broadcast_like`` back-propagates
-    through a slow generic reduction on CPU."""
+    """Instance norm of ``x`` ``(N, C, H, W)`` on its rows ``(N C, H W)`` with the channel's
+    scale and shift: one operator each way, ``d2gan_rows_norm_affine`` (as
+    :class:`d2gan.nn.AffineInstanceNorm`). The broadcast route computes the same function, but
+    its ``broadcast_like`` back-propagates through a slow generic reduction on CPU."""
     F = g.F
     n, c, h, w = shape
     rows = F.reshape(x, shape=(n * c, h * w))
     gamma = g.param(layer.gamma)                                            # (C,): rows n C + c
-    y = F.d2gan_rows_affine(F.d2gan_rows_norm(rows, eps=eps), gamma, g.param(layer.beta))
+    y = F.d2gan_rows_norm_affine(rows, gamma, g.param(layer.beta), eps=eps)
     return F.reshape(y, shape=shape), shape, _Rows(rows=rows, gamma=gamma, eps=eps, shape=shape)
 
 

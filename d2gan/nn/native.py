@@ -9,6 +9,9 @@ built against them registers operators that run inside hybridized graphs like MX
   reduce passes;
 - ``d2gan_reflect_pad`` (``reflect_pad.cc``): reflection padding, with a backward that runs one
   plane per thread -- MXNet's ``Pad`` backward runs on one thread;
+- ``d2gan_rows_norm_affine`` (``rows_norm_affine.cc``): an affine instance norm on the rows,
+  normalised, scaled and shifted in one operator each way (:class:`d2gan.nn.AffineInstanceNorm`)
+  -- ``d2gan_rows_norm`` then ``d2gan_rows_affine`` make one more pass each way;
 - ``d2gan_rows_norm_grad`` (``rows_norm_grad.cc``): an affine instance norm's input gradient on
   the rows, as a forward operator with its own backward (the gradient penalty's instance norm,
   :mod:`d2gan.penalty`) -- the route it replaces is about thirty small operators per layer;

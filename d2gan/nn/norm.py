@@ -56,11 +56,11 @@ def normalize_rows_layernorm(F, rows, epsilon):
 
 class AffineInstanceNorm(nn.InstanceNorm):
     """Gluon's ``nn.InstanceNorm`` (the same ``gamma``/``beta`` parameters, names and options),
-    computed faster on CPU: :func:`normalize_rows` on the rows ``(N C, H W)``, then the
-    per-channel scale and shift by the C++ operator ``d2gan_rows_affine`` (:mod:`.native`) where
-    it is available, else as a depthwise 1x1 convolution (oneDNN; its backward is ~15x faster
-    than that of broadcast operators); values and gradients agree with Gluon's
-    ``InstanceNorm`` to 1e-4 (``tests/test_nn.py``).
+    computed faster on CPU: the rows ``(N C, H W)`` normalised and scaled and shifted per
+    channel by one C++ operator, ``d2gan_rows_norm_affine`` (:mod:`.native`), where it is
+    available, else :func:`normalize_instances` and the scale and shift as a depthwise 1x1
+    convolution (oneDNN; its backward is ~15x faster than that of broadcast operators); values
+    and gradients agree with Gluon's ``InstanceNorm`` to 1e-4 (``tests/test_nn.py``).
     Needs ``in_channels``. Used by StarGAN, StarGAN v2 and the AttGAN/STGAN discriminator."""
 
     def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False, in_channels=0, **kwargs):
@@ -71,8 +71,9 @@ class AffineInstanceNorm(nn.InstanceNorm):
 
     def hybrid_forward(self, F, x, gamma, beta):
         if native.available():              # gamma[c], beta[c] for the rows n C + c
-            rows = normalize_rows(F, F.reshape(x, (-3, -1)), self._epsilon)
-            return F.reshape_like(F.d2gan_rows_affine(rows, gamma, beta), x)
+            rows = F.d2gan_rows_norm_affine(F.reshape(x, (-3, -1)), gamma, beta,
+                                            eps=float(self._epsilon))
+            return F.reshape_like(rows, x)
         y = normalize_instances(F, x, self._epsilon)
         return F.Convolution(y, F.reshape(gamma, (-1, 1, 1, 1)), beta, kernel=(1, 1),
                              num_filter=self._channels, num_group=self._channels)
