@@ -13,11 +13,6 @@ using namespace mxnet::ext;
 
 namespace {
 
-float eps_of(const std::unordered_map<std::string, std::string>& attrs) {
-  auto found = attrs.find("eps");
-  return found == attrs.end() ? 1e-5f : std::stof(found->second);
-}
-
 // mean and 1 / sqrt(variance + eps) of one row (row_moments.h), rounded to T
 template <typename T>
 void row_moments(const T* x, int64_t len, float eps, T* mean, T* inv_std) {
@@ -65,11 +60,12 @@ MXReturnValue forward(const std::unordered_map<std::string, std::string>& attrs,
                       std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                       const OpResource& res) {
   MXTensor& x = inputs->at(0);
+  const float eps = d2gan::norm_eps(attrs);
   const int64_t rows = x.shape[0], len = x.shape[1];
   if (x.dtype == kFloat32) {
-    forward_rows(x.data<float>(), outputs->at(0).data<float>(), rows, len, eps_of(attrs));
+    forward_rows(x.data<float>(), outputs->at(0).data<float>(), rows, len, eps);
   } else {
-    forward_rows(x.data<double>(), outputs->at(0).data<double>(), rows, len, eps_of(attrs));
+    forward_rows(x.data<double>(), outputs->at(0).data<double>(), rows, len, eps);
   }
   return MX_SUCCESS;
 }
@@ -79,13 +75,14 @@ MXReturnValue backward(const std::unordered_map<std::string, std::string>& attrs
                        std::vector<MXTensor>* inputs, std::vector<MXTensor>* outputs,
                        const OpResource& res) {
   MXTensor& x = inputs->at(1);
+  const float eps = d2gan::norm_eps(attrs);
   const int64_t rows = x.shape[0], len = x.shape[1];
   if (x.dtype == kFloat32) {
     backward_rows(inputs->at(0).data<float>(), x.data<float>(), inputs->at(2).data<float>(),
-                  outputs->at(0).data<float>(), rows, len, eps_of(attrs));
+                  outputs->at(0).data<float>(), rows, len, eps);
   } else {
     backward_rows(inputs->at(0).data<double>(), x.data<double>(), inputs->at(2).data<double>(),
-                  outputs->at(0).data<double>(), rows, len, eps_of(attrs));
+                  outputs->at(0).data<double>(), rows, len, eps);
   }
   return MX_SUCCESS;
 }

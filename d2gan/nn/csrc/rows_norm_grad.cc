@@ -30,12 +30,6 @@ namespace {
 using d2gan::data_or_null;
 using d2gan::dims;
 
-double eps_of(const d2gan::Attrs& attrs) {
-  auto found = attrs.find("eps");
-  // held as a float32, as MXNet's normalisation kernels and d2gan_rows_norm hold it
-  return static_cast<double>(found == attrs.end() ? 1e-5f : std::stof(found->second));
-}
-
 template <typename T>
 void forward_rows(const T* x, const T* dy, const T* gamma, T* dx, int64_t rows, int64_t len,
                   int64_t period, double eps) {
@@ -124,13 +118,14 @@ void backward_rows(const T* h, const T* x, const T* dy, const T* gamma, T* gx, T
 MXReturnValue forward(const d2gan::Attrs& attrs, std::vector<MXTensor>* inputs,
                       std::vector<MXTensor>* outputs, const OpResource& res) {
   MXTensor& x = inputs->at(0);
+  const float eps = d2gan::norm_eps(attrs);
   const int64_t rows = x.shape[0], len = x.shape[1], period = inputs->at(2).shape[0];
   if (x.dtype == kFloat32) {
     forward_rows(x.data<float>(), inputs->at(1).data<float>(), inputs->at(2).data<float>(),
-                 outputs->at(0).data<float>(), rows, len, period, eps_of(attrs));
+                 outputs->at(0).data<float>(), rows, len, period, eps);
   } else {
     forward_rows(x.data<double>(), inputs->at(1).data<double>(), inputs->at(2).data<double>(),
-                 outputs->at(0).data<double>(), rows, len, period, eps_of(attrs));
+                 outputs->at(0).data<double>(), rows, len, period, eps);
   }
   return MX_SUCCESS;
 }
@@ -140,17 +135,18 @@ MXReturnValue forward(const d2gan::Attrs& attrs, std::vector<MXTensor>* inputs,
 MXReturnValue backward(const d2gan::Attrs& attrs, std::vector<MXTensor>* inputs,
                        std::vector<MXTensor>* outputs, const OpResource& res) {
   MXTensor& x = inputs->at(1);
+  const float eps = d2gan::norm_eps(attrs);
   const int64_t rows = x.shape[0], len = x.shape[1], period = inputs->at(3).shape[0];
   if (x.dtype == kFloat32) {
     backward_rows(inputs->at(0).data<float>(), x.data<float>(), inputs->at(2).data<float>(),
                   inputs->at(3).data<float>(), data_or_null<float>(outputs->at(0)),
                   data_or_null<float>(outputs->at(1)), data_or_null<float>(outputs->at(2)),
-                  rows, len, period, eps_of(attrs));
+                  rows, len, period, eps);
   } else {
     backward_rows(inputs->at(0).data<double>(), x.data<double>(), inputs->at(2).data<double>(),
                   inputs->at(3).data<double>(), data_or_null<double>(outputs->at(0)),
                   data_or_null<double>(outputs->at(1)), data_or_null<double>(outputs->at(2)),
-                  rows, len, period, eps_of(attrs));
+                  rows, len, period, eps);
   }
   return MX_SUCCESS;
 }
