@@ -14,7 +14,7 @@ built against them registers operators that run inside hybridized graphs like MX
   -- ``d2gan_rows_norm`` then ``d2gan_rows_affine`` make one more pass each way;
 - ``d2gan_rows_norm_grad`` (``rows_norm_grad.cc``): an affine instance norm's input gradient on
   the rows, as a forward operator with its own backward (the gradient penalty's instance norm,
-  :mod:`d2gan.penalty`) -- the route it replaces is about thirty small operators per layer;
+  :mod:`d2gan.penalty`) -- the route it replaces is about fifteen small operators per layer;
 - ``d2gan_rows_affine`` (``rows_affine.cc``): every row times a scale plus a shift (AdaIN,
   AdaILN, affine instance norm), with a one-pass backward;
 - ``d2gan_power_iteration`` (``power_iteration.cc``): spectral normalisation's power-iteration
