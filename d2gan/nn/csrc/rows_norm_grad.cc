@@ -11,9 +11,9 @@
 //   dL/dx = -s^3/N (A c + B (d - mean(d))) - s^3 C (h - mean(h)) + 3 s^5/N B C c,
 // with A = sum(h (d - mean(d))), B = sum(h c), C = mean(d c). The route it replaces builds dx
 // from about fifteen operators per layer (row means as matrix products, scales and shifts,
-// products and differences) and back-propagates through each; here it is one pass of moments and one
-// of output each way, split over the rows. tests/test_rows_norm_grad.py checks both directions
-// against finite differences in float64.
+// products and differences) and back-propagates through each; here it is one pass of moments
+// and one of output each way, split over the rows. tests/test_rows_norm_grad.py checks both
+// directions against finite differences in float64.
 #include <algorithm>
 #include <string>
 #include <vector>
