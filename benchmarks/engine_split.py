@@ -24,7 +24,8 @@ PyTorch / engine, what it would reach with no Python at all. A model whose ``eng
 under a bar cannot reach that bar by trimming Python; only faster operators move it.
 
     python benchmarks/engine_split.py --models attgan,wgan-gp --settings chapter
-    python benchmarks/engine_split.py --save     # every row below the issue's bars
+    python benchmarks/engine_split.py --save     # every row below the issue's bars in the
+                                                 # saved model table (model_table.py --save)
 """
 import argparse
 import json
@@ -38,23 +39,31 @@ sys.path.insert(0, HERE)
 
 from model_settings import SETTINGS  # noqa: E402
 from model_table import run_isolated, twin_models  # noqa: E402
-from results import save_results  # noqa: E402
-from tables import split_rows  # noqa: E402
+from results import load_results, save_results  # noqa: E402
+from tables import model_rows, split_rows  # noqa: E402
 
 # timed iterations: a second or more of work at the chapter's settings, one at the paper's
 ITERS = {'chapter': 20, 'paper': 1}
 ITERS_OF = {('stylegan2', 'chapter'): 16, ('spade', 'chapter'): 6, ('cyclegan', 'chapter'): 10,
             ('ugatit', 'chapter'): 4, ('starganv2', 'chapter'): 6, ('pix2pix', 'chapter'): 10}
-# the rows under the bars of the speed issue on the machine the table was last saved on
-DEFAULT_ROWS = ('attgan:chapter,stylegan2:chapter,stgan:chapter,stargan:chapter,spade:chapter,'
-                'cgan:chapter,wgan-gp:chapter,pggan:chapter,cyclegan:chapter,pix2pix:chapter,'
-                'spade:paper,stargan:paper,stylegan2:paper,ugatit:paper,stgan:paper,'
-                'attgan:paper,cyclegan:paper,starganv2:paper')
+# the speed issue's bars: d2gan / PyTorch at the chapter's setting and at the paper's
+BARS = {'chapter': 1.2, 'paper': 1.0}
+# measured by default whatever the table says: chapter 9 reads this row as its worked example
+EXAMPLE = ('attgan', 'chapter')
 TORCH_MATMUL = ('aten::mkldnn_convolution', 'aten::convolution_backward', 'aten::_convolution',
                 'aten::convolution', 'aten::conv2d', 'aten::conv_transpose2d', 'aten::mm',
                 'aten::addmm', 'aten::bmm', 'aten::matmul', 'aten::linear',
                 'aten::_slow_conv2d_forward', 'aten::_slow_conv2d_backward',
                 'aten::slow_conv_transpose2d', 'aten::mkldnn_convolution_backward')
+
+
+def rows_under_bars(table):
+    """``[(model, setting)]`` of a saved model table's rows below :data:`BARS` (or with no
+    PyTorch figure to compare with), in the table's order, and :data:`EXAMPLE` first when it
+    is not among them."""
+    rows = [(r['model'], r['setting']) for r in model_rows(table)
+            if r['d2gan / PyTorch'] is None or r['d2gan / PyTorch'] < BARS[r['setting']]]
+    return rows if EXAMPLE in rows else [EXAMPLE] + rows
 
 
 # -- d2gan side (runs in a fresh process) ------------------------------------------------------
@@ -270,7 +279,8 @@ def format_table(rows):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--rows', default=None,
-                   help='model:setting pairs, comma-separated (default: the rows under the bars)')
+                   help='model:setting pairs, comma-separated (default: the rows under the bars '
+                        'in benchmarks/results/model_table.json)')
     p.add_argument('--models', default=None, help='these models at --settings instead of --rows')
     p.add_argument('--settings', default='chapter,paper')
     p.add_argument('--torch-python', default=os.environ.get('D2GAN_TORCH_PYTHON', sys.executable))
@@ -284,8 +294,10 @@ def main(argv=None):
     if args.models:
         pairs = [(m.strip(), s.strip()) for m in args.models.split(',') if m.strip()
                  for s in args.settings.split(',') if s.strip() in SETTINGS.get(m.strip(), {})]
+    elif args.rows:
+        pairs = [tuple(x.split(':')) for x in args.rows.split(',')]
     else:
-        pairs = [tuple(x.split(':')) for x in (args.rows or DEFAULT_ROWS).split(',')]
+        pairs = rows_under_bars(load_results('model_table'))
     unknown = sorted({m for m, s in pairs if s not in SETTINGS.get(m, {})})
     if unknown:
         raise SystemExit(f'error: unknown model or setting for {unknown}; '

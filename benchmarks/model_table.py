@@ -12,11 +12,12 @@ one run:
 * the FLOPs per training image (``flop_count.py``: convolutions and matrix products from the
   layer shapes of every network call of one iteration, x3 for calls with gradients), the
   GFLOP/s each framework reaches, and that as a fraction of the machine's **peak**: a large
-  float32 GEMM (MXNet's ``dot``, oneDNN) timed at the start of the same run.
+  float32 GEMM (oneDNN) timed at the start and at the end of the same run (the higher kept).
 
     python benchmarks/model_table.py                               # everything (~30 min on 2 cores)
     python benchmarks/model_table.py --models cyclegan,stargan --settings chapter
     python benchmarks/model_table.py --torch-python /path/to/venv-with-torch/bin/python
+    python benchmarks/model_table.py --models attgan --settings chapter --rounds 7
 
 PyTorch is looked for in ``--torch-python`` (default: ``$D2GAN_TORCH_PYTHON``, else this
 interpreter); without it the PyTorch columns are empty. Run it on an otherwise idle machine:
@@ -34,6 +35,7 @@ sys.path.insert(0, HERE)
 
 from model_settings import SETTINGS  # noqa: E402
 from results import save_results  # noqa: E402
+from tables import ratio_range  # noqa: E402
 
 TWIN_FILES = ('torch_twins_dcgan.py', 'torch_twins_editing.py', 'torch_twins_style.py')
 # timed iterations after the warm-up: a few seconds at the chapter's settings (StyleGAN2: one
@@ -41,6 +43,12 @@ TWIN_FILES = ('torch_twins_dcgan.py', 'torch_twins_editing.py', 'torch_twins_sty
 ITERS = {'chapter': 10, 'paper': 1}
 WARMUP = {'chapter': 2, 'paper': 1}
 ITERS_OF = {('dcgan', 'chapter'): 20, ('stylegan2', 'chapter'): 16, ('cyclegan', 'chapter'): 20}
+# rounds per row: each a fresh d2gan process and a fresh PyTorch process, the order alternating.
+# On a shared 2-core machine one process's iterations run 10-20 % faster or slower than the
+# next's (AttGAN chapter, 20 iterations each: 40-51 ms), so a single run per side can move a
+# ratio by a fifth; the table reports each side's median. The paper rows' iterations are long
+# (10-60 s) and already average over the host's changes.
+ROUNDS = {'chapter': 3, 'paper': 1}
 
 
 def peak_gflops(n=2048, reps=10, trials=3):
@@ -187,6 +195,33 @@ def torch_row(python, path, model, setting, iters, warmup, threads):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def median_run(runs):
+    """The run of ``runs`` (dicts with ``images_per_s``) with the median speed (the lower
+    middle one for an even count), with every run's images/s added as ``runs``."""
+    ordered = sorted(runs, key=lambda r: r['images_per_s'])
+    return dict(ordered[(len(ordered) - 1) // 2], runs=[r['images_per_s'] for r in runs])
+
+
+def timed_row(model, setting, iters, warmup, rounds, torch_python=None, twin=None, threads=1):
+    """One table row: ``rounds`` fresh d2gan processes and as many PyTorch ones (when ``twin``
+    is given), alternating which goes first, each side summarised by :func:`median_run`."""
+    ours, theirs = [], []
+    for i in range(rounds):
+        sides = [lambda: ours.append(d2gan_row_isolated(model, setting, iters, warmup))]
+        if twin:
+            sides.append(lambda: theirs.append(torch_row(torch_python, twin, model, setting,
+                                                         iters, warmup, threads)))
+        for run in (sides if i % 2 == 0 else sides[::-1]):
+            run()
+    row = {'model': model, 'setting': setting, 'batch': SETTINGS[model][setting]['batch'],
+           'rounds': rounds, 'd2gan': median_run(ours)}
+    if twin:
+        failed = [t for t in theirs if 'error' in t]
+        row['torch'] = failed[0] if failed else median_run(theirs)
+    row['arch'] = arch_check(row['d2gan']['params'], (row.get('torch') or {}).get('params'))
+    return row
+
+
 def arch_check(ours, theirs):
     if not theirs:
         return '-'
@@ -199,8 +234,8 @@ def arch_check(ours, theirs):
 
 def format_table(rows, peak):
     head = (f'{"model":<10}{"setting":<8}{"batch":>6}{"d2gan im/s":>11}{"torch im/s":>11}'
-            f'{"d2gan/pt":>9}{"GFLOP/im":>9}{"d2gan GF/s":>11}{"%peak":>6}{"pt %peak":>9}'
-            f'  arch')
+            f'{"d2gan/pt":>9}{"rounds":>14}{"GFLOP/im":>9}{"d2gan GF/s":>11}{"%peak":>6}'
+            f'{"pt %peak":>9}  arch')
     lines = [f'peak: {peak:.1f} GFLOP/s (2048x2048 float32 GEMM, oneDNN FullyConnected)', head,
              '-' * len(head)]
     for r in rows:
@@ -211,11 +246,17 @@ def format_table(rows, peak):
         ratio = f'{ours["images_per_s"] / pt:9.2f}' if pt else f'{"-":>9}'
         pt_s = f'{pt:11.2f}' if pt else f'{"-":>11}'
         pt_peak = f'{100 * pt * gf / peak:8.1f}%' if pt else f'{"-":>9}'
+        spread = ratio_range(r)
+        spread = (f'{spread[0]:.2f}-{spread[1]:.2f} x{r["rounds"]}' if spread and r['rounds'] > 1
+                  else '-')
         lines.append(f'{r["model"]:<10}{r["setting"]:<8}{r["batch"]:>6}'
-                     f'{ours["images_per_s"]:11.2f}{pt_s}{ratio}{gf:9.3f}{achieved:11.1f}'
+                     f'{ours["images_per_s"]:11.2f}{pt_s}{ratio}{spread:>14}{gf:9.3f}'
+                     f'{achieved:11.1f}'
                      f'{100 * achieved / peak:5.1f}%{pt_peak}  {r["arch"]}')
-    lines.append('images/s of full training iterations; FLOPs: convolutions and matrix '
-                 'products, x3 for passes with gradients (flop_count.py)')
+    lines.append('images/s of full training iterations, the median of the rounds (fresh '
+                 'processes, d2gan and PyTorch alternating); rounds: the lowest and highest '
+                 'ratio of one round\'s pair; FLOPs: convolutions and matrix products, x3 for '
+                 'passes with gradients (flop_count.py)')
     for r in rows:
         lines.append(f'{r["model"]} {r["setting"]}: {SETTINGS[r["model"]][r["setting"]]["label"]}'
                      + (f'; torch: {r["torch"]["error"]}' if r.get('torch', {}).get('error')
@@ -228,6 +269,9 @@ def main(argv=None):
     p.add_argument('--models', default=','.join(SETTINGS))
     p.add_argument('--settings', default='chapter,paper')
     p.add_argument('--iters', type=int, default=None, help='timed iterations (default: per row)')
+    p.add_argument('--rounds', type=int, default=None,
+                   help='fresh processes per side and row (default: 3 at the chapter setting, '
+                        '1 at the paper)')
     p.add_argument('--warmup', type=int, default=None,
                    help='warm-up iterations (default: 2 at the chapter setting, 1 at the paper)')
     p.add_argument('--torch-python', default=os.environ.get('D2GAN_TORCH_PYTHON',
@@ -250,7 +294,10 @@ def main(argv=None):
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'{os.cpu_count()} CPU cores, {threads} threads, load average {load:.2f} at start',
           flush=True)
-    peak = peak_gflops()
+    # the peak is what the cores can do: a neighbour's load on a shared machine can only lower
+    # one measurement (one run here measured 96 GFLOP/s at the start against 205 in the run
+    # before), so it is measured before and after the rows and the higher one kept
+    peaks = [peak_gflops()]
     twins = twin_models(args.torch_python)
     rows = []
     for model in models:
@@ -259,23 +306,23 @@ def main(argv=None):
                 continue
             iters = args.iters or ITERS_OF.get((model, setting), ITERS[setting])
             warmup = WARMUP[setting] if args.warmup is None else args.warmup
-            row = {'model': model, 'setting': setting, 'batch': SETTINGS[model][setting]['batch'],
-                   'd2gan': d2gan_row_isolated(model, setting, iters, warmup)}
-            if model in twins:
-                row['torch'] = torch_row(args.torch_python, twins[model], model, setting,
-                                         iters, warmup, threads)
-            row['arch'] = arch_check(row['d2gan']['params'],
-                                     (row.get('torch') or {}).get('params'))
+            row = timed_row(model, setting, iters, warmup, args.rounds or ROUNDS[setting],
+                            args.torch_python, twins.get(model), threads)
             rows.append(row)
             print(f'{model} {setting}: {json.dumps(row, default=str)}', flush=True)
+    peaks.append(peak_gflops())
+    peak = max(peaks)
     print(format_table(rows, peak))
+    print('peak GFLOP/s measured before and after the rows: '
+          + ', '.join(f'{x:.1f}' for x in peaks))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump({'peak_gflops': peak, 'rows': rows}, f, indent=1)
     if args.save:
         labels = {m: {s: SETTINGS[m][s]['label'] for s in SETTINGS[m]} for m in models}
-        print('saved', save_results('model_table', {'peak_gflops': peak, 'threads': threads,
-                                                    'labels': labels, 'rows': rows}, load))
+        print('saved', save_results('model_table', {'peak_gflops': peak, 'peak_runs': peaks,
+                                                    'threads': threads, 'labels': labels,
+                                                    'rows': rows}, load))
     return rows
 
 

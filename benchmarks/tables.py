@@ -27,18 +27,33 @@ def _ratio(a, b):
     return a / b if a and b else None
 
 
+def ratio_range(row):
+    """``(lowest, highest)`` d2gan / PyTorch ratio over a ``model_table`` row's rounds (round
+    i's d2gan run over round i's PyTorch run), or None without runs of both."""
+    ours, theirs = row['d2gan'].get('runs'), (row.get('torch') or {}).get('runs')
+    if not ours or not theirs:
+        return None
+    ratios = [a / b for a, b in zip(ours, theirs)]
+    return min(ratios), max(ratios)
+
+
 def model_rows(data):
-    """One dict per (model, setting) of ``model_table``'s results: images/s of both frameworks,
-    their ratio, GFLOP per training image and each framework's share of the peak (%)."""
+    """One dict per (model, setting) of ``model_table``'s results: images/s of both frameworks
+    (each the median of the row's rounds), their ratio and its range over the rounds, GFLOP per
+    training image and each framework's share of the peak (%)."""
     peak = data['peak_gflops']
     rows = []
     for r in data['rows']:
         ours, theirs = r['d2gan'], r.get('torch') or {}
         gflop = ours['flops_per_image'] / 1e9
         pt = theirs.get('images_per_s')
+        spread = ratio_range(r)
         rows.append({'model': r['model'], 'setting': r['setting'], 'batch': r['batch'],
                      'd2gan images/s': ours['images_per_s'], 'PyTorch images/s': pt,
                      'd2gan / PyTorch': _ratio(ours['images_per_s'], pt),
+                     'rounds': r.get('rounds', 1),
+                     'ratio range': f'{spread[0]:.2f}-{spread[1]:.2f}'
+                     if spread and r.get('rounds', 1) > 1 else None,
                      'GFLOP per image': gflop,
                      'd2gan % of peak': 100 * ours['images_per_s'] * gflop / peak,
                      'PyTorch % of peak': 100 * pt * gflop / peak if pt else None,
@@ -121,7 +136,8 @@ def readme_blocks():
     models = load_results('model_table')
     scale = load_results('scale_throughput')
     model_cols = ['model', 'setting', 'batch', 'd2gan images/s', 'PyTorch images/s',
-                  'd2gan / PyTorch', 'GFLOP per image', 'd2gan % of peak', 'PyTorch % of peak']
+                  'd2gan / PyTorch', 'rounds', 'ratio range', 'GFLOP per image',
+                  'd2gan % of peak', 'PyTorch % of peak']
     scale_cols = ['model', 'batch', 'imperative', 'hybridize', 'PyTorch', '2 contexts',
                   '2 workers', 'd2gan / PyTorch']
     return {
