@@ -45,9 +45,9 @@ WARMUP = {'chapter': 2, 'paper': 1}
 ITERS_OF = {('dcgan', 'chapter'): 20, ('stylegan2', 'chapter'): 16, ('cyclegan', 'chapter'): 20}
 # rounds per row: each a fresh d2gan process and a fresh PyTorch process, the order alternating.
 # On a shared 2-core machine one process's iterations run 10-20 % faster or slower than the
-# next's (AttGAN chapter, 20 iterations each: 40-51 ms), so a single run per side can move a
-# ratio by a fifth; the table reports each side's median. The paper rows' iterations are long
-# (10-60 s) and already average over the host's changes.
+# next's (AttGAN chapter, 20 iterations each: 40-47 ms over four processes), so a single run
+# per side can move a ratio by a fifth; the table reports each side's median. The paper rows
+# keep one round: an iteration takes 10-60 s, and three would triple the run's half hour.
 ROUNDS = {'chapter': 3, 'paper': 1}
 
 
