@@ -133,3 +133,20 @@ def test_command_line_trains_samples_and_refuses_truncation(tmp_path, capsys):
     assert os.path.getsize(grid) > 0
     assert main(['sample', '--checkpoint', checkpoint, '--truncation', '0.5', '--out', grid]) == 2
     assert '--truncation applies to style-based generators' in capsys.readouterr().err
+
+
+def test_a_step_queues_without_waiting_for_the_engine():
+    """Nothing in a step reads a result back or copies from NumPy (either waits for every
+    operator already queued): Python can queue the next steps while the engine computes, and
+    ``benchmarks/engine_split.py`` can time the two apart (it returns None for a step that
+    waited behind its block of matrix products)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
+    import engine_split
+    step = d2gan.build_gan('pggan', **TINY)
+    X = nd.array(digits()[:4])
+    step.train_step(X)
+    nd.waitall()
+    assert engine_split._engine_ms(mx, step, X, 2, python_s=0.2) is not None
+    lod = step.lod                                  # the lod the step trains at, logged
+    assert step.train_step(X)['lod'].asnumpy().tolist() == [lod]

@@ -167,9 +167,11 @@ class PGGANStep(Step):
         self.trainers['G'].step(n, ignore_stale_grad=True)
         update_ema(self.Gs, self.net_G, self.g_smoothing)
         self.nimg += n
+        # the lod as an array made by an operator: ``nd.array`` (a copy from NumPy) would wait
+        # for every operator already queued, so the next step could not be queued meanwhile
         return {'loss_D': self._mean(d_losses, n), 'gp': gp / n,
                 'loss_G': self._mean(g_losses, n),
-                'lod': nd.array([lod], ctx=self.devices[0])}
+                'lod': nd.full((1,), lod, ctx=self.devices[0])}
 
     def _mean(self, values, n):
         return sum(v.detach().as_in_context(self.devices[0]) for v in values) / n
