@@ -136,10 +136,10 @@ def test_command_line_trains_samples_and_refuses_truncation(tmp_path, capsys):
 
 
 def test_a_step_queues_without_waiting_for_the_engine():
-    """Nothing in a step reads a result back or copies from NumPy (either waits for every
-    operator already queued): Python can queue the next steps while the engine computes, and
-    ``benchmarks/engine_split.py`` can time the two apart (it returns None for a step that
-    waited behind its block of matrix products)."""
+    """Nothing in a step waits for the engine (a read-back waits for the operators that make
+    the value, a copy from NumPy for every operator already queued): Python can queue the next
+    steps while the engine computes, and ``benchmarks/engine_split.py`` can time the two apart
+    (it returns None for a step that waited behind its block of matrix products)."""
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
     import engine_split
