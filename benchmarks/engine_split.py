@@ -8,8 +8,9 @@ of as many threads as cores. For every model and setting this measures, in fresh
 * **iteration** -- a training iteration as ``model_table.py`` times it (Python queueing while
   the engine computes);
 * **Python** -- the Python thread's time per iteration, measured while the engine waits for the
-  batch (every batch array passes through an operator that sleeps; operators that do not need
-  the batch, e.g. sampling the noise, may still run beside it);
+  batch (every image array passes through an operator that sleeps; operators that do not need
+  the batch, e.g. sampling the noise, may still run beside it). Class labels (1-D arrays) pass
+  ready, as a loader hands them over: steps read them on the host to check their range;
 * **engine** -- the engine's time per iteration with the Python thread idle: a block of
   independent matrix products is queued first and every iteration after it; the clock runs from
   the end of the block (Python waits for it) to the end of the iterations;
@@ -107,9 +108,10 @@ def _hold_operator(mx):
 
 
 def _held(mx, batch, seconds):
-    """``batch`` with every array passed through ``d2gan_bench_hold``."""
+    """``batch`` with every array but the class labels (1-D) passed through
+    ``d2gan_bench_hold``."""
     arrays = batch if isinstance(batch, (tuple, list)) else (batch,)
-    nds = [i for i, x in enumerate(arrays) if isinstance(x, mx.nd.NDArray)]
+    nds = [i for i, x in enumerate(arrays) if isinstance(x, mx.nd.NDArray) and x.ndim > 1]
     outs = mx.nd.Custom(*[arrays[i] for i in nds], op_type='d2gan_bench_hold',
                         seconds=str(seconds), num_inputs=str(len(nds)))
     outs = outs if isinstance(outs, (list, tuple)) else [outs]

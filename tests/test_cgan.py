@@ -122,3 +122,28 @@ def test_command_line_trains_on_labelled_digits(tmp_path, capsys):
     assert main(['infer', '--checkpoint', os.path.join(out, 'checkpoint.ckpt'), '--input',
                  str(tmp_path), '--out', str(tmp_path / 'x')]) == 2
     assert 'use `sample`' in capsys.readouterr().err
+
+
+def test_a_step_queues_without_waiting_for_the_engine():
+    """The label check reads the batch's labels on the host, which a loader hands over ready:
+    the step waits for no queued operator (a ``min()`` read back waited behind all of them), so
+    Python queues ahead of the engine and ``benchmarks/engine_split.py`` can time the two apart
+    (it returns None for a step that waited behind its block of matrix products)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
+    import engine_split
+    step = small_step()
+    X = mx.nd.random.uniform(-1, 1, shape=(4, 1, 16, 16))
+    y = mx.nd.array([0, 3, 9, 1])
+    step.train_step((X, y))
+    mx.nd.waitall()
+    assert engine_split._engine_ms(mx, step, (X, y), 2, python_s=0.2) is not None
+
+
+@pytest.mark.parametrize('bad', [[0, 3, 10, 1], [0, -1, 2, 1]])
+def test_a_batch_with_a_label_out_of_range_is_refused(bad):
+    step = small_step()
+    X = mx.nd.random.uniform(-1, 1, shape=(4, 1, 16, 16))
+    for labels in (mx.nd.array(bad), np.array(bad)):
+        with pytest.raises(ValueError, match=r'labels must lie in 0\.\.9, got -?\d+\.\.\d+'):
+            step.train_step((X, labels))

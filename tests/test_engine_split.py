@@ -45,6 +45,19 @@ def test_held_batch_has_the_same_values_and_keeps_dependent_operators_waiting():
     np.testing.assert_array_equal(held_y.asnumpy(), y.asnumpy())
 
 
+def test_class_labels_pass_ready_as_a_loader_hands_them_over():
+    """1-D labels are not held: steps read them on the host to check their range (CGAN), and a
+    held label array would make such a step wait for the hold."""
+    x, y = nd.random.uniform(shape=(3, 4)), nd.arange(3)
+    nd.waitall()
+    start = time.perf_counter()
+    held_x, held_y = engine_split._held(mx, (x, y), 0.4)
+    labels = held_y.asnumpy()
+    assert time.perf_counter() - start < 0.2 and held_y is y
+    np.testing.assert_array_equal(labels, [0, 1, 2])
+    assert held_x is not x
+
+
 def test_engine_is_timed_alone_behind_the_block_of_products():
     step, x = TinyStep(), nd.ones((64, 256))
     step.train_step(x)

@@ -36,14 +36,24 @@ class CGANStep(Step):
         if hybridize:
             self.hybridize()
 
+    def check_labels(self, labels):
+        """Raise unless every label lies in ``0..num_classes - 1``. The labels are read on the
+        host: a loader's labels are ready, so this waits for no queued operator (a ``min()`` /
+        ``max()`` read back would wait behind every operator queued before it)."""
+        values = labels.asnumpy() if isinstance(labels, nd.NDArray) else np.asarray(labels)
+        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
+            raise ValueError(f'labels must lie in 0..{self.num_classes - 1}, got '
+                             f'{values.min():g}..{values.max():g}')
+
     def onehot(self, labels, device=None):
         """Integer labels ``(N,)`` (NDArray, numpy or list) -> float32 one-hot ``(N, C)``."""
+        self.check_labels(labels)
+        return self._onehot(labels, device)
+
+    def _onehot(self, labels, device=None):
         if not isinstance(labels, nd.NDArray):
             labels = nd.array(np.asarray(labels), ctx=device or self.devices[0])
         labels = labels.as_in_context(device or labels.context)
-        if labels.size and (labels.min().asscalar() < 0
-                            or labels.max().asscalar() >= self.num_classes):
-            raise ValueError(f'labels must lie in 0..{self.num_classes - 1}')
         return nd.one_hot(labels.astype('int32'), self.num_classes)
 
     def _fake(self, y_onehot):
@@ -53,8 +63,9 @@ class CGANStep(Step):
     def train_step(self, batch):
         X, y = batch
         X = X if isinstance(X, nd.NDArray) else nd.array(X)
+        self.check_labels(y)                   # before the split: its slices are queued operators
         reals = self.split(X)
-        labels = [self.onehot(part, x.context) for part, x in zip(self.split(y), reals)]
+        labels = [self._onehot(part, x.context) for part, x in zip(self.split(y), reals)]
         n = X.shape[0]
         with autograd.train_mode():
             fakes = [self._fake(c) for c in labels]
