@@ -112,6 +112,9 @@ def _held(mx, batch, seconds):
     ``d2gan_bench_hold``."""
     arrays = batch if isinstance(batch, (tuple, list)) else (batch,)
     nds = [i for i, x in enumerate(arrays) if isinstance(x, mx.nd.NDArray) and x.ndim > 1]
+    if not nds:
+        raise ValueError('the batch has no image array to hold: the split cannot time Python '
+                         'alone without one')
     outs = mx.nd.Custom(*[arrays[i] for i in nds], op_type='d2gan_bench_hold',
                         seconds=str(seconds), num_inputs=str(len(nds)))
     outs = outs if isinstance(outs, (list, tuple)) else [outs]

@@ -6,6 +6,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 import d2gan  # noqa: F401  (thread defaults before mxnet loads)
 import mxnet as mx
@@ -56,6 +57,11 @@ def test_class_labels_pass_ready_as_a_loader_hands_them_over():
     assert time.perf_counter() - start < 0.2 and held_y is y
     np.testing.assert_array_equal(labels, [0, 1, 2])
     assert held_x is not x
+
+
+def test_a_batch_of_labels_alone_is_refused():
+    with pytest.raises(ValueError, match='no image array to hold'):
+        engine_split._held(mx, (nd.arange(3),), 0.1)
 
 
 def test_engine_is_timed_alone_behind_the_block_of_products():
